@@ -1,0 +1,142 @@
+# kuzat -- build, test, install. See README.md.
+#
+#   make                  libkuzat (static and shared) and both programs in build/
+#   make test             install missing Debian packages, build, run every test
+#   make demo             install missing Debian packages, build, run on samples
+#   make bench            benchmarks (not tests): see bench/README.md
+#   make SANITIZER=address,undefined test    the same under sanitizers, in
+#                         build-address-undefined/ (also: address, undefined)
+#   make valgrind         the unit tests under valgrind
+#   make install / uninstall   honour PREFIX (/usr/local) and DESTDIR
+#
+# Warnings are errors; packagers may build with WERROR= to relax that.
+
+VERSION := 0.1.0
+SOVERSION := 0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WERROR ?= -Werror
+SANITIZER ?=
+PKG_CONFIG ?= pkg-config
+
+comma := ,
+PKGS := icu-uc icu-i18n zlib jansson libxxhash
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SANITIZER),)
+B ?= build
+MODE_CFLAGS := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+MODE_LDFLAGS :=
+else
+B ?= build-$(subst $(comma),-,$(SANITIZER))
+MODE_CFLAGS := -O1 -fsanitize=$(SANITIZER) -fno-omit-frame-pointer \
+               -fno-sanitize-recover=all
+MODE_LDFLAGS := -fsanitize=$(SANITIZER)
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter $(WERROR)
+KZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc \
+             $(PKG_CFLAGS) $(CFLAGS) $(MODE_CFLAGS) -fPIC -fvisibility=hidden
+KZ_LDFLAGS := $(LDFLAGS) $(MODE_LDFLAGS)
+KZ_LIBS := $(PKG_LIBS) -lsvm -lm -lpthread
+
+LIB_SRC := src/status.c src/normalise.c src/langid.c src/tokenise.c src/reader.c
+LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/langid_corpus.o
+LANGID_TEXTS := $(sort $(wildcard datasets/langid/*.txt))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(filter-out tests/unit/check.c,$(wildcard tests/unit/test_*.c)))
+
+PROGRAMS := $(B)/kuzat-train $(B)/kuzat-classify
+SHLIB := $(B)/libkuzat.so.$(VERSION)
+
+.PHONY: all check-deps deps test demo bench valgrind install uninstall clean
+.DELETE_ON_ERROR:
+
+all: check-deps $(B)/libkuzat.a $(SHLIB) $(PROGRAMS)
+
+# A clear message instead of a wall of compiler errors when a library is missing.
+check-deps:
+	@$(PKG_CONFIG) --exists $(PKGS) && test -e /usr/include/libsvm/svm.h || { \
+	  echo "kuzat: missing build dependencies. Run: scripts/deps.sh" >&2; \
+	  echo "  (or: apt-get install build-essential pkg-config libicu-dev zlib1g-dev libjansson-dev libxxhash-dev libsvm-dev)" >&2; \
+	  exit 1; }
+
+deps:
+	@scripts/deps.sh
+
+$(B)/obj/%.o: src/%.c include/kuzat.h src/internal.h | $(B)/obj
+	$(CC) $(KZ_CFLAGS) -c -o $@ $<
+
+$(B)/tools/embed: tools/embed.c | $(B)/tools
+	$(CC) $(KZ_CFLAGS) -o $@ $< $(KZ_LDFLAGS)
+
+$(B)/langid_corpus.c: $(B)/tools/embed $(LANGID_TEXTS)
+	$(B)/tools/embed $@ $(foreach f,$(LANGID_TEXTS),$(firstword $(subst ., ,$(notdir $(f))))=$(f))
+
+$(B)/obj/langid_corpus.o: $(B)/langid_corpus.c src/internal.h | $(B)/obj
+	$(CC) $(KZ_CFLAGS) -c -o $@ $<
+
+$(B)/libkuzat.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHLIB): $(LIB_OBJ) src/kuzat.map
+	$(CC) -shared -Wl,-soname,libkuzat.so.$(SOVERSION) \
+	  -Wl,--version-script=src/kuzat.map -o $@ $(LIB_OBJ) $(KZ_LDFLAGS) $(KZ_LIBS)
+	ln -sf libkuzat.so.$(VERSION) $(B)/libkuzat.so.$(SOVERSION)
+	ln -sf libkuzat.so.$(SOVERSION) $(B)/libkuzat.so
+
+$(B)/kuzat-%: %/main.c $(B)/libkuzat.a include/kuzat.h
+	$(CC) $(KZ_CFLAGS) -o $@ $< $(B)/libkuzat.a $(KZ_LDFLAGS) $(KZ_LIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libkuzat.a | $(B)/tests
+	$(CC) $(KZ_CFLAGS) -Itests/unit -o $@ $< $(B)/libkuzat.a $(KZ_LDFLAGS) $(KZ_LIBS)
+
+$(B)/bench/%: bench/%.c $(B)/libkuzat.a | $(B)/bench
+	$(CC) $(KZ_CFLAGS) -o $@ $< $(B)/libkuzat.a $(KZ_LDFLAGS) $(KZ_LIBS)
+
+$(B)/obj $(B)/tools $(B)/tests $(B)/bench:
+	mkdir -p $@
+
+test: deps
+	$(MAKE) all $(UNIT_TESTS)
+	tests/run.sh $(B)
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh $(B)
+
+bench: check-deps $(B)/bench/normalise $(B)/kuzat-classify
+	bench/run.sh $(B)
+
+valgrind: check-deps all $(UNIT_TESTS)
+	KUZAT_VALGRIND=1 tests/run.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 include/kuzat.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/libkuzat.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libkuzat.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkuzat.so.$(SOVERSION)
+	ln -sf libkuzat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libkuzat.so
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	  kuzat.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/kuzat.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kuzat-train $(DESTDIR)$(BINDIR)/kuzat-classify
+	rm -f $(DESTDIR)$(INCLUDEDIR)/kuzat.h $(DESTDIR)$(PKGCONFIGDIR)/kuzat.pc
+	rm -f $(DESTDIR)$(LIBDIR)/libkuzat.a $(DESTDIR)$(LIBDIR)/libkuzat.so \
+	  $(DESTDIR)$(LIBDIR)/libkuzat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libkuzat.so.$(VERSION)
+
+clean:
+	rm -rf build build-*

@@ -1,0 +1,123 @@
+/*
+ * bench/normalise.c -- normaliser throughput, one thread (a benchmark, not
+ * a test: it asserts nothing and its figures depend on the machine).
+ *
+ * Usage: normalise [-m MB] FILE...
+ * Reads the records of every FILE (TSV with a "text" column, JSONL, or
+ * lines) into memory, then normalises them over and over until at least MB
+ * megabytes (default 200) have gone through, and prints MB/s and
+ * documents/s for: identification only; full normalisation; normalisation
+ * plus tokenising.
+ */
+#include "kuzat.h"
+#include "internal.h" /* kuzat__normalise_fold: steps 1-4 alone */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct doc {
+  char *text;
+  size_t len;
+} doc;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static doc *docs;
+static size_t ndocs, cap, total;
+
+static int load(const char *path) {
+  kuzat_reader *r;
+  kuzat_error err;
+  if (kuzat_reader_open(path, KUZAT_FORMAT_AUTO, NULL, NULL, &r, &err)) {
+    fprintf(stderr, "normalise: %s\n", err.msg);
+    return -1;
+  }
+  kuzat_record rec;
+  int rc;
+  while ((rc = kuzat_reader_next(r, &rec, &err)) == 1) {
+    if (rec.error || !rec.text_len) continue;
+    if (ndocs == cap) {
+      cap = cap ? cap * 2 : 1024;
+      docs = realloc(docs, cap * sizeof *docs);
+    }
+    docs[ndocs].text = malloc(rec.text_len);
+    memcpy(docs[ndocs].text, rec.text, rec.text_len);
+    docs[ndocs].len = rec.text_len;
+    total += rec.text_len;
+    ndocs++;
+  }
+  kuzat_reader_free(r);
+  if (rc < 0) fprintf(stderr, "normalise: %s\n", err.msg);
+  return rc;
+}
+
+/* mode 0: identify; 1: normalise; 2: normalise + tokenise; 3: fold only */
+static void run(kuzat_normaliser *n, int mode, double mb, const char *label) {
+  static kuzat_token toks[1 << 16];
+  size_t bytes = 0, count = 0, tokens = 0;
+  double t0 = now();
+  while ((double)bytes < mb * 1e6) {
+    for (size_t i = 0; i < ndocs; i++) {
+      kuzat_text t;
+      int lang;
+      if (mode == 3) {
+        const int32_t *cp;
+        size_t nc;
+        kuzat__normalise_fold(n, docs[i].text, docs[i].len, &cp, &nc, NULL);
+      } else if (mode == 0) {
+        kuzat_identify(n, docs[i].text, docs[i].len, &lang, NULL);
+      } else {
+        kuzat_normalise(n, docs[i].text, docs[i].len, 0, &t, NULL);
+        if (mode == 2) {
+          size_t nt;
+          kuzat_tokenise(t.utf8, t.len, toks, sizeof toks / sizeof toks[0], &nt);
+          tokens += nt;
+        }
+      }
+      bytes += docs[i].len;
+      count++;
+    }
+  }
+  double dt = now() - t0;
+  printf("| %-28s | %8.1f | %10.0f |\n", label, (double)bytes / 1e6 / dt, (double)count / dt);
+}
+
+int main(int argc, char **argv) {
+  double mb = 200;
+  int i = 1;
+  if (argc > 2 && strcmp(argv[1], "-m") == 0) {
+    mb = atof(argv[2]);
+    i = 3;
+  }
+  if (i >= argc) {
+    fprintf(stderr, "usage: normalise [-m MB] FILE...\n");
+    return 2;
+  }
+  for (; i < argc; i++)
+    if (load(argv[i]) < 0) return 2;
+  if (!ndocs) {
+    fprintf(stderr, "normalise: no documents\n");
+    return 2;
+  }
+  kuzat_normaliser *n;
+  if (kuzat_normaliser_new(NULL, &n, NULL)) return 2;
+  printf("corpus: %zu documents, %.1f MB, mean %.0f bytes; %.0f MB processed per row\n\n",
+         ndocs, (double)total / 1e6, (double)total / (double)ndocs, mb);
+  printf("| %-28s | %8s | %10s |\n|---|---:|---:|\n", "step (one thread)", "MB/s", "docs/s");
+  run(n, 0, mb / 4, "warm-up (not reported)");
+  printf("\n| %-28s | %8s | %10s |\n|---|---:|---:|\n", "step (one thread)", "MB/s", "docs/s");
+  run(n, 3, mb, "fold (steps 1-4)");
+  run(n, 0, mb, "identify (steps 1-5)");
+  run(n, 1, mb, "normalise (all steps)");
+  run(n, 2, mb, "normalise + tokenise");
+  kuzat_normaliser_free(n);
+  for (size_t k = 0; k < ndocs; k++) free(docs[k].text);
+  free(docs);
+  return 0;
+}

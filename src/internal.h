@@ -1,0 +1,123 @@
+/*
+ * internal.h -- private types and helpers shared by libkuzat's modules.
+ * Never installed. Cross-module private functions are named kuzat__*.
+ */
+#ifndef KUZAT_INTERNAL_H
+#define KUZAT_INTERNAL_H
+
+#include "kuzat.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define KZ_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define KZ_LIKELY(x) __builtin_expect(!!(x), 1)
+#define KZ_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define KZ_PRINTF(f, a)
+#define KZ_LIKELY(x) (x)
+#define KZ_UNLIKELY(x) (x)
+#endif
+
+/* ---- status.c: allocation through the caller's allocator ---- */
+
+/* A copy of the caller's allocator with every member filled in. */
+typedef struct kz_alloc {
+  void *(*alloc)(void *ud, size_t n);
+  void *(*realloc)(void *ud, void *p, size_t n);
+  void (*free)(void *ud, void *p);
+  void *ud;
+} kz_alloc;
+
+void kuzat__alloc_init(kz_alloc *dst, const kuzat_allocator *src);
+void *kuzat__malloc(const kz_alloc *a, size_t n);
+void *kuzat__calloc(const kz_alloc *a, size_t count, size_t size);
+void kuzat__free(const kz_alloc *a, void *p);
+
+/* Grow *buf (element size `size`) to hold at least `need` elements, doubling.
+ * Returns KUZAT_OK or KUZAT_ENOMEM / KUZAT_ERANGE (on overflow); *buf and
+ * *cap are unchanged on failure. */
+int kuzat__grow(const kz_alloc *a, void **buf, size_t *cap, size_t need,
+                size_t size);
+
+/* Record a failure in err (may be NULL) and return `status`. */
+int kuzat__fail(kuzat_error *err, int status, const char *fmt, ...)
+    KZ_PRINTF(3, 4);
+int kuzat__failv(kuzat_error *err, int status, const char *fmt, va_list ap);
+void kuzat__error_clear(kuzat_error *err);
+
+/* ---- normalise.c: character classes ---- */
+
+/* Scripts of letters, as the identifier and homoglyph repair see them. */
+enum { KZ_SC_NONE, KZ_SC_LATIN, KZ_SC_CYRILLIC, KZ_SC_GREEK, KZ_SC_ARABIC,
+       KZ_SC_OTHER, KZ_SC_COUNT };
+
+/* Letters of other scripts and marks, for the slow path of the two
+ * functions below (ICU property look-ups). */
+int kuzat__script_slow(int32_t c);
+int kuzat__is_mark(int32_t c);
+
+/* The script of a letter, by ranges: fast, and all the identifier and the
+ * homoglyph repair need. Non-letters give KZ_SC_NONE. */
+static inline int kuzat__script(int32_t c) {
+  if (c < 0x80)
+    return ((uint32_t)(c | 0x20) - 'a' < 26u) ? KZ_SC_LATIN : KZ_SC_NONE;
+  if (c >= 0x400 && c <= 0x52F)
+    return (c >= 0x482 && c <= 0x489) ? KZ_SC_NONE : KZ_SC_CYRILLIC;
+  return kuzat__script_slow(c);
+}
+
+/* A character that belongs inside a word: a letter, a mark, or the Uzbek
+ * apostrophe letters ʻ ʼ. Digits do not. */
+static inline int kuzat__is_word_char(int32_t c) {
+  if (c < 0x80) return ((uint32_t)(c | 0x20) - 'a' < 26u);
+  if (c >= 0x400 && c <= 0x52F) return 1;
+  if (c == 0x2BB || c == 0x2BC) return 1;
+  return kuzat__script_slow(c) != KZ_SC_NONE || kuzat__is_mark(c);
+}
+
+/* ---- langid.c ---- */
+
+typedef struct kz_profile kz_profile;
+
+/* Build the character-trigram profiles of every language from the texts
+ * compiled into the library (datasets/langid/), folded by `n`. */
+int kuzat__profile_build(kuzat_normaliser *n, const kz_alloc *a,
+                         kz_profile **out, kuzat_error *err);
+void kuzat__profile_free(const kz_alloc *a, kz_profile *p);
+
+/* Counts the normaliser gathers while it folds, for identification. */
+typedef struct kz_langstats {
+  size_t script[KZ_SC_COUNT]; /* letters (and non-letters) by KZ_SC_* */
+  size_t latin_marked; /* Latin letters written with diacritics (é, ş, ı) */
+  size_t ar_cue;  /* ي ى ك ة: Arabic spellings (counted before folding) */
+  size_t fa_cue;  /* ی ک: Persian spellings */
+  size_t fa_letter; /* پ چ ژ گ: letters Arabic does not have */
+  size_t ur_cue;  /* ٹ ڈ ڑ ں ے: Urdu letters */
+} kz_langstats;
+
+/* Identify the language of `n` code points of folded text (output of the
+ * normaliser's step 4) given the counts gathered while folding. Stores the
+ * document's majority letter script (KZ_SC_*) in *script. */
+int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
+                  const kz_langstats *st, int *script);
+
+/* Fold text as the normaliser's steps 1-4 do, so the language profiles are
+ * built from the same folded text the identifier sees at run time. Stores
+ * code points in a buffer owned by the normaliser. */
+int kuzat__normalise_fold(kuzat_normaliser *n, const char *utf8, size_t len,
+                          const int32_t **cp, size_t *count, kuzat_error *err);
+
+/* The language-identification texts compiled into the library
+ * (build/langid_corpus.c, made by tools/embed.c from datasets/langid/). */
+typedef struct kz_corpus {
+  const char *lang; /* a kuzat_lang code, "uz-Latn" */
+  const unsigned char *text;
+  size_t len;
+} kz_corpus;
+extern const kz_corpus kuzat__langid_corpus[];
+extern const size_t kuzat__langid_corpus_count;
+
+#endif /* KUZAT_INTERNAL_H */

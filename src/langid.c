@@ -1,0 +1,393 @@
+/*
+ * langid.c -- which language and script is this document?
+ *
+ * The normaliser needs to know whether a Cyrillic document is Uzbek (to
+ * transliterate it to Latin) or Kyrgyz, Tajik or Russian (to leave it), and
+ * callers want the language in their output. Two kinds of evidence, both
+ * looked at on the first KZ_WINDOW code points of folded text:
+ *
+ *  1. Alphabets. Each language's alphabet is a set of letters; a letter
+ *     outside it is strong evidence against the language: ў is Uzbek,
+ *     ҷ ӣ ӯ Tajik, ң ө ү Kyrgyz, қ ғ ҳ Uzbek or Tajik, and a Russian-only
+ *     letter (ы, щ) is weak evidence against Uzbek and Tajik, which borrow
+ *     Russian words. Letters in none of our alphabets (Ukrainian ї є ґ,
+ *     Kazakh ә ұ) make the document "other".
+ *  2. A naive Bayes model over character trigrams, built when the
+ *     normaliser is made from sentences the project wrote for the purpose
+ *     (the files in datasets/langid/, compiled in). It separates languages that
+ *     share an alphabet: English from Uzbek Latin, Uzbek Cyrillic without
+ *     cue letters from Russian.
+ *
+ * Arabic and Persian are told apart by the letters folding erases (ي ك ة
+ * versus ی ک پ چ ژ گ), counted by the normaliser before it folds.
+ *
+ * Not done here: anything below document level. A document quoting another
+ * language gets the language of most of its letters.
+ */
+#include "internal.h"
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#define KZ_NL KUZAT_LANG_COUNT
+#define KZ_WINDOW 1024   /* code points looked at */
+#define KZ_DECISIVE 3000 /* stop scoring when the leader is 30 nats ahead */
+#define KZ_SCALE 100.0   /* log probabilities are stored as int16 * 1/100 */
+#define KZ_MISS 800      /* 8 nats against a language per letter it lacks */
+#define KZ_LOAN 200      /* 2 nats per Russian letter a language borrows */
+
+/* One trigram: key and log P(trigram | language) * KZ_SCALE, together so
+ * that a lookup touches one cache line. */
+typedef struct kz_tri {
+  uint64_t key;
+  int16_t lp[KZ_NL];
+} kz_tri;
+
+struct kz_profile {
+  size_t cap;     /* slots, a power of two */
+  uint64_t *keys; /* while building: 0 marks an empty slot */
+  kz_tri *tab;    /* cap entries; key 0 marks an empty slot */
+  int16_t unseen[KZ_NL];
+  int has[KZ_NL]; /* the language has a profile */
+};
+
+static uint64_t tri_key(int32_t a, int32_t b, int32_t c) {
+  return ((uint64_t)(uint32_t)a << 42) | ((uint64_t)(uint32_t)b << 21) |
+         (uint64_t)(uint32_t)c;
+}
+
+static size_t slot_of(const kz_profile *p, uint64_t key) {
+  size_t mask = p->cap - 1;
+  size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+  while (p->keys[h] && p->keys[h] != key) h = (h + 1) & mask;
+  return h;
+}
+
+/* Calls fn(ctx, key) for each feature of folded text: every character
+ * trigram, where letters and marks are kept, every run of other characters
+ * is one space, and the text is padded with a space at each end so word
+ * starts and ends are trigrams; and every whole word, whose key has bit 63
+ * set (trigram keys use bits 0-62). Whole words separate short texts that
+ * share most trigrams: Uzbek "мен" and Tajik "ман". */
+typedef int (*tri_fn)(void *ctx, uint64_t key); /* non-zero: stop */
+static void trigrams(const int32_t *cp, size_t n, tri_fn fn, void *ctx) {
+  int32_t a = ' ', b = ' ';
+  int have = 1; /* characters in the current (a, b) history */
+  uint64_t word = 0xCBF29CE484222325ull; /* FNV-1a of the current word */
+  for (size_t i = 0; i <= n; i++) {
+    int32_t c = i < n && kuzat__is_word_char(cp[i]) ? cp[i] : ' ';
+    if (c == ' ' && b == ' ') continue;
+    if (have >= 2 && fn(ctx, tri_key(a, b, c))) return;
+    if (c != ' ') {
+      word = (word ^ (uint64_t)(uint32_t)c) * 0x100000001B3ull;
+    } else {
+      if (fn(ctx, word | (1ull << 63))) return;
+      word = 0xCBF29CE484222325ull;
+    }
+    a = b;
+    b = c;
+    have++;
+  }
+}
+
+/* ---- building ---- */
+
+typedef struct build_ctx {
+  kz_profile *p;
+  const kz_alloc *al;
+  uint32_t *counts; /* cap * KZ_NL */
+  size_t used;
+  int lang;
+  int failed;
+} build_ctx;
+
+static int rehash(build_ctx *b) {
+  kz_profile *p = b->p;
+  size_t ocap = p->cap, ncap = ocap * 2;
+  uint64_t *ok = p->keys;
+  uint32_t *oc = b->counts;
+  uint64_t *nk = kuzat__calloc(b->al, ncap, sizeof *nk);
+  uint32_t *nc = kuzat__calloc(b->al, ncap * KZ_NL, sizeof *nc);
+  if (!nk || !nc) {
+    kuzat__free(b->al, nk);
+    kuzat__free(b->al, nc);
+    return KUZAT_ENOMEM;
+  }
+  p->keys = nk;
+  p->cap = ncap;
+  for (size_t i = 0; i < ocap; i++) {
+    if (!ok[i]) continue;
+    size_t s = slot_of(p, ok[i]);
+    nk[s] = ok[i];
+    memcpy(nc + s * KZ_NL, oc + i * KZ_NL, KZ_NL * sizeof *nc);
+  }
+  b->counts = nc;
+  kuzat__free(b->al, ok);
+  kuzat__free(b->al, oc);
+  return KUZAT_OK;
+}
+
+static int count_tri(void *ctx, uint64_t key) {
+  build_ctx *b = ctx;
+  if ((b->used + 1) * 10 > b->p->cap * 7 && rehash(b)) {
+    b->failed = 1;
+    return 1;
+  }
+  size_t s = slot_of(b->p, key);
+  if (!b->p->keys[s]) {
+    b->p->keys[s] = key;
+    b->used++;
+  }
+  b->counts[s * KZ_NL + (size_t)b->lang]++;
+  return 0;
+}
+
+void kuzat__profile_free(const kz_alloc *a, kz_profile *p) {
+  if (!p) return;
+  kuzat__free(a, p->keys);
+  kuzat__free(a, p->tab);
+  kuzat__free(a, p);
+}
+
+/* Turn counts into smoothed log probabilities (add-half smoothing). */
+static int finish(build_ctx *b, kuzat_error *err) {
+  kz_profile *p = b->p;
+  double total[KZ_NL] = {0}, denom[KZ_NL];
+  for (size_t i = 0; i < p->cap; i++)
+    for (int l = 0; l < KZ_NL; l++) total[l] += b->counts[i * KZ_NL + (size_t)l];
+  p->tab = kuzat__calloc(b->al, p->cap, sizeof *p->tab);
+  if (!p->tab) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  for (int l = 0; l < KZ_NL; l++) {
+    p->has[l] = total[l] > 0;
+    denom[l] = total[l] + 0.5 * (double)b->used;
+    p->unseen[l] = (int16_t)lrint(log(0.5 / denom[l]) * KZ_SCALE);
+  }
+  for (size_t i = 0; i < p->cap; i++) {
+    if (!p->keys[i]) continue;
+    p->tab[i].key = p->keys[i];
+    for (int l = 0; l < KZ_NL; l++) {
+      double c = b->counts[i * KZ_NL + (size_t)l] + 0.5;
+      p->tab[i].lp[l] = (int16_t)lrint(log(c / denom[l]) * KZ_SCALE);
+    }
+  }
+  kuzat__free(b->al, p->keys); /* the table has the keys now */
+  p->keys = NULL;
+  return KUZAT_OK;
+}
+
+int kuzat__profile_build(kuzat_normaliser *n, const kz_alloc *a,
+                         kz_profile **out, kuzat_error *err) {
+  build_ctx b = {0};
+  b.al = a;
+  b.p = kuzat__calloc(a, 1, sizeof *b.p);
+  if (b.p) {
+    b.p->cap = 8192;
+    b.p->keys = kuzat__calloc(a, b.p->cap, sizeof *b.p->keys);
+    b.counts = kuzat__calloc(a, b.p->cap * KZ_NL, sizeof *b.counts);
+  }
+  int rc = (!b.p || !b.p->keys || !b.counts) ? KUZAT_ENOMEM : KUZAT_OK;
+  for (size_t k = 0; !rc && k < kuzat__langid_corpus_count; k++) {
+    const kz_corpus *c = &kuzat__langid_corpus[k];
+    b.lang = kuzat_lang_from_name(c->lang, strlen(c->lang));
+    if (b.lang <= KUZAT_LANG_OTHER) {
+      rc = kuzat__fail(err, KUZAT_EINVAL, "language profile for unknown "
+                       "language \"%s\"", c->lang);
+      break;
+    }
+    /* one sentence per line: no trigram spans two sentences */
+    const char *s = (const char *)c->text, *end = s + c->len;
+    while (!rc && s < end) {
+      const char *nl = memchr(s, '\n', (size_t)(end - s));
+      if (!nl) nl = end;
+      const int32_t *cp;
+      size_t cnt;
+      rc = kuzat__normalise_fold(n, s, (size_t)(nl - s), &cp, &cnt, err);
+      if (!rc) trigrams(cp, cnt, count_tri, &b);
+      if (b.failed) rc = KUZAT_ENOMEM;
+      s = nl + 1;
+    }
+  }
+  if (!rc) rc = finish(&b, err);
+  kuzat__free(a, b.counts);
+  if (rc) {
+    kuzat__profile_free(a, b.p);
+    if (rc == KUZAT_ENOMEM) kuzat__fail(err, rc, "out of memory");
+    return rc;
+  }
+  *out = b.p;
+  return KUZAT_OK;
+}
+
+/* ---- scoring ---- */
+
+typedef struct score_ctx {
+  const kz_profile *p;
+  const int *cand;
+  int ncand;
+  int32_t score[KZ_NL]; /* log-likelihoods * KZ_SCALE */
+  int script;           /* only trigrams of this script (and spaces) count */
+  int seen;
+} score_ctx;
+
+static int tri_in_script(uint64_t key, int script) {
+  if (key >> 63) return 1; /* a whole word: a trigram of it was checked */
+  for (int s = 0; s < 3; s++) {
+    int32_t c = (int32_t)((key >> (21 * s)) & 0x1FFFFF);
+    if (c == ' ' || c == 0x2BB || c == 0x2BC) continue;
+    if (kuzat__script(c) != script) return 0;
+  }
+  return 1;
+}
+
+static const int16_t *lookup(const kz_profile *p, uint64_t key) {
+  size_t mask = p->cap - 1;
+  size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+  for (;;) {
+    const kz_tri *t = &p->tab[h];
+    if (t->key == key) return t->lp;
+    if (!t->key) return p->unseen;
+    h = (h + 1) & mask;
+  }
+}
+
+/* Is the leader so far ahead that more text cannot change the answer? */
+static int decided(const score_ctx *sc) {
+  int32_t best = INT32_MIN, second = INT32_MIN;
+  for (int i = 0; i < sc->ncand; i++) {
+    int32_t v = sc->score[sc->cand[i]];
+    if (v > best) {
+      second = best;
+      best = v;
+    } else if (v > second) {
+      second = v;
+    }
+  }
+  return second != INT32_MIN && best - second > KZ_DECISIVE;
+}
+
+static int score_tri(void *ctx, uint64_t key) {
+  score_ctx *sc = ctx;
+  if (!tri_in_script(key, sc->script)) return 0;
+  const int16_t *lp = lookup(sc->p, key);
+  for (int i = 0; i < sc->ncand; i++) sc->score[sc->cand[i]] += lp[sc->cand[i]];
+  return ++sc->seen % 8 == 0 && decided(sc);
+}
+
+/* Evidence from one Cyrillic letter against each candidate language. */
+static void cyrillic_letter(int32_t c, int32_t *s, size_t *foreign) {
+  switch (c) {
+  case 0x45E: /* ў */
+    s[KUZAT_LANG_TG] -= KZ_MISS; s[KUZAT_LANG_KY] -= KZ_MISS;
+    s[KUZAT_LANG_RU] -= KZ_MISS; return;
+  case 0x4B7: case 0x4E3: case 0x4EF: /* ҷ ӣ ӯ */
+    s[KUZAT_LANG_UZ_CYRL] -= KZ_MISS; s[KUZAT_LANG_KY] -= KZ_MISS;
+    s[KUZAT_LANG_RU] -= KZ_MISS; return;
+  case 0x49B: case 0x493: case 0x4B3: /* қ ғ ҳ */
+    s[KUZAT_LANG_KY] -= KZ_MISS; s[KUZAT_LANG_RU] -= KZ_MISS; return;
+  case 0x4A3: case 0x4E9: case 0x4AF: /* ң ө ү */
+    s[KUZAT_LANG_UZ_CYRL] -= KZ_MISS; s[KUZAT_LANG_TG] -= KZ_MISS;
+    s[KUZAT_LANG_RU] -= KZ_MISS; return;
+  case 0x44B: case 0x449: /* ы щ: Russian letters Uzbek and Tajik borrow */
+    s[KUZAT_LANG_UZ_CYRL] -= KZ_LOAN; s[KUZAT_LANG_TG] -= KZ_LOAN; return;
+  case 0x446: case 0x44C: /* ц ь: not in the Tajik alphabet */
+    s[KUZAT_LANG_TG] -= KZ_LOAN; return;
+  }
+  if (!((c >= 0x430 && c <= 0x44F) || c == 0x451)) (*foreign)++;
+}
+
+int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
+                  const kz_langstats *st, int *script) {
+  size_t w = n < KZ_WINDOW ? n : KZ_WINDOW;
+  const size_t *cnt = st->script;
+  int best = KZ_SC_LATIN;
+  for (int s = KZ_SC_CYRILLIC; s < KZ_SC_COUNT; s++)
+    if (cnt[s] > cnt[best]) best = s;
+  *script = cnt[best] ? best : KZ_SC_NONE;
+  if (!cnt[best]) return KUZAT_LANG_OTHER;
+
+  /* letters of the window that only some alphabets have */
+  size_t foreign = 0, uz_apos = 0, letters = 0;
+  score_ctx sc = {0};
+  sc.p = p;
+  if (best == KZ_SC_CYRILLIC) {
+    for (size_t i = 0; i < w; i++)
+      if (cp[i] >= 0x400 && cp[i] <= 0x52F) {
+        letters++;
+        if (cp[i] < 0x430 || cp[i] > 0x44F) cyrillic_letter(cp[i], sc.score, &foreign);
+        else if (cp[i] == 0x44B || cp[i] == 0x449 || cp[i] == 0x446 || cp[i] == 0x44C)
+          cyrillic_letter(cp[i], sc.score, &foreign);
+      }
+  } else if (best == KZ_SC_LATIN) {
+    for (size_t i = 0; i < w; i++) {
+      if (cp[i] < 0x80) {
+        letters += (uint32_t)(cp[i] - 'a') < 26u;
+      } else if (cp[i] == 0x2BB) {
+        if (i && (cp[i - 1] == 'o' || cp[i - 1] == 'g')) uz_apos++;
+      } else if (kuzat__script(cp[i]) == KZ_SC_LATIN) {
+        letters++;
+        foreign++;
+      }
+    }
+  }
+  static const int cyr[] = {KUZAT_LANG_UZ_CYRL, KUZAT_LANG_TG, KUZAT_LANG_KY,
+                            KUZAT_LANG_RU};
+  static const int lat[] = {KUZAT_LANG_UZ_LATN, KUZAT_LANG_EN};
+  static const int arb[] = {KUZAT_LANG_AR, KUZAT_LANG_FA};
+  switch (best) {
+  case KZ_SC_CYRILLIC:
+    if (foreign * 50 >= letters && foreign >= 2) return KUZAT_LANG_OTHER;
+    sc.cand = cyr;
+    sc.ncand = 4;
+    break;
+  case KZ_SC_LATIN:
+    /* Turkish, Azeri, German, French...: letters our two Latin languages
+     * do not write, 5% of letters or more (an English text may quote a
+     * café or a résumé) */
+    foreign += st->latin_marked;
+    if (foreign * 20 >= cnt[best] && foreign >= 3) return KUZAT_LANG_OTHER;
+    sc.score[KUZAT_LANG_EN] -= KZ_MISS * (int32_t)(uz_apos < 1000 ? uz_apos : 1000);
+    sc.cand = lat;
+    sc.ncand = 2;
+    break;
+  case KZ_SC_ARABIC:
+    if (st->ur_cue > st->fa_cue && st->ur_cue > st->ar_cue)
+      return KUZAT_LANG_OTHER;
+    /* پ چ ژ گ are Persian letters; ی ک versus ي ك is often only the
+     * writer's keyboard, so it counts less; ة is Arabic */
+    sc.score[KUZAT_LANG_FA] += (int32_t)(KZ_MISS * (st->fa_letter < 100 ? st->fa_letter : 100));
+    sc.score[KUZAT_LANG_FA] += (int32_t)(KZ_LOAN * (st->fa_cue < 100 ? st->fa_cue : 100));
+    sc.score[KUZAT_LANG_AR] += (int32_t)(KZ_LOAN * (st->ar_cue < 100 ? st->ar_cue : 100));
+    sc.cand = arb;
+    sc.ncand = 2;
+    break;
+  default:
+    return KUZAT_LANG_OTHER;
+  }
+  sc.script = best;
+  if (!decided(&sc)) trigrams(cp, w, score_tri, &sc);
+  int lang = KUZAT_LANG_OTHER;
+  for (int i = 0; i < sc.ncand; i++) {
+    int l = sc.cand[i];
+    if (!p->has[l]) continue;
+    if (lang == KUZAT_LANG_OTHER || sc.score[l] > sc.score[lang]) lang = l;
+  }
+  return lang;
+}
+
+/* ---- names ---- */
+
+static const char *const lang_names[KZ_NL] = {
+    "other", "uz-Latn", "uz-Cyrl", "tg", "ky", "ru", "en", "ar", "fa"};
+
+const char *kuzat_lang_name(int lang) {
+  return lang >= 0 && lang < KZ_NL ? lang_names[lang] : "other";
+}
+
+int kuzat_lang_from_name(const char *name, size_t len) {
+  if (!name) return -1;
+  for (int l = 0; l < KZ_NL; l++)
+    if (strlen(lang_names[l]) == len && memcmp(lang_names[l], name, len) == 0)
+      return l;
+  return -1;
+}

@@ -1,0 +1,109 @@
+/*
+ * status.c -- the status table, error reporting and allocator plumbing.
+ *
+ * Every other module reports failure through kuzat__fail(), which formats a
+ * message into the caller's kuzat_error (if any) and returns the status, so
+ * a failure path is one line: `return kuzat__fail(err, KUZAT_EIO, ...)`.
+ * Every allocation goes through a kz_alloc copied from the caller's
+ * kuzat_allocator, which is also what lets the tests fail allocations.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *kuzat_version(void) { return KUZAT_VERSION; }
+
+int kuzat_version_number(void) { return KUZAT_VERSION_NUMBER; }
+
+const char *kuzat_strstatus(int status) {
+  switch (status) {
+#define KZ_CASE(name, code, text) \
+  case code:                      \
+    return text;
+    KUZAT_STATUS_MAP(KZ_CASE)
+#undef KZ_CASE
+  }
+  return "unknown status";
+}
+
+void kuzat__error_clear(kuzat_error *err) {
+  if (err) {
+    err->status = KUZAT_OK;
+    err->line = 0;
+    err->byte_offset = 0;
+    err->msg[0] = '\0';
+  }
+}
+
+int kuzat__failv(kuzat_error *err, int status, const char *fmt, va_list ap) {
+  if (err) {
+    err->status = status;
+    if (fmt)
+      vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    else
+      snprintf(err->msg, sizeof err->msg, "%s", kuzat_strstatus(status));
+  }
+  return status;
+}
+
+int kuzat__fail(kuzat_error *err, int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  kuzat__failv(err, status, fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+/* Default allocator: the C library's. `ud` is unused. */
+static void *std_alloc(void *ud, size_t n) {
+  (void)ud;
+  return malloc(n);
+}
+static void *std_realloc(void *ud, void *p, size_t n) {
+  (void)ud;
+  return realloc(p, n);
+}
+static void std_free(void *ud, void *p) {
+  (void)ud;
+  free(p);
+}
+
+void kuzat__alloc_init(kz_alloc *dst, const kuzat_allocator *src) {
+  dst->alloc = src && src->alloc ? src->alloc : std_alloc;
+  dst->realloc = src && src->realloc ? src->realloc : std_realloc;
+  dst->free = src && src->free ? src->free : std_free;
+  dst->ud = src ? src->ud : NULL;
+}
+
+void *kuzat__malloc(const kz_alloc *a, size_t n) {
+  return a->alloc(a->ud, n ? n : 1);
+}
+
+void *kuzat__calloc(const kz_alloc *a, size_t count, size_t size) {
+  if (size && count > SIZE_MAX / size) return NULL;
+  void *p = kuzat__malloc(a, count * size);
+  if (p) memset(p, 0, count * size);
+  return p;
+}
+
+void kuzat__free(const kz_alloc *a, void *p) {
+  if (p) a->free(a->ud, p);
+}
+
+int kuzat__grow(const kz_alloc *a, void **buf, size_t *cap, size_t need,
+                size_t size) {
+  if (need <= *cap) return KUZAT_OK;
+  size_t ncap = *cap ? *cap : 64;
+  while (ncap < need) {
+    if (ncap > SIZE_MAX / 2) return KUZAT_ERANGE;
+    ncap *= 2;
+  }
+  if (ncap > SIZE_MAX / size) return KUZAT_ERANGE;
+  void *p = a->realloc(a->ud, *buf, ncap * size);
+  if (!p) return KUZAT_ENOMEM;
+  *buf = p;
+  *cap = ncap;
+  return KUZAT_OK;
+}
