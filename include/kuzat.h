@@ -161,7 +161,8 @@ KUZAT_EXTERN int kuzat_lang_from_name(const char *name, size_t len);
  *  6. Homoglyph repair in words that mix Latin, Cyrillic or Greek letters:
  *     lookalikes are mapped to the word's majority script.
  *  7. Uzbek Cyrillic -> official Uzbek Latin, for documents identified as
- *     uz-Cyrl only; Kyrgyz, Tajik and Russian stay Cyrillic.
+ *     uz-Cyrl, and for words containing ў (a letter only Uzbek writes) in
+ *     any document; Kyrgyz, Tajik and Russian stay Cyrillic.
  *
  * (Identification runs before homoglyph repair, not after as DESIGN.md lists
  * it, because the repair of Latin h in a Cyrillic word depends on the

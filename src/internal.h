@@ -92,6 +92,7 @@ void kuzat__profile_free(const kz_alloc *a, kz_profile *p);
 typedef struct kz_langstats {
   size_t script[KZ_SC_COUNT]; /* letters (and non-letters) by KZ_SC_* */
   size_t latin_marked; /* Latin letters written with diacritics (é, ş, ı) */
+  size_t uz_short_u;   /* ў, which only Uzbek writes */
   size_t ar_cue;  /* ي ى ك ة: Arabic spellings (counted before folding) */
   size_t fa_cue;  /* ی ک: Persian spellings */
   size_t fa_letter; /* پ چ ژ گ: letters Arabic does not have */

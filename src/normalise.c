@@ -305,8 +305,8 @@ static int centry(kuzat_normaliser *n, int32_t c, const kz_centry **ce,
   size_t k;
   int bb, rc = fold_one(n, c, tmp, &k, &bb, err);
   if (rc) return rc;
-  if (k == 1) {
-    e->val = (uint32_t)tmp[0];
+  if (k <= 1) {
+    e->val = k ? (uint32_t)tmp[0] : 0;
   } else {
     if (GROW(n, n->pool, n->pool_cap, n->pool_len + k))
       return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
@@ -401,6 +401,7 @@ static int fold_segment(kuzat_normaliser *n, const int32_t *c, size_t len,
     if (rc) return rc;
     for (size_t j = 0; j < k; j++) {
       n->stats.script[kuzat__script(tmp[j])]++;
+      n->stats.uz_short_u += tmp[j] == 0x45E;
       emit(n, tmp[j], s, e);
     }
   }
@@ -483,6 +484,7 @@ static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
         n->stats.latin_marked++;
       if (ce->len == 1) {
         sc[ce->script]++;
+        n->stats.uz_short_u += ce->val == 0x45E;
         APPEND((int32_t)ce->val, s, e);
       } else {
         const int32_t *m = n->pool + ce->val;
@@ -584,16 +586,20 @@ static size_t repair_homoglyphs(int32_t *c, size_t n, int doc_script, int lang) 
       if (cnt[KZ_SC_GREEK] > cnt[maj] ||
           (cnt[KZ_SC_GREEK] == cnt[maj] && doc_script == KZ_SC_GREEK))
         maj = KZ_SC_GREEK;
-      for (size_t q = i; q < j; q++) {
+      /* Repair only a word that comes out in one script: a letter with no
+       * lookalike (ж in a Latin word) means the word is not a disguise,
+       * and a half-repaired word would be repaired differently the next
+       * time it is normalised. */
+      int whole = 1;
+      for (size_t q = i; q < j && whole; q++) {
         int sc = kuzat__script(c[q]);
-        if (sc == maj || (sc != KZ_SC_LATIN && sc != KZ_SC_CYRILLIC &&
-                          sc != KZ_SC_GREEK))
-          continue;
-        int32_t r = lookalike(c[q], sc, maj, lang);
-        if (r) {
-          c[q] = r;
-          changed++;
-        }
+        if (sc != maj && sc != KZ_SC_NONE && !lookalike(c[q], sc, maj, lang)) whole = 0;
+      }
+      for (size_t q = i; q < j && whole; q++) {
+        int sc = kuzat__script(c[q]);
+        if (sc == maj || sc == KZ_SC_NONE) continue;
+        c[q] = lookalike(c[q], sc, maj, lang);
+        changed++;
       }
     }
     i = j;
@@ -670,19 +676,56 @@ static size_t translit_one(const int32_t *c, size_t n, size_t i, int32_t *dst) {
     }
     return k;
   }
-  dst[0] = x;
+  int sc = kuzat__script(x);
+  int32_t lat = sc == KZ_SC_CYRILLIC || sc == KZ_SC_GREEK
+                    ? lookalike(x, sc, KZ_SC_LATIN, KUZAT_LANG_UZ_LATN)
+                    : 0;
+  dst[0] = lat ? lat : x; /* ѕ і ј ԁ һ, Greek ο: Latin letters in disguise */
   return 1;
 }
 
-static int transliterate(kuzat_normaliser *n, kuzat_error *err) {
+/* Can every letter of c[i..j) be written in Uzbek Latin? A word with a
+ * Cyrillic letter Uzbek does not have and no Latin lookalike (Kazakh ә,
+ * Ukrainian ї) is left in Cyrillic rather than half transliterated. */
+static int translit_word_ok(const int32_t *c, size_t i, size_t j) {
+  for (size_t q = i; q < j; q++) {
+    int32_t x = c[q];
+    int sc = kuzat__script(x);
+    if (sc == KZ_SC_GREEK && !lookalike(x, sc, KZ_SC_LATIN, KUZAT_LANG_UZ_LATN)) return 0;
+    if (sc != KZ_SC_CYRILLIC || (x >= 0x430 && x <= 0x44F)) continue;
+    if (x == 0x451 || x == 0x45E || x == 0x493 || x == 0x49B || x == 0x4B3) continue;
+    if (!lookalike(x, sc, KZ_SC_LATIN, KUZAT_LANG_UZ_LATN)) return 0;
+  }
+  return 1;
+}
+
+/* Uzbek Cyrillic to Latin: every code point when `all`, else only the
+ * words that contain ў, a letter no other language of ours has, so that
+ * Ўзбекистон quoted in an English or Russian text is still oʻzbekiston. */
+static int transliterate(kuzat_normaliser *n, int all, kuzat_error *err) {
   size_t need = 3 * n->n2 + 1;
   if (GROW(n, n->c3, n->c3_cap, need) ||
       (n->track && (GROW(n, n->s3, n->s3_cap, need) ||
                     GROW(n, n->e3, n->e3_cap, need))))
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-  size_t k = 0;
+  size_t k = 0, word_end = 0;
+  int in_uz_word = 0;
   for (size_t i = 0; i < n->n2; i++) {
-    size_t w = translit_one(n->c2, n->n2, i, n->c3 + k);
+    if (i >= word_end) { /* entering the next word, or a gap of one */
+      word_end = i;
+      int has_u = 0;
+      while (word_end < n->n2 && kuzat__is_word_char(n->c2[word_end]))
+        has_u |= n->c2[word_end++] == 0x45E;
+      if (word_end == i) word_end = i + 1;
+      in_uz_word = (all || has_u) && translit_word_ok(n->c2, i, word_end);
+    }
+    size_t w;
+    if (in_uz_word) {
+      w = translit_one(n->c2, n->n2, i, n->c3 + k);
+    } else {
+      n->c3[k] = n->c2[i];
+      w = 1;
+    }
     if (n->track)
       for (size_t q = 0; q < w; q++) {
         n->s3[k + q] = n->s2[i];
@@ -850,8 +893,9 @@ int kuzat_normalise(kuzat_normaliser *n, const char *utf8, size_t len,
   n->track = (flags & KUZAT_NORM_OFFSETS) != 0;
   if ((rc = fold_text(n, utf8 ? utf8 : empty, len, err))) return rc;
   int lang = identify_and_repair(n);
-  if (lang == KUZAT_LANG_UZ_CYRL && !(flags & KUZAT_NORM_NO_TRANSLIT) &&
-      (rc = transliterate(n, err)))
+  if (!(flags & KUZAT_NORM_NO_TRANSLIT) &&
+      (lang == KUZAT_LANG_UZ_CYRL || n->stats.uz_short_u) &&
+      (rc = transliterate(n, lang == KUZAT_LANG_UZ_CYRL, err)))
     return rc;
   if ((rc = encode_utf8(n, out, err))) return rc;
   out->lang = lang;

@@ -259,7 +259,7 @@ static void test_random(void) {
       {0x2018, 0x2019}, {0x2BB, 0x2BC}, {0x1D400, 0x1D433}, {0xAC00, 0xAC10},
       {0x1100, 0x1112}, {0xFB50, 0xFB60}, {0x1F600, 0x1F610}, {0x0, 0x1F}};
   char buf[1024], name[64];
-  for (int iter = 0; iter < 3000; iter++) {
+  for (int iter = 0; iter < 5000; iter++) {
     size_t k = 0;
     int n = 1 + (int)(next_rand() % 40);
     for (int i = 0; i < n; i++) {
