@@ -93,6 +93,7 @@ typedef struct kz_langstats {
   size_t script[KZ_SC_COUNT]; /* letters (and non-letters) by KZ_SC_* */
   size_t latin_marked; /* Latin letters written with diacritics (é, ş, ı) */
   size_t uz_short_u;   /* ў, which only Uzbek writes */
+  int apostrophes;     /* the folded text may hold an apostrophe */
   size_t ar_cue;  /* ي ى ك ة: Arabic spellings (counted before folding) */
   size_t fa_cue;  /* ی ک: Persian spellings */
   size_t fa_letter; /* پ چ ژ گ: letters Arabic does not have */

@@ -37,20 +37,36 @@
 #define KZ_MISS 800      /* 8 nats against a language per letter it lacks */
 #define KZ_LOAN 200      /* 2 nats per Russian letter a language borrows */
 
-/* One trigram: key and log P(trigram | language) * KZ_SCALE, together so
- * that a lookup touches one cache line. */
-typedef struct kz_tri {
-  uint64_t key;
-  int16_t lp[KZ_NL];
-} kz_tri;
+/* The profiles of one script's languages, compact so a look-up stays in
+ * cache: a table of 32-bit fingerprints (0: empty slot), and beside it, for
+ * each slot, log P(feature | language) * KZ_SCALE for the group's nl
+ * languages. A fingerprint collision merges two features' statistics;
+ * for choosing among four languages that costs nothing measurable. */
+typedef struct kz_group {
+  int nl;
+  int lang[4];    /* kuzat_lang of each column */
+  size_t cap;     /* slots, a power of two */
+  uint32_t *fp;   /* cap fingerprints */
+  int16_t *lp;    /* cap * nl */
+  int16_t unseen[4];
+} kz_group;
+
+enum { KZ_G_LATIN, KZ_G_CYRILLIC, KZ_G_ARABIC, KZ_G_COUNT };
 
 struct kz_profile {
-  size_t cap;     /* slots, a power of two */
-  uint64_t *keys; /* while building: 0 marks an empty slot */
-  kz_tri *tab;    /* cap entries; key 0 marks an empty slot */
-  int16_t unseen[KZ_NL];
-  int has[KZ_NL]; /* the language has a profile */
+  size_t cap;       /* while building: slots of keys */
+  uint64_t *keys;   /* while building: 0 marks an empty slot */
+  kz_group g[KZ_G_COUNT];
+  int has[KZ_NL];   /* the language has a profile */
 };
+
+/* Spread a feature key over 64 bits: slot from the low bits, fingerprint
+ * from the high ones. One multiply is enough for a hash table. */
+static inline uint64_t mix64(uint64_t k) {
+  k ^= k >> 29;
+  k *= 0xBF58476D1CE4E5B9ull;
+  return k ^ (k >> 32);
+}
 
 static uint64_t tri_key(int32_t a, int32_t b, int32_t c) {
   return ((uint64_t)(uint32_t)a << 42) | ((uint64_t)(uint32_t)b << 21) |
@@ -71,19 +87,37 @@ static size_t slot_of(const kz_profile *p, uint64_t key) {
  * set (trigram keys use bits 0-62). Whole words separate short texts that
  * share most trigrams: Uzbek "мен" and Tajik "ман". */
 typedef int (*tri_fn)(void *ctx, uint64_t key); /* non-zero: stop */
-static void trigrams(const int32_t *cp, size_t n, tri_fn fn, void *ctx) {
+
+/* Features made only of letters of `script` (and spaces, ʻ, ʼ) are passed
+ * to fn; KZ_SC_NONE passes them all. */
+static inline void trigrams(const int32_t *cp, size_t n, int script, tri_fn fn, void *ctx) {
   int32_t a = ' ', b = ' ';
-  int have = 1; /* characters in the current (a, b) history */
+  int have = 1;      /* characters in the current (a, b) history */
+  unsigned bad = 0;  /* bit k: the character k places back is off-script */
+  int word_bad = 0;
   uint64_t word = 0xCBF29CE484222325ull; /* FNV-1a of the current word */
   for (size_t i = 0; i <= n; i++) {
-    int32_t c = i < n && kuzat__is_word_char(cp[i]) ? cp[i] : ' ';
+    int32_t c = ' ';
+    int off = 0;
+    if (i < n) {
+      int sc = kuzat__script(cp[i]);
+      if (sc != KZ_SC_NONE) {
+        c = cp[i];
+        off = script != KZ_SC_NONE && sc != script;
+      } else if (cp[i] == 0x2BB || cp[i] == 0x2BC || kuzat__is_word_char(cp[i])) {
+        c = cp[i];
+      }
+    }
     if (c == ' ' && b == ' ') continue;
-    if (have >= 2 && fn(ctx, tri_key(a, b, c))) return;
+    bad = ((bad << 1) | (unsigned)off) & 7u;
+    if (have >= 2 && !bad && fn(ctx, tri_key(a, b, c))) return;
     if (c != ' ') {
       word = (word ^ (uint64_t)(uint32_t)c) * 0x100000001B3ull;
+      word_bad |= off;
     } else {
-      if (fn(ctx, word | (1ull << 63))) return;
+      if (!word_bad && fn(ctx, word | (1ull << 63))) return;
       word = 0xCBF29CE484222325ull;
+      word_bad = 0;
     }
     a = b;
     b = c;
@@ -146,33 +180,68 @@ static int count_tri(void *ctx, uint64_t key) {
 void kuzat__profile_free(const kz_alloc *a, kz_profile *p) {
   if (!p) return;
   kuzat__free(a, p->keys);
-  kuzat__free(a, p->tab);
+  for (int g = 0; g < KZ_G_COUNT; g++) {
+    kuzat__free(a, p->g[g].fp);
+    kuzat__free(a, p->g[g].lp);
+  }
   kuzat__free(a, p);
 }
 
-/* Turn counts into smoothed log probabilities (add-half smoothing). */
-static int finish(build_ctx *b, kuzat_error *err) {
+/* Build one group's table from the counts of its languages. */
+static int finish_group(build_ctx *b, kz_group *g, const int *langs, int nl) {
   kz_profile *p = b->p;
-  double total[KZ_NL] = {0}, denom[KZ_NL];
-  for (size_t i = 0; i < p->cap; i++)
-    for (int l = 0; l < KZ_NL; l++) total[l] += b->counts[i * KZ_NL + (size_t)l];
-  p->tab = kuzat__calloc(b->al, p->cap, sizeof *p->tab);
-  if (!p->tab) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-  for (int l = 0; l < KZ_NL; l++) {
-    p->has[l] = total[l] > 0;
-    denom[l] = total[l] + 0.5 * (double)b->used;
-    p->unseen[l] = (int16_t)lrint(log(0.5 / denom[l]) * KZ_SCALE);
+  double total[4] = {0}, denom[4];
+  size_t used = 0;
+  g->nl = nl;
+  for (size_t i = 0; i < p->cap; i++) {
+    if (!p->keys[i]) continue;
+    int any = 0;
+    for (int l = 0; l < nl; l++) {
+      uint32_t c = b->counts[i * KZ_NL + (size_t)langs[l]];
+      total[l] += c;
+      any |= c != 0;
+    }
+    used += (size_t)any;
+  }
+  g->cap = 1024;
+  while (g->cap < used * 2) g->cap *= 2;
+  g->fp = kuzat__calloc(b->al, g->cap, sizeof *g->fp);
+  g->lp = kuzat__calloc(b->al, g->cap * (size_t)nl, sizeof *g->lp);
+  if (!g->fp || !g->lp) return KUZAT_ENOMEM;
+  for (int l = 0; l < nl; l++) {
+    g->lang[l] = langs[l];
+    p->has[langs[l]] = total[l] > 0;
+    denom[l] = total[l] + 0.5 * (double)used;
+    g->unseen[l] = (int16_t)lrint(log(0.5 / denom[l]) * KZ_SCALE);
   }
   for (size_t i = 0; i < p->cap; i++) {
     if (!p->keys[i]) continue;
-    p->tab[i].key = p->keys[i];
-    for (int l = 0; l < KZ_NL; l++) {
-      double c = b->counts[i * KZ_NL + (size_t)l] + 0.5;
-      p->tab[i].lp[l] = (int16_t)lrint(log(c / denom[l]) * KZ_SCALE);
+    int any = 0;
+    for (int l = 0; l < nl; l++) any |= b->counts[i * KZ_NL + (size_t)langs[l]] != 0;
+    if (!any) continue;
+    uint64_t h = mix64(p->keys[i]);
+    uint32_t fp = (uint32_t)(h >> 32) | 1u;
+    size_t s = (size_t)h & (g->cap - 1);
+    while (g->fp[s] && g->fp[s] != fp) s = (s + 1) & (g->cap - 1);
+    g->fp[s] = fp; /* a colliding fingerprint adds to the same slot below */
+    for (int l = 0; l < nl; l++) {
+      double c = b->counts[i * KZ_NL + (size_t)langs[l]] + 0.5;
+      g->lp[s * (size_t)nl + (size_t)l] = (int16_t)lrint(log(c / denom[l]) * KZ_SCALE);
     }
   }
-  kuzat__free(b->al, p->keys); /* the table has the keys now */
-  p->keys = NULL;
+  return KUZAT_OK;
+}
+
+static int finish(build_ctx *b, kuzat_error *err) {
+  static const int lat[] = {KUZAT_LANG_UZ_LATN, KUZAT_LANG_EN};
+  static const int cyr[] = {KUZAT_LANG_UZ_CYRL, KUZAT_LANG_TG, KUZAT_LANG_KY, KUZAT_LANG_RU};
+  static const int arb[] = {KUZAT_LANG_AR, KUZAT_LANG_FA};
+  if (finish_group(b, &b->p->g[KZ_G_LATIN], lat, 2) ||
+      finish_group(b, &b->p->g[KZ_G_CYRILLIC], cyr, 4) ||
+      finish_group(b, &b->p->g[KZ_G_ARABIC], arb, 2))
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  kuzat__free(b->al, b->p->keys); /* the groups have what they need */
+  b->p->keys = NULL;
   return KUZAT_OK;
 }
 
@@ -203,7 +272,7 @@ int kuzat__profile_build(kuzat_normaliser *n, const kz_alloc *a,
       const int32_t *cp;
       size_t cnt;
       rc = kuzat__normalise_fold(n, s, (size_t)(nl - s), &cp, &cnt, err);
-      if (!rc) trigrams(cp, cnt, count_tri, &b);
+      if (!rc) trigrams(cp, cnt, KZ_SC_NONE, count_tri, &b);
       if (b.failed) rc = KUZAT_ENOMEM;
       s = nl + 1;
     }
@@ -222,40 +291,28 @@ int kuzat__profile_build(kuzat_normaliser *n, const kz_alloc *a,
 /* ---- scoring ---- */
 
 typedef struct score_ctx {
-  const kz_profile *p;
-  const int *cand;
-  int ncand;
-  int32_t score[KZ_NL]; /* log-likelihoods * KZ_SCALE */
-  int script;           /* only trigrams of this script (and spaces) count */
+  const kz_group *g;
+  int32_t score[4]; /* per column of g: log-likelihood * KZ_SCALE */
   int seen;
 } score_ctx;
 
-static int tri_in_script(uint64_t key, int script) {
-  if (key >> 63) return 1; /* a whole word: a trigram of it was checked */
-  for (int s = 0; s < 3; s++) {
-    int32_t c = (int32_t)((key >> (21 * s)) & 0x1FFFFF);
-    if (c == ' ' || c == 0x2BB || c == 0x2BC) continue;
-    if (kuzat__script(c) != script) return 0;
-  }
-  return 1;
-}
-
-static const int16_t *lookup(const kz_profile *p, uint64_t key) {
-  size_t mask = p->cap - 1;
-  size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+static inline const int16_t *lookup(const kz_group *g, uint64_t key) {
+  uint64_t h = mix64(key);
+  uint32_t fp = (uint32_t)(h >> 32) | 1u;
+  size_t mask = g->cap - 1, s = (size_t)h & mask;
   for (;;) {
-    const kz_tri *t = &p->tab[h];
-    if (t->key == key) return t->lp;
-    if (!t->key) return p->unseen;
-    h = (h + 1) & mask;
+    uint32_t f = g->fp[s];
+    if (f == fp) return g->lp + s * (size_t)g->nl;
+    if (!f) return g->unseen;
+    s = (s + 1) & mask;
   }
 }
 
 /* Is the leader so far ahead that more text cannot change the answer? */
 static int decided(const score_ctx *sc) {
   int32_t best = INT32_MIN, second = INT32_MIN;
-  for (int i = 0; i < sc->ncand; i++) {
-    int32_t v = sc->score[sc->cand[i]];
+  for (int i = 0; i < sc->g->nl; i++) {
+    int32_t v = sc->score[i];
     if (v > best) {
       second = best;
       best = v;
@@ -266,11 +323,10 @@ static int decided(const score_ctx *sc) {
   return second != INT32_MIN && best - second > KZ_DECISIVE;
 }
 
-static int score_tri(void *ctx, uint64_t key) {
+static inline int score_tri(void *ctx, uint64_t key) {
   score_ctx *sc = ctx;
-  if (!tri_in_script(key, sc->script)) return 0;
-  const int16_t *lp = lookup(sc->p, key);
-  for (int i = 0; i < sc->ncand; i++) sc->score[sc->cand[i]] += lp[sc->cand[i]];
+  const int16_t *lp = lookup(sc->g, key);
+  for (int i = 0; i < sc->g->nl; i++) sc->score[i] += lp[i];
   return ++sc->seen % 8 == 0 && decided(sc);
 }
 
@@ -308,15 +364,14 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
 
   /* letters of the window that only some alphabets have */
   size_t foreign = 0, uz_apos = 0, letters = 0;
-  score_ctx sc = {0};
-  sc.p = p;
+  int32_t pen[KZ_NL] = {0}; /* evidence from letters, per language */
   if (best == KZ_SC_CYRILLIC) {
     for (size_t i = 0; i < w; i++)
       if (cp[i] >= 0x400 && cp[i] <= 0x52F) {
         letters++;
-        if (cp[i] < 0x430 || cp[i] > 0x44F) cyrillic_letter(cp[i], sc.score, &foreign);
+        if (cp[i] < 0x430 || cp[i] > 0x44F) cyrillic_letter(cp[i], pen, &foreign);
         else if (cp[i] == 0x44B || cp[i] == 0x449 || cp[i] == 0x446 || cp[i] == 0x44C)
-          cyrillic_letter(cp[i], sc.score, &foreign);
+          cyrillic_letter(cp[i], pen, &foreign);
       }
   } else if (best == KZ_SC_LATIN) {
     for (size_t i = 0; i < w; i++) {
@@ -330,15 +385,11 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
       }
     }
   }
-  static const int cyr[] = {KUZAT_LANG_UZ_CYRL, KUZAT_LANG_TG, KUZAT_LANG_KY,
-                            KUZAT_LANG_RU};
-  static const int lat[] = {KUZAT_LANG_UZ_LATN, KUZAT_LANG_EN};
-  static const int arb[] = {KUZAT_LANG_AR, KUZAT_LANG_FA};
+  int group;
   switch (best) {
   case KZ_SC_CYRILLIC:
     if (foreign * 50 >= letters && foreign >= 2) return KUZAT_LANG_OTHER;
-    sc.cand = cyr;
-    sc.ncand = 4;
+    group = KZ_G_CYRILLIC;
     break;
   case KZ_SC_LATIN:
     /* Turkish, Azeri, German, French...: letters our two Latin languages
@@ -346,31 +397,32 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
      * café or a résumé) */
     foreign += st->latin_marked;
     if (foreign * 20 >= cnt[best] && foreign >= 3) return KUZAT_LANG_OTHER;
-    sc.score[KUZAT_LANG_EN] -= KZ_MISS * (int32_t)(uz_apos < 1000 ? uz_apos : 1000);
-    sc.cand = lat;
-    sc.ncand = 2;
+    pen[KUZAT_LANG_EN] -= KZ_MISS * (int32_t)(uz_apos < 1000 ? uz_apos : 1000);
+    group = KZ_G_LATIN;
     break;
   case KZ_SC_ARABIC:
     if (st->ur_cue > st->fa_cue && st->ur_cue > st->ar_cue)
       return KUZAT_LANG_OTHER;
     /* پ چ ژ گ are Persian letters; ی ک versus ي ك is often only the
      * writer's keyboard, so it counts less; ة is Arabic */
-    sc.score[KUZAT_LANG_FA] += (int32_t)(KZ_MISS * (st->fa_letter < 100 ? st->fa_letter : 100));
-    sc.score[KUZAT_LANG_FA] += (int32_t)(KZ_LOAN * (st->fa_cue < 100 ? st->fa_cue : 100));
-    sc.score[KUZAT_LANG_AR] += (int32_t)(KZ_LOAN * (st->ar_cue < 100 ? st->ar_cue : 100));
-    sc.cand = arb;
-    sc.ncand = 2;
+    pen[KUZAT_LANG_FA] += (int32_t)(KZ_MISS * (st->fa_letter < 100 ? st->fa_letter : 100));
+    pen[KUZAT_LANG_FA] += (int32_t)(KZ_LOAN * (st->fa_cue < 100 ? st->fa_cue : 100));
+    pen[KUZAT_LANG_AR] += (int32_t)(KZ_LOAN * (st->ar_cue < 100 ? st->ar_cue : 100));
+    group = KZ_G_ARABIC;
     break;
   default:
     return KUZAT_LANG_OTHER;
   }
-  sc.script = best;
-  if (!decided(&sc)) trigrams(cp, w, score_tri, &sc);
+  score_ctx sc = {0};
+  sc.g = &p->g[group];
+  for (int i = 0; i < sc.g->nl; i++) sc.score[i] = pen[sc.g->lang[i]];
+  if (!decided(&sc)) trigrams(cp, w, best, score_tri, &sc);
   int lang = KUZAT_LANG_OTHER;
-  for (int i = 0; i < sc.ncand; i++) {
-    int l = sc.cand[i];
-    if (!p->has[l]) continue;
-    if (lang == KUZAT_LANG_OTHER || sc.score[l] > sc.score[lang]) lang = l;
+  int32_t top = INT32_MIN;
+  for (int i = 0; i < sc.g->nl; i++) {
+    if (!p->has[sc.g->lang[i]] || sc.score[i] <= top) continue;
+    top = sc.score[i];
+    lang = sc.g->lang[i];
   }
   return lang;
 }

@@ -40,6 +40,7 @@ typedef struct kz_centry {
 } kz_centry;
 #define CE_DONE 1u /* entry computed */
 #define CE_BB 2u   /* the code point has a normalisation boundary before it */
+#define CE_APOS 4u /* its folded form is or holds an apostrophe */
 
 #define KZ_BMP 0x10000
 #define KZ_MAXMAP 32 /* longest folded form of one code point (U+FDFA: 18) */
@@ -121,8 +122,20 @@ static size_t decode_utf8(kuzat_normaliser *n, const uint8_t *s, size_t len) {
   while (i < len) {
     uint8_t b = s[i];
     if (b < 0x80) {
-      if (off) off[k] = i;
-      out[k++] = b;
+      if (!off) { /* a run of ASCII, eight bytes at a time while it lasts */
+        while (i + 8 <= len) {
+          uint64_t w;
+          memcpy(&w, s + i, 8);
+          if (w & 0x8080808080808080ull) break;
+          for (int q = 0; q < 8; q++) out[k + (size_t)q] = s[i + (size_t)q];
+          i += 8;
+          k += 8;
+        }
+        if (i == len || s[i] >= 0x80) continue;
+      } else {
+        off[k] = i;
+      }
+      out[k++] = s[i];
       i++;
       continue;
     }
@@ -162,6 +175,7 @@ static size_t decode_utf8(kuzat_normaliser *n, const uint8_t *s, size_t len) {
     out[k++] = c;
   }
   if (off) off[k] = len;
+  out[k] = 0; /* a sentinel: fold() reads one past the end */
   return k;
 }
 
@@ -177,7 +191,12 @@ static int is_o_or_g(int32_t c) { return c == 'o' || c == 'g' || c == 0x43E; }
  * and a combining accent, was turned into U+2019 before NFKC.) */
 static void fold_apostrophes(int32_t *c, size_t n) {
   for (size_t i = 1; i < n; i++) {
-    if (KZ_LIKELY(!is_apostrophe(c[i]))) continue;
+    /* what is left of is_apostrophe()'s set after NFKC_Casefold, as
+     * compares the compiler turns into a tight loop */
+    uint32_t x = (uint32_t)c[i];
+    if (KZ_LIKELY(x != 0x27 && x != 0x60 && x - 0x2B9u > 4u && x - 0x2018u > 1u &&
+                  x != 0x2032))
+      continue;
     int32_t prev = c[i - 1], next = i + 1 < n ? c[i + 1] : 0;
     int next_letter = next && is_letter_for_apos(next);
     if (is_o_or_g(prev) && next_letter)
@@ -318,7 +337,9 @@ static int centry(kuzat_normaliser *n, int32_t c, const kz_centry **ce,
   e->script = KZ_SC_NONE;
   for (size_t q = 0; q < k && e->script == KZ_SC_NONE; q++)
     e->script = (uint8_t)kuzat__script(tmp[q]);
-  e->flags = (uint8_t)(CE_DONE | (bb ? CE_BB : 0));
+  int has_apos = 0;
+  for (size_t q = 0; q < k; q++) has_apos |= is_apostrophe(tmp[q]);
+  e->flags = (uint8_t)(CE_DONE | (bb ? CE_BB : 0) | (has_apos ? CE_APOS : 0));
   *ce = e;
   return KUZAT_OK;
 }
@@ -408,22 +429,30 @@ static int fold_segment(kuzat_normaliser *n, const int32_t *c, size_t len,
   return KUZAT_OK;
 }
 
-/* NFKC_Casefold and cleanup of each ASCII character alone: lower case,
- * whitespace to space, other controls deleted (-1). */
-static const int8_t ascii_fold[128] = {
-    -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  ' ', ' ', ' ', ' ', ' ', -1,  -1,
-    -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,  -1,
-    ' ', '!', '"', '#', '$', '%', '&', '\'', '(', ')', '*', '+', ',', '-', '.', '/',
-    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ':', ';', '<', '=', '>', '?',
-    '@', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
-    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '[', '\\', ']', '^', '_',
-    '`', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
-    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '{', '|', '}', '~', -1};
-
-/* Letters per script of ASCII characters. */
-static inline int ascii_script(int32_t c) {
-  return ((uint32_t)(c | 0x20) - 'a' < 26u) ? KZ_SC_LATIN : KZ_SC_NONE;
-}
+/* Each ASCII character alone: bits 0-7 its NFKC_Casefold and cleanup
+ * (lower case, whitespace to space, 0xFF: a control, deleted), bit 8 set
+ * for letters, bit 9 for the apostrophes ' and `. */
+#define ASCII_DROP 0xFFu
+#define ASCII_LETTER 0x100u
+#define ASCII_APOS 0x200u
+static const uint16_t ascii_info[128] = {
+    0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF,
+    0x0FF, 0x020, 0x020, 0x020, 0x020, 0x020, 0x0FF, 0x0FF,
+    0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF,
+    0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF,
+    0x020, 0x021, 0x022, 0x023, 0x024, 0x025, 0x026, 0x227,
+    0x028, 0x029, 0x02A, 0x02B, 0x02C, 0x02D, 0x02E, 0x02F,
+    0x030, 0x031, 0x032, 0x033, 0x034, 0x035, 0x036, 0x037,
+    0x038, 0x039, 0x03A, 0x03B, 0x03C, 0x03D, 0x03E, 0x03F,
+    0x040, 0x161, 0x162, 0x163, 0x164, 0x165, 0x166, 0x167,
+    0x168, 0x169, 0x16A, 0x16B, 0x16C, 0x16D, 0x16E, 0x16F,
+    0x170, 0x171, 0x172, 0x173, 0x174, 0x175, 0x176, 0x177,
+    0x178, 0x179, 0x17A, 0x05B, 0x05C, 0x05D, 0x05E, 0x05F,
+    0x260, 0x161, 0x162, 0x163, 0x164, 0x165, 0x166, 0x167,
+    0x168, 0x169, 0x16A, 0x16B, 0x16C, 0x16D, 0x16E, 0x16F,
+    0x170, 0x171, 0x172, 0x173, 0x174, 0x175, 0x176, 0x177,
+    0x178, 0x179, 0x17A, 0x07B, 0x07C, 0x07D, 0x07E, 0x0FF,
+};
 
 /* Steps 3 and 4 over c1[0..n1) into c2, counting letters per script.
  *
@@ -432,10 +461,10 @@ static inline int ascii_script(int32_t c) {
  * segments of several code points and code points outside the BMP.
  * Invariant at the top of the loop: c2 has room for one code point per
  * remaining input code point plus KZ_MAXMAP, so appends never check. */
-static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
+static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
+                            const int track) {
   const int32_t *c1 = n->c1;
   const size_t *o1 = n->o1;
-  const int track = n->track;
   const kz_centry *cache = n->cache;
   memset(&n->stats, 0, sizeof n->stats);
   n->n2 = 0;
@@ -444,28 +473,52 @@ static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
   int32_t *c2 = n->c2;
   size_t n2 = 0, *sc = n->stats.script;
   int rc = KUZAT_OK;
+  /* Letter counts live in registers: a plain counter for ASCII letters,
+   * and for the others six 10-bit fields of one word, emptied into
+   * n->stats every 1000 code points. (Incrementing n->stats directly
+   * chains every iteration through memory and halves the speed.) */
+  size_t ascii_letters = 0, short_u = 0;
+  unsigned apos = 0;   /* any apostrophe at all? if not, step 2 is skipped */
+  int prev_space = 1;  /* drops leading spaces and runs of spaces */
+  uint64_t packed = 0;
+  unsigned budget = 1000;
+#define FLUSH_COUNTS()                                                   \
+  do {                                                                   \
+    for (int k_ = 0; k_ < KZ_SC_COUNT; k_++) sc[k_] += (packed >> (10 * k_)) & 1023u; \
+    packed = 0;                                                          \
+    budget = 1000;                                                       \
+  } while (0)
+#define COUNT(script)                                                    \
+  do {                                                                   \
+    packed += 1ull << (10 * (script));                                   \
+    if (KZ_UNLIKELY(--budget == 0)) FLUSH_COUNTS();                      \
+  } while (0)
 
-/* append d from input bytes [s, e), one space for a run of spaces */
+/* Append d from input bytes [s, e), one space for a run of spaces. It is
+ * always stored, then kept (n2 advances) unless it is a second space. */
 #define APPEND(d, s, e)                                        \
   do {                                                         \
     int32_t d_ = (d);                                          \
-    if (d_ != ' ' || (n2 && c2[n2 - 1] != ' ')) {              \
-      c2[n2] = d_;                                             \
-      if (track) {                                             \
-        n->s2[n2] = (s);                                       \
-        n->e2[n2] = (e);                                       \
-      }                                                        \
-      n2++;                                                    \
+    int sp_ = d_ == ' ';                                       \
+    c2[n2] = d_;                                               \
+    if (track) {                                               \
+      n->s2[n2] = (s);                                         \
+      n->e2[n2] = (e);                                         \
     }                                                          \
+    n2 += (size_t)!(sp_ & prev_space);                         \
+    prev_space = sp_;                                          \
   } while (0)
 
   size_t i = 0;
   while (i < n1) {
     int32_t c = c1[i];
-    int32_t next = i + 1 < n1 ? c1[i + 1] : 0;
+    int32_t next = c1[i + 1]; /* c1[n1] is 0 */
     if (KZ_LIKELY(c < 0x80 && next < 0x80)) { /* ASCII, then ASCII */
-      sc[ascii_script(c)]++;
-      if (ascii_fold[c] >= 0) APPEND(ascii_fold[c], track ? o1[i] : 0, track ? o1[i + 1] : 0);
+      unsigned info = ascii_info[c];
+      ascii_letters += (info >> 8) & 1u;
+      apos |= info & ASCII_APOS;
+      if (KZ_LIKELY((info & 0xFFu) != ASCII_DROP))
+        APPEND((int32_t)(info & 0xFFu), track ? o1[i] : 0, track ? o1[i + 1] : 0);
       i++;
       continue;
     }
@@ -483,19 +536,23 @@ static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
       if (ce->script == KZ_SC_LATIN && ((c >= 0xC0 && c < 0x250) || (c >= 0x1E00 && c < 0x1F00)))
         n->stats.latin_marked++;
       if (ce->len == 1) {
-        sc[ce->script]++;
-        n->stats.uz_short_u += ce->val == 0x45E;
-        APPEND((int32_t)ce->val, s, e);
+        uint32_t v = ce->val;
+        COUNT(ce->script);
+        short_u += v == 0x45E;
+        apos |= ce->flags & CE_APOS;
+        APPEND((int32_t)v, s, e);
       } else {
         const int32_t *m = n->pool + ce->val;
+        apos |= ce->flags & CE_APOS;
         for (size_t q = 0; q < ce->len; q++) {
-          sc[kuzat__script(m[q])]++;
+          COUNT(kuzat__script(m[q]));
           APPEND(m[q], s, e);
         }
       }
     } else {
       /* rare: hand over to the emit() helpers */
       n->n2 = n2;
+      apos = 1;
       for (size_t q = i + 1; q < j; q++)
         if ((uint32_t)c1[q] - 0x600u < 0x100u) arabic_cue(&n->stats, c1[q]);
       if (j == i + 1) {
@@ -504,7 +561,7 @@ static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
         int bb;
         if ((rc = fold_one(n, c, tmp, &k, &bb, err))) return rc;
         for (size_t q = 0; q < k; q++) {
-          sc[kuzat__script(tmp[q])]++;
+          COUNT(kuzat__script(tmp[q]));
           emit(n, tmp[q], s, e);
         }
       } else if ((rc = fold_segment(n, c1 + i, j - i, s, e, err))) {
@@ -512,6 +569,7 @@ static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
       }
       n2 = n->n2;
       c2 = n->c2;
+      prev_space = !n2 || c2[n2 - 1] == ' ';
     }
     i = j;
     if (KZ_UNLIKELY(n2 + (n1 - i) + KZ_MAXMAP > n->c2_cap)) {
@@ -521,10 +579,22 @@ static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
       c2 = n->c2;
     }
   }
+  FLUSH_COUNTS();
+#undef COUNT
+#undef FLUSH_COUNTS
 #undef APPEND
+  sc[KZ_SC_LATIN] += ascii_letters;
+  n->stats.uz_short_u += short_u;
+  n->stats.apostrophes = apos != 0;
   if (n2 && c2[n2 - 1] == ' ') n2--;
   n->n2 = n2;
   return KUZAT_OK;
+}
+
+/* Two copies of the loop, with and without offsets, so the hot one has no
+ * offset bookkeeping at all. */
+static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
+  return n->track ? fold_impl(n, n1, err, 1) : fold_impl(n, n1, err, 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -846,7 +916,7 @@ static int fold_text(kuzat_normaliser *n, const char *utf8, size_t len,
                        len);
   size_t n1 = decode_utf8(n, (const uint8_t *)utf8, len);
   int rc = fold(n, n1, err);
-  if (!rc) fold_apostrophes(n->c2, n->n2);
+  if (!rc && n->stats.apostrophes) fold_apostrophes(n->c2, n->n2);
   return rc;
 }
 
@@ -866,6 +936,9 @@ int kuzat__normalise_fold(kuzat_normaliser *n, const char *utf8, size_t len,
 static int identify_and_repair(kuzat_normaliser *n) {
   int doc_script;
   int lang = kuzat__langid(n->profile, n->c2, n->n2, &n->stats, &doc_script);
+  const size_t *sc = n->stats.script;
+  if ((sc[KZ_SC_LATIN] > 0) + (sc[KZ_SC_CYRILLIC] > 0) + (sc[KZ_SC_GREEK] > 0) < 2)
+    return lang; /* one script: no word can mix two */
   for (int round = 0; round < 4 && repair_homoglyphs(n->c2, n->n2, doc_script, lang); round++) {
     fold_apostrophes(n->c2, n->n2); /* a repaired о may now precede one */
     memset(n->stats.script, 0, sizeof n->stats.script);
