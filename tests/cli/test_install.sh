@@ -1,0 +1,54 @@
+# make install / uninstall into a DESTDIR, then build a program against the
+# installed header and library through pkg-config, as a user would.
+. "$(dirname "$0")/lib.sh"
+
+case "$B" in
+build) ;;
+*) skip "install: runs in the plain build only (this is $B)"; kt_done; exit ;;
+esac
+
+D="$T/dest"
+make -s install B="$B" DESTDIR="$D" PREFIX=/usr > "$T/install.log" 2>&1; rc=$?
+check "make install: exit 0" 0 "$rc"
+for f in bin/kuzat-classify bin/kuzat-train include/kuzat.h lib/libkuzat.a \
+         lib/libkuzat.so lib/libkuzat.so.0 lib/pkgconfig/kuzat.pc; do
+  [ -e "$D/usr/$f" ] && ok || notok "installed $f"
+done
+check "soname" "libkuzat.so.0" "$(objdump -p "$D/usr/lib/libkuzat.so" | awk '/SONAME/ {print $2}')"
+others=$(nm -D --defined-only "$D/usr/lib/libkuzat.so" | awk '{print $3}' | grep -v '^kuzat_')
+check "only kuzat_* symbols exported" "" "$others"
+
+cat > "$T/user.c" <<'C'
+#include <kuzat.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+  kuzat_normaliser *n;
+  kuzat_text t;
+  const char *s = "O'zbekiston";
+  if (kuzat_normaliser_new(NULL, &n, NULL) || kuzat_normalise(n, s, strlen(s), 0, &t, NULL))
+    return 1;
+  printf("%s %s %s\n", kuzat_version(), kuzat_lang_name(t.lang), t.utf8);
+  kuzat_normaliser_free(n);
+  return 0;
+}
+C
+export PKG_CONFIG_PATH="$D/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D"
+if cc -std=c99 -pedantic -Werror -o "$T/user" "$T/user.c" $(pkg-config --cflags --libs kuzat) 2> "$T/cc.log"; then
+  ok
+  check "program built against the installed library" "0.1.0 uz-Latn oʻzbekiston" \
+    "$(LD_LIBRARY_PATH="$D/usr/lib" "$T/user")"
+else
+  notok "cc against the installed kuzat.pc"; cat "$T/cc.log"
+fi
+if command -v c++ > /dev/null 2>&1; then
+  printf '#include <kuzat.h>\nint main() { return kuzat_version_number() == KUZAT_VERSION_NUMBER ? 0 : 1; }\n' > "$T/user.cc"
+  c++ -std=c++11 -pedantic -Werror -o "$T/usercc" "$T/user.cc" $(pkg-config --cflags --libs kuzat) 2> "$T/cc.log" &&
+    LD_LIBRARY_PATH="$D/usr/lib" "$T/usercc" && ok || { notok "kuzat.h from C++"; cat "$T/cc.log"; }
+else
+  skip "kuzat.h from C++: no C++ compiler"
+fi
+
+make -s uninstall B="$B" DESTDIR="$D" PREFIX=/usr > /dev/null 2>&1
+check "make uninstall leaves nothing" "" "$(find "$D" -type f -o -type l)"
+kt_done
