@@ -2,9 +2,10 @@
  * bench/normalise.c -- normaliser throughput, one thread (a benchmark, not
  * a test: it asserts nothing and its figures depend on the machine).
  *
- * Usage: normalise [-m MB] FILE...
+ * Usage: normalise [-m MB] [-c BYTES] FILE...
  * Reads the records of every FILE (TSV with a "text" column, JSONL, or
- * lines) into memory, then normalises them over and over until at least MB
+ * lines) into memory (with -c, consecutive records of a file are joined
+ * into documents of at least BYTES bytes), then normalises them over and over until at least MB
  * megabytes (default 200) have gone through, and prints MB/s and
  * documents/s for: ICU's decoding and NFKC_Casefold alone (the floor any
  * ICU-based normaliser pays, measured in the same run as a reference);
@@ -33,7 +34,7 @@ static double now(void) {
 }
 
 static doc *docs;
-static size_t ndocs, cap, total;
+static size_t ndocs, cap, total, min_doc; /* -c: join records up to this */
 
 static int load(const char *path) {
   kuzat_reader *r;
@@ -43,9 +44,18 @@ static int load(const char *path) {
     return -1;
   }
   kuzat_record rec;
-  int rc;
+  int rc, open_doc = 0;
   while ((rc = kuzat_reader_next(r, &rec, &err)) == 1) {
     if (rec.error || !rec.text_len) continue;
+    if (open_doc && docs[ndocs - 1].len < min_doc) { /* join: one document */
+      doc *d = &docs[ndocs - 1];
+      d->text = realloc(d->text, d->len + 1 + rec.text_len);
+      d->text[d->len] = '\n';
+      memcpy(d->text + d->len + 1, rec.text, rec.text_len);
+      d->len += 1 + rec.text_len;
+      total += 1 + rec.text_len;
+      continue;
+    }
     if (ndocs == cap) {
       cap = cap ? cap * 2 : 1024;
       docs = realloc(docs, cap * sizeof *docs);
@@ -55,6 +65,7 @@ static int load(const char *path) {
     docs[ndocs].len = rec.text_len;
     total += rec.text_len;
     ndocs++;
+    open_doc = 1;
   }
   kuzat_reader_free(r);
   if (rc < 0) fprintf(stderr, "normalise: %s\n", err.msg);
@@ -110,12 +121,13 @@ static void run(kuzat_normaliser *n, int mode, double mb, const char *label) {
 int main(int argc, char **argv) {
   double mb = 200;
   int i = 1;
-  if (argc > 2 && strcmp(argv[1], "-m") == 0) {
-    mb = atof(argv[2]);
-    i = 3;
+  for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+    if (strcmp(argv[i], "-m") == 0) mb = atof(argv[i + 1]);
+    else if (strcmp(argv[i], "-c") == 0) min_doc = (size_t)atol(argv[i + 1]);
+    else break;
   }
   if (i >= argc) {
-    fprintf(stderr, "usage: normalise [-m MB] FILE...\n");
+    fprintf(stderr, "usage: normalise [-m MB] [-c BYTES] FILE...\n");
     return 2;
   }
   for (; i < argc; i++)

@@ -471,7 +471,7 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
   if (reserve2(n, n1 + KZ_MAXMAP + 1))
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   int32_t *c2 = n->c2;
-  size_t n2 = 0, *sc = n->stats.script;
+  size_t n2 = 0, *sc = n->stats.script, c2_cap = n->c2_cap;
   int rc = KUZAT_OK;
   /* Letter counts live in registers: a plain counter for ASCII letters,
    * and for the others six 10-bit fields of one word, emptied into
@@ -569,14 +569,18 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
       }
       n2 = n->n2;
       c2 = n->c2;
+      c2_cap = n->c2_cap;
       prev_space = !n2 || c2[n2 - 1] == ' ';
     }
     i = j;
-    if (KZ_UNLIKELY(n2 + (n1 - i) + KZ_MAXMAP > n->c2_cap)) {
+    /* Only a code point that became several can use up the slack the
+     * invariant keeps; single-code-point mappings never do. */
+    if (KZ_UNLIKELY(n2 + (n1 - i) + KZ_MAXMAP > c2_cap)) {
       n->n2 = n2;
       if (reserve2(n, n2 + (n1 - i) + KZ_MAXMAP))
         return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
       c2 = n->c2;
+      c2_cap = n->c2_cap;
     }
   }
   FLUSH_COUNTS();

@@ -33,7 +33,7 @@ static void push(tok_out *o, size_t off, size_t len, int kind) {
 
 /* Decode the code point at s[i] (valid UTF-8 from the normaliser; invalid
  * bytes are taken one at a time) and store its length in *w. */
-static int32_t cp_at(const unsigned char *s, size_t len, size_t i, size_t *w) {
+static inline int32_t cp_at(const unsigned char *s, size_t len, size_t i, size_t *w) {
   unsigned char b = s[i];
   *w = 1;
   if (b < 0x80) return b;
@@ -48,10 +48,12 @@ static int32_t cp_at(const unsigned char *s, size_t len, size_t i, size_t *w) {
   return c;
 }
 
-static int is_digit(int32_t c) { return c >= '0' && c <= '9'; }
+static inline int is_digit(int32_t c) { return c >= '0' && c <= '9'; }
 
-static int is_alnum(int32_t c) {
-  return is_digit(c) || (c != 0x2BB && c != 0x2BC && kuzat__is_word_char(c));
+static inline int is_alnum(int32_t c) {
+  if (c < 0x80) return is_digit(c) || (uint32_t)((c | 0x20) - 'a') < 26u;
+  if (c >= 0x400 && c <= 0x52F) return 1;
+  return c != 0x2BB && c != 0x2BC && kuzat__is_word_char(c);
 }
 
 /* Emit WORD tokens for every run of letters and digits in [a, b). */
@@ -155,13 +157,14 @@ int kuzat_tokenise(const char *norm, size_t len, kuzat_token *toks, size_t cap,
     }
     size_t j = i;
     while (j < len && s[j] != ' ') j++;
-    if (starts_with(s + i, j - i, "http://") ||
-        starts_with(s + i, j - i, "https://") ||
-        starts_with(s + i, j - i, "www.")) {
+    if ((s[i] == 'h' || s[i] == 'w') &&
+        (starts_with(s + i, j - i, "http://") ||
+         starts_with(s + i, j - i, "https://") ||
+         starts_with(s + i, j - i, "www."))) {
       size_t e = trim_punct(s, i, j);
       push(&o, i, e - i, KUZAT_TOKEN_URL);
       parts(s, i, e, &o);
-    } else if (is_email(s, i, trim_punct(s, i, j))) {
+    } else if (memchr(s + i, '@', j - i) && is_email(s, i, trim_punct(s, i, j))) {
       size_t e = trim_punct(s, i, j);
       push(&o, i, e - i, KUZAT_TOKEN_EMAIL);
       parts(s, i, e, &o);
