@@ -50,7 +50,7 @@ KZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc \
 KZ_LDFLAGS := $(LDFLAGS) $(MODE_LDFLAGS)
 KZ_LIBS := $(PKG_LIBS) -lsvm -lm -lpthread
 
-LIB_SRC := src/status.c src/normalise.c src/langid.c src/tokenise.c src/reader.c
+LIB_SRC := src/status.c src/normalise.c src/langid.c src/tokenise.c src/features.c src/reader.c
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/langid_corpus.o
 LANGID_TEXTS := $(sort $(wildcard datasets/langid/*.txt))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(filter-out tests/unit/check.c,$(wildcard tests/unit/test_*.c)))
@@ -98,7 +98,7 @@ $(SHLIB): $(LIB_OBJ) src/kuzat.map
 $(B)/kuzat-%: %/main.c $(B)/libkuzat.a include/kuzat.h
 	$(CC) $(KZ_CFLAGS) -o $@ $< $(B)/libkuzat.a $(KZ_LDFLAGS) $(KZ_LIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libkuzat.a | $(B)/tests
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libkuzat.a | $(B)/tests
 	$(CC) $(KZ_CFLAGS) -Itests/unit -o $@ $< $(B)/libkuzat.a $(KZ_LDFLAGS) $(KZ_LIBS)
 
 $(B)/bench/%: bench/%.c $(B)/libkuzat.a | $(B)/bench

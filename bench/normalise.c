@@ -10,7 +10,8 @@
  * documents/s for: ICU's decoding and NFKC_Casefold alone (the floor any
  * ICU-based normaliser pays, measured in the same run as a reference);
  * kuzat's steps 1-4; identification; full normalisation; normalisation plus
- * tokenising.
+ * tokenising; normalisation plus the default features (word 1-2-grams,
+ * character 2-5-grams, 2^20 buckets).
  */
 #include "kuzat.h"
 #include "internal.h" /* kuzat__normalise_fold: steps 1-4 alone */
@@ -85,7 +86,9 @@ static void icu_baseline(const char *s, size_t len) {
 }
 
 /* mode 0: identify; 1: normalise; 2: normalise + tokenise; 3: fold only;
- * 4: ICU baseline */
+ * 4: ICU baseline; 5: normalise + featurise */
+static kuzat_featuriser *feat;
+
 static void run(kuzat_normaliser *n, int mode, double mb, const char *label) {
   static kuzat_token toks[1 << 16];
   size_t bytes = 0, count = 0, tokens = 0;
@@ -108,6 +111,11 @@ static void run(kuzat_normaliser *n, int mode, double mb, const char *label) {
           size_t nt;
           kuzat_tokenise(t.utf8, t.len, toks, sizeof toks / sizeof toks[0], &nt);
           tokens += nt;
+        } else if (mode == 5) {
+          const kuzat_feature *v;
+          size_t nf;
+          kuzat_featurise(feat, t.utf8, t.len, &v, &nf, NULL);
+          tokens += nf;
         }
       }
       bytes += docs[i].len;
@@ -148,6 +156,9 @@ int main(int argc, char **argv) {
   run(n, 0, mb, "identify (steps 1-5)");
   run(n, 1, mb, "normalise (all steps)");
   run(n, 2, mb, "normalise + tokenise");
+  kuzat_featuriser_new(NULL, NULL, &feat, NULL);
+  run(n, 5, mb, "normalise + features");
+  kuzat_featuriser_free(feat);
   kuzat_normaliser_free(n);
   for (size_t k = 0; k < ndocs; k++) free(docs[k].text);
   free(docs);

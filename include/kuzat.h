@@ -246,6 +246,75 @@ KUZAT_EXTERN int kuzat_tokenise(const char *norm, size_t len,
                                 kuzat_token *toks, size_t cap, size_t *count);
 
 /* ---------------------------------------------------------------------- */
+/* Features                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* What the feature hasher takes from normalised text. Every field is stored
+ * in a model file, so training and scoring always agree. */
+typedef struct kuzat_feature_params {
+  uint64_t seed; /* XXH3 seed */
+  int bits;      /* buckets = 2^bits; 1..28 */
+  int word_min, word_max; /* word n-grams, e.g. 1..2; 0..0 for none */
+  int char_min, char_max; /* character n-grams inside <word>, e.g. 2..5 */
+} kuzat_feature_params;
+
+/* The defaults: seed 0, 20 bits, word 1..2-grams, character 2..5-grams. */
+KUZAT_EXTERN void kuzat_feature_params_default(kuzat_feature_params *p);
+
+/* One feature: the same layout as libsvm's struct svm_node, so an array
+ * of them can be passed to libsvm as it is. */
+typedef struct kuzat_feature {
+  int index;    /* 1-based bucket; -1 ends an array */
+  double value;
+} kuzat_feature;
+
+/* Namespaces, one per kind of feature. A feature's hash is XXH3-64 of its
+ * UTF-8 bytes with the seed  seed XOR (namespace * 0x9E3779B97F4A7C15).
+ * Part of the model format; never changed within a format version. */
+#define KUZAT_NS_WORD 0x01   /* a word:               "jihod"            */
+#define KUZAT_NS_BIGRAM 0x02 /* two words, one space: "hijrat qil"       */
+#define KUZAT_NS_CHAR 0x03   /* characters of <word>: "<ji", "od>"       */
+#define KUZAT_NS_CLASS 0x04  /* a token class:        "url"              */
+/* Word n-grams of n > 2 words use namespace 0x10 + n. Class names are
+ * "num", "url", "mention", "hashtag" and "email"; a number is also hashed
+ * as a word, and a URL's, e-mail's, mention's or hashtag's parts follow it
+ * as words. */
+
+typedef struct kuzat_featuriser kuzat_featuriser;
+
+/* Make a featuriser (scratch space for one thread). `p` NULL means the
+ * defaults. Returns KUZAT_OK; KUZAT_EINVAL (out NULL, or parameters out of
+ * range: err->msg names the field); KUZAT_ENOMEM. */
+KUZAT_EXTERN int kuzat_featuriser_new(const kuzat_feature_params *p,
+                                      const kuzat_allocator *a,
+                                      kuzat_featuriser **out, kuzat_error *err);
+
+/* Free a featuriser and every array it returned. NULL is a no-op. */
+KUZAT_EXTERN void kuzat_featuriser_free(kuzat_featuriser *f);
+
+/* Hash normalised text (kuzat_normalise()'s output) into a sparse vector:
+ * for every word its unigram and bigram with the previous word, for every
+ * word its character n-grams of "<word>", for every URL, @mention,
+ * #hashtag, e-mail address and number its class; each feature is hashed
+ * as kuzat_feature_hash() says; the bucket is the low `bits` bits and the
+ * sign bit 63. A feature seen tf times weighs
+ * 1 + ln(tf), features sharing a bucket are summed, and the vector is
+ * L2-normalised. *out receives *count features with ascending indices
+ * 1..2^bits, followed by one with index -1; it belongs to the featuriser
+ * and stays valid until its next call. Returns KUZAT_OK, KUZAT_EINVAL,
+ * KUZAT_ENOMEM. */
+KUZAT_EXTERN int kuzat_featurise(kuzat_featuriser *f, const char *norm,
+                                 size_t len, const kuzat_feature **out,
+                                 size_t *count, kuzat_error *err);
+
+/* The hash of one feature, as kuzat_featurise() computes it: XXH3-64 of
+ * `len` bytes with the seed  seed ^ (ns * 0x9E3779B97F4A7C15)  (64-bit
+ * arithmetic). For tests and for reproducing features in another language.
+ * Thread-safe. */
+KUZAT_EXTERN uint64_t kuzat_feature_hash(uint64_t seed, int ns,
+                                         const char *bytes, size_t len);
+
+/* ---------------------------------------------------------------------- */
 /* Reading records                                                          */
 /* ---------------------------------------------------------------------- */
 

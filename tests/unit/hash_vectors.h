@@ -1,0 +1,11 @@
+/* Published feature-hash test vectors (README.md): seed, namespace,
+ * UTF-8 bytes, XXH3-64 of the bytes with seed ^ (namespace * 0x9E3779B97F4A7C15). */
+    {0, 0x01, "jihod", 0x17d14f72ce313573ull},
+    {0, 0x01, "oʻzbekiston", 0xeb4ab5dfe7f75594ull},
+    {0, 0x02, "hijrat qil", 0x32a646cb2cb3fa46ull},
+    {0, 0x03, "<ji", 0x453227ffbc58f2f1ull},
+    {0, 0x03, "od>", 0x03c5bf84f3e9ab16ull},
+    {0, 0x04, "url", 0xb7c5f3ee660f00d5ull},
+    {42, 0x01, "jihod", 0x42fd4b404375b524ull},
+    {42, 0x01, "ҷиҳод", 0xcf69c097cc984d1full},
+    {0, 0x01, "", 0x602b0e2cd6662c8bull},
