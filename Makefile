@@ -50,7 +50,7 @@ KZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc \
 KZ_LDFLAGS := $(LDFLAGS) $(MODE_LDFLAGS)
 KZ_LIBS := $(PKG_LIBS) -lsvm -lm -lpthread
 
-LIB_SRC := src/status.c src/normalise.c src/langid.c src/tokenise.c src/features.c src/reader.c
+LIB_SRC := $(sort $(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/langid_corpus.o
 LANGID_TEXTS := $(sort $(wildcard datasets/langid/*.txt))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(filter-out tests/unit/check.c,$(wildcard tests/unit/test_*.c)))

@@ -315,21 +315,228 @@ KUZAT_EXTERN uint64_t kuzat_feature_hash(uint64_t seed, int ns,
                                          const char *bytes, size_t len);
 
 /* ---------------------------------------------------------------------- */
+/* Models                                                                   */
+/* ---------------------------------------------------------------------- */
+
+/* A trained model: one calibrated binary SVM per marker, with everything
+ * scoring needs (normaliser version, feature parameters, labels, weights,
+ * calibration, thresholds). Read-only once loaded: any number of threads
+ * may use one model at the same time. The file format is described in
+ * docs/model-format.md. */
+typedef struct kuzat_model kuzat_model;
+
+#define KUZAT_MODEL_FORMAT 1 /* the file format version this library writes */
+#define KUZAT_KERNEL_LINEAR 0
+#define KUZAT_KERNEL_RBF 2
+
+/* Load a model from a file or from `len` bytes in memory (the file's
+ * contents; the buffer is not kept). Every count is checked against the
+ * bytes present before anything is allocated, and the CRC-32 over the
+ * whole content before anything is believed. Returns KUZAT_OK;
+ * KUZAT_EIO (cannot read the file); KUZAT_EFORMAT (not a kuzat model,
+ * damaged, truncated: err->msg says what and at which byte);
+ * KUZAT_EVERSION (a newer format); KUZAT_ENOMEM; KUZAT_EINVAL. */
+KUZAT_EXTERN int kuzat_model_load_file(const char *path, const kuzat_allocator *a,
+                                       kuzat_model **out, kuzat_error *err);
+KUZAT_EXTERN int kuzat_model_load_mem(const void *buf, size_t len,
+                                      const kuzat_allocator *a,
+                                      kuzat_model **out, kuzat_error *err);
+
+/* Write the model to `path` atomically: to a temporary file in the same
+ * directory, flushed to disk, then renamed over `path`, so a crash or a
+ * full disk leaves any previous file intact. Returns KUZAT_OK, KUZAT_EIO
+ * (err->msg names the file and the reason), KUZAT_ENOMEM, KUZAT_EINVAL. */
+KUZAT_EXTERN int kuzat_model_save(const kuzat_model *m, const char *path,
+                                  kuzat_error *err);
+
+/* Free a model. NULL is a no-op. */
+KUZAT_EXTERN void kuzat_model_free(kuzat_model *m);
+
+/* The model's id: 16 hex digits of a hash of its content. Owned by the
+ * model. */
+KUZAT_EXTERN const char *kuzat_model_id(const kuzat_model *m);
+
+/* Number of markers, and the name of marker i (NULL when out of range). */
+KUZAT_EXTERN size_t kuzat_model_markers(const kuzat_model *m);
+KUZAT_EXTERN const char *kuzat_model_marker(const kuzat_model *m, size_t i);
+
+/* The feature parameters the model was trained with. */
+KUZAT_EXTERN void kuzat_model_feature_params(const kuzat_model *m,
+                                             kuzat_feature_params *p);
+
+/* Marker i's decision threshold on the calibrated probability. */
+KUZAT_EXTERN double kuzat_model_threshold(const kuzat_model *m, size_t i);
+
+/* Decision values of every marker for a feature vector (as from
+ * kuzat_featurise(), ended by index -1) into dec[0 .. markers-1]. Linear
+ * markers cost O(features of x). Returns KUZAT_OK or KUZAT_EINVAL. */
+KUZAT_EXTERN int kuzat_model_decision(const kuzat_model *m, const kuzat_feature *x,
+                                      double *dec, kuzat_error *err);
+
+/* Marker i's calibrated probability for decision value f. */
+KUZAT_EXTERN double kuzat_model_probability(const kuzat_model *m, size_t i,
+                                            double f);
+
+/* ---------------------------------------------------------------------- */
+/* Training                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* Labelled documents, normalised and hashed as they are added. */
+typedef struct kuzat_trainset kuzat_trainset;
+
+/* Make an empty training set whose documents will be hashed with `fp`
+ * (NULL: the defaults). Returns KUZAT_OK, KUZAT_EINVAL, KUZAT_ENOMEM,
+ * KUZAT_EICU. */
+KUZAT_EXTERN int kuzat_trainset_new(const kuzat_feature_params *fp,
+                                    const kuzat_allocator *a,
+                                    kuzat_trainset **out, kuzat_error *err);
+
+/* Add one document. `labels` is a comma-separated list (may be empty: a
+ * document with no marker); `lang` a kuzat_lang code, or empty to use the
+ * identified language; `group` the account or source the document comes
+ * from, or empty to make it a group of its own (no group is ever split
+ * across cross-validation folds). Returns KUZAT_OK, KUZAT_EINVAL (a
+ * label longer than 255 bytes or with a control character, an unknown
+ * lang code: err->msg says which), KUZAT_ENOMEM, KUZAT_EICU. */
+KUZAT_EXTERN int kuzat_trainset_add(kuzat_trainset *t, const char *text,
+                                    size_t len, const char *labels,
+                                    size_t labels_len, const char *lang,
+                                    size_t lang_len, const char *group,
+                                    size_t group_len, kuzat_error *err);
+
+/* Number of documents added. */
+KUZAT_EXTERN size_t kuzat_trainset_rows(const kuzat_trainset *t);
+
+/* Free a training set. NULL is a no-op. */
+KUZAT_EXTERN void kuzat_trainset_free(kuzat_trainset *t);
+
+/* How to train. kuzat_train_params_default() fills in the defaults. */
+typedef struct kuzat_train_params {
+  int kernel;          /* KUZAT_KERNEL_LINEAR (default) or KUZAT_KERNEL_RBF */
+  double gamma;        /* RBF only; default 1 (vectors have unit length) */
+  const double *grid;  /* values of C tried by cross-validation */
+  size_t grid_len;     /* 0: the default grid 0.1, 1, 10 */
+  int folds;           /* cross-validation folds, 2..20; default 5 */
+  double target_precision; /* 0: threshold at maximum F1; else the lowest
+                              threshold reaching this precision */
+  const char *negatives;   /* comma-separated labels that mean "no marker" */
+  uint64_t seed;           /* fold assignment; same data + seed = same model */
+  int threads;             /* markers trained in parallel; default 1 */
+  /* Called now and then with the fraction done (0..1), from the calling
+   * thread or a worker; may be NULL. */
+  void (*progress)(void *ud, double done);
+  void *progress_ud;
+} kuzat_train_params;
+
+KUZAT_EXTERN void kuzat_train_params_default(kuzat_train_params *p);
+
+/* What training found, per marker. */
+typedef struct kuzat_train_marker {
+  const char *name;
+  double C;                /* chosen by cross-validation */
+  size_t positives, negatives;
+  size_t support_vectors;  /* of the final fit */
+  double seconds;          /* wall time of this marker's training */
+} kuzat_train_marker;
+
+/* The report of a training run, owned by the caller (free it with
+ * kuzat_train_report_free()). oof and truth hold, for every row and
+ * marker, the out-of-fold calibrated probability (the row's group was not
+ * in the fit that scored it) and the 0/1 truth: row r, marker k at
+ * [r * markers + k]. lang holds each row's kuzat_lang. */
+typedef struct kuzat_train_report {
+  size_t rows, markers;
+  const kuzat_train_marker *marker;
+  const double *oof;
+  const int *truth;
+  const int *lang;
+  double seconds;
+} kuzat_train_report;
+
+KUZAT_EXTERN void kuzat_train_report_free(kuzat_train_report *r);
+
+/* Train one calibrated binary SVM per marker (every label not among the
+ * negatives), one-vs-rest, with class weights balanced: for each C of
+ * the grid, k-fold cross-validation with folds cut by group; the C with
+ * the best out-of-fold average precision (ties: the smaller C); Platt
+ * calibration and the threshold fitted on the out-of-fold scores; then the
+ * final fit on all rows. Linear fits are libsvm fits found by working
+ * sets: libsvm on a subset, then the rows the collapsed model leaves
+ * inside the margin are added and libsvm refits, until none is left, which
+ * is the solution of a plain libsvm fit on all rows.
+ * Returns KUZAT_OK with *out (and *report when report is not NULL);
+ * KUZAT_EINVAL with err->msg for: no rows, no marker, a marker with only
+ * one class, a marker whose positives all fall in one group, bad
+ * parameters; KUZAT_ENOMEM. */
+KUZAT_EXTERN int kuzat_train(const kuzat_trainset *t, const kuzat_train_params *p,
+                             kuzat_model **out, kuzat_train_report **report,
+                             kuzat_error *err);
+
+/* ---------------------------------------------------------------------- */
+/* Metrics and calibration                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Quality of scores against 0/1 labels. */
+typedef struct kuzat_metrics {
+  size_t n, positives;
+  double threshold;           /* a score >= threshold is flagged */
+  size_t tp, fp, fn, tn;
+  double precision, recall, f1; /* 0 when undefined (no flags, no positives) */
+  double pr_auc;  /* average precision (area under the precision-recall step curve) */
+  double roc_auc; /* ties count one half; 0.5 when only one class is present */
+  double ece;     /* expected calibration error of scores read as probabilities:
+                     10 equal-width bins over [0, 1], weighted by bin size */
+} kuzat_metrics;
+
+/* Compute *out for n scores and labels (0 or 1; anything else is
+ * KUZAT_EINVAL). Returns KUZAT_OK, KUZAT_EINVAL (NULL pointers with n > 0,
+ * a NaN score, a bad label), KUZAT_ENOMEM (it sorts a copy). n = 0 gives
+ * all zeros and roc_auc 0.5. Thread-safe. */
+KUZAT_EXTERN int kuzat_metrics_compute(const double *scores, const int *labels,
+                                       size_t n, double threshold,
+                                       const kuzat_allocator *a,
+                                       kuzat_metrics *out);
+
+/* Platt scaling: fit P(y = 1 | f) = 1 / (1 + exp(A f + B)) to decision
+ * values and 0/1 labels, by the Newton method with backtracking of Lin,
+ * Lin and Weng (2007), with Platt's smoothed targets (N+ + 1) / (N+ + 2)
+ * and 1 / (N- + 2). Returns KUZAT_OK, or KUZAT_EINVAL (n = 0, NULL
+ * pointers, bad labels). Thread-safe. */
+KUZAT_EXTERN int kuzat_platt_fit(const double *dec, const int *labels, size_t n,
+                                 double *A, double *B);
+
+/* The calibrated probability of decision value f: 1 / (1 + exp(A f + B)),
+ * computed without overflow. */
+KUZAT_EXTERN double kuzat_platt_prob(double A, double B, double f);
+
+/* The threshold that maximises F1 on (scores, labels): the score of the
+ * example at which F1 peaks (ties: the highest such threshold). With
+ * target_precision in (0, 1]: instead the lowest threshold whose precision
+ * is at least the target, or the highest score plus a little when none is
+ * (nothing flagged). Returns KUZAT_OK, KUZAT_EINVAL, KUZAT_ENOMEM. */
+KUZAT_EXTERN int kuzat_threshold_choose(const double *scores, const int *labels,
+                                        size_t n, double target_precision,
+                                        const kuzat_allocator *a,
+                                        double *threshold);
+
+/* ---------------------------------------------------------------------- */
 /* Reading records                                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Input formats. AUTO picks one from the file name (.txt, .tsv, .jsonl,
- * .ndjson, optionally followed by .gz; anything else is TEXT). Gzip is
- * detected by its magic bytes whatever the name. */
+/* Input formats. AUTO picks one from the file name (.tsv, .jsonl,
+ * .ndjson, .ft, .fasttext, optionally followed by .gz; anything else is
+ * TEXT). Gzip is detected by its magic bytes whatever the name. */
 typedef enum kuzat_format {
   KUZAT_FORMAT_AUTO = 0,
   KUZAT_FORMAT_TEXT,  /* the whole file is one record */
   KUZAT_FORMAT_LINES, /* every line is one record, blank lines included */
   KUZAT_FORMAT_TSV,   /* header row naming a `text` column; optional `id` */
-  KUZAT_FORMAT_JSONL  /* one JSON object per line with "text", optional "id" */
+  KUZAT_FORMAT_JSONL, /* one JSON object per line with "text", optional "id" */
+  KUZAT_FORMAT_FASTTEXT /* "__label__a __label__b text", one record a line */
 } kuzat_format;
 
-/* The format named `name` ("text", "lines", "tsv", "jsonl"), or -1. */
+/* The format named `name` ("auto", "text", "lines", "tsv", "jsonl",
+ * "fasttext" or "ft"), or -1. */
 KUZAT_EXTERN int kuzat_format_from_name(const char *name);
 
 typedef struct kuzat_reader kuzat_reader;
@@ -345,6 +552,17 @@ typedef struct kuzat_record {
   size_t text_len;
   long line;         /* first input line of the record (1-based) */
   const char *error; /* NULL, or "file:line: what was wrong" */
+  /* Labelled data (empty strings when the input has none): */
+  const char *labels; /* labels joined by ',' (TSV "label"/"labels" column
+                         as written, with '|' turned into ','; JSONL
+                         "labels" array or "label" string; fastText
+                         __label__ prefixes) */
+  size_t labels_len;
+  const char *lang;  /* TSV/JSONL "lang" */
+  size_t lang_len;
+  const char *group; /* TSV/JSONL "group": an account or source */
+  size_t group_len;
+  int has_labels;    /* the input has a label column or field at all */
 } kuzat_record;
 
 /* Open `path` for reading records in `format` (a kuzat_format). "-" is

@@ -73,7 +73,7 @@ uint64_t kuzat_feature_hash(uint64_t seed, int ns, const char *bytes, size_t len
   return feature_hash(seed, ns & 0xFF, bytes ? bytes : "", bytes ? len : 0);
 }
 
-static int check_params(const kuzat_feature_params *p, kuzat_error *err) {
+int kuzat__feature_params_check(const kuzat_feature_params *p, kuzat_error *err) {
   if (p->bits < 1 || p->bits > 28)
     return kuzat__fail(err, KUZAT_EINVAL, "feature bits %d out of range 1..28", p->bits);
   if (p->word_min < 0 || p->word_max > KZ_MAX_WORD_N || p->word_min > p->word_max ||
@@ -95,7 +95,7 @@ int kuzat_featuriser_new(const kuzat_feature_params *p, const kuzat_allocator *a
   kuzat_feature_params def;
   kuzat_feature_params_default(&def);
   if (!p) p = &def;
-  int rc = check_params(p, err);
+  int rc = kuzat__feature_params_check(p, err);
   if (rc) return rc;
   kz_alloc a;
   kuzat__alloc_init(&a, alloc);

@@ -122,4 +122,53 @@ typedef struct kz_corpus {
 extern const kz_corpus kuzat__langid_corpus[];
 extern const size_t kuzat__langid_corpus_count;
 
+/* ---- features.c ---- */
+
+/* KUZAT_OK, or KUZAT_EINVAL naming the field out of range. */
+int kuzat__feature_params_check(const kuzat_feature_params *p, kuzat_error *err);
+
+/* ---- model.c ---- */
+
+#include <libsvm/svm.h>
+
+/* One marker of a model. */
+typedef struct kz_marker {
+  char *name;
+  int kernel; /* KUZAT_KERNEL_* */
+  double C, gamma;
+  double platt_a, platt_b; /* P = 1 / (1 + exp(A f + B)) */
+  double threshold;        /* on the probability */
+  double bias;             /* f = w.x + bias (linear), or the RBF sum + bias */
+  /* linear: the collapsed weights, indices ascending */
+  uint32_t nnz;
+  uint32_t *idx;
+  double *w;
+  /* RBF: support vectors (arrays of kuzat_feature ended by -1) */
+  uint32_t nsv;
+  double *sv_coef;
+  struct svm_node *sv_nodes;
+  struct svm_node **sv_ptr;
+  struct svm_model *svm; /* built over the arrays above, for svm_predict_values */
+} kz_marker;
+
+struct kuzat_model {
+  kz_alloc a;
+  char id[17];
+  uint32_t norm_version;
+  kuzat_feature_params fp;
+  size_t nm;
+  kz_marker *mk;
+  /* linear scoring: bucket -> 1 + row of `rows` (nm weights), 0 for none */
+  uint32_t *row;
+  double *rows;
+};
+
+/* An empty model with `markers` zeroed markers, for the trainer to fill;
+ * then kuzat__model_finish() builds the scoring index. */
+int kuzat__model_new(const kz_alloc *a, const kuzat_feature_params *fp, size_t markers,
+                     kuzat_model **out);
+int kuzat__model_finish(kuzat_model *m);
+/* Set m->id from the content a save would write (KUZAT_OK or ENOMEM). */
+int kuzat__model_set_id(kuzat_model *m);
+
 #endif /* KUZAT_INTERNAL_H */

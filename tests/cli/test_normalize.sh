@@ -69,9 +69,6 @@ check "unknown option: exit 2" 2 "$rc"
 check "scoring without a model: exit 2" 2 "$rc"
 grep -q "not in this version" "$T/err.txt" && ok || notok "scoring: says it is not there yet"
 "$CLASSIFY" --version | grep -q "^kuzat-classify 0\." && ok || notok "--version"
-"$TRAIN" --help | grep -q "does not train yet" && ok || notok "kuzat-train --help is honest"
-"$TRAIN" -o x.kzm data.tsv 2>/dev/null; rc=$?
-check "kuzat-train: exit 2" 2 "$rc"
 
 # --- head closes the pipe: no error message ---
 yes "Salom dunyo" | head -n 200000 > "$T/many.txt"

@@ -1,0 +1,739 @@
+/*
+ * model.c -- the model file: writing, loading, and scoring with a model.
+ *
+ * A model file is gzip-compressed; inside, fixed-width little-endian
+ * fields (docs/model-format.md gives the byte layout) end with a CRC-32 of
+ * everything before it. The loader is ours, never libsvm's svm_load_model
+ * (which reads only named files, trusts its counts, calls setlocale and
+ * overruns a heap buffer when counts disagree): it inflates with a size
+ * limit, checks the CRC before believing any byte, then reads through a
+ * cursor that checks every count against the bytes left before it
+ * allocates. Any damage is a KUZAT_EFORMAT at load time, naming the byte;
+ * scoring never meets a bad model.
+ *
+ * Linear markers keep the collapsed weight vector w = sum(alpha_i y_i x_i)
+ * and score in O(features of the document) through one shared index from
+ * bucket to a row of every marker's weights. RBF markers keep their support
+ * vectors and score through libsvm's svm_predict_values() on a svm_model
+ * this file builds from the loaded arrays.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+
+static const char magic[8] = {'K', 'U', 'Z', 'A', 'T', 'M', 'D', 'L'};
+
+#define KZ_MAX_MARKERS 1024
+#define KZ_MAX_PAYLOAD ((size_t)1 << 31) /* 2 GiB uncompressed */
+#define KZ_ROW_INDEX_BITS 22              /* above this, binary search */
+
+/* ---------------------------------------------------------------------- */
+/* Building a model (for the trainer)                                       */
+/* ---------------------------------------------------------------------- */
+
+int kuzat__model_new(const kz_alloc *a, const kuzat_feature_params *fp, size_t markers,
+                     kuzat_model **out) {
+  kuzat_model *m = kuzat__calloc(a, 1, sizeof *m);
+  if (!m) return KUZAT_ENOMEM;
+  m->a = *a;
+  m->fp = *fp;
+  m->norm_version = KUZAT_NORMALISER_VERSION;
+  m->nm = markers;
+  m->mk = kuzat__calloc(a, markers ? markers : 1, sizeof *m->mk);
+  if (!m->mk) {
+    kuzat__free(a, m);
+    return KUZAT_ENOMEM;
+  }
+  *out = m;
+  return KUZAT_OK;
+}
+
+static void free_marker(const kz_alloc *a, kz_marker *k) {
+  kuzat__free(a, k->name);
+  kuzat__free(a, k->idx);
+  kuzat__free(a, k->w);
+  kuzat__free(a, k->sv_coef);
+  kuzat__free(a, k->sv_nodes);
+  kuzat__free(a, k->sv_ptr);
+  if (k->svm) {
+    kuzat__free(a, k->svm->sv_coef);
+    kuzat__free(a, k->svm->rho);
+    kuzat__free(a, k->svm->label);
+    kuzat__free(a, k->svm->nSV);
+    kuzat__free(a, k->svm);
+  }
+}
+
+void kuzat_model_free(kuzat_model *m) {
+  if (!m) return;
+  kz_alloc a = m->a;
+  for (size_t i = 0; i < m->nm; i++) free_marker(&a, &m->mk[i]);
+  kuzat__free(&a, m->mk);
+  kuzat__free(&a, m->row);
+  kuzat__free(&a, m->rows);
+  kuzat__free(&a, m);
+}
+
+/* The svm_model libsvm scores an RBF marker with, over our arrays. */
+static int build_svm(const kz_alloc *a, kz_marker *k) {
+  struct svm_model *s = kuzat__calloc(a, 1, sizeof *s);
+  if (!s) return KUZAT_ENOMEM;
+  k->svm = s;
+  s->sv_coef = kuzat__malloc(a, sizeof *s->sv_coef);
+  s->rho = kuzat__malloc(a, sizeof *s->rho);
+  s->label = kuzat__malloc(a, 2 * sizeof *s->label);
+  s->nSV = kuzat__malloc(a, 2 * sizeof *s->nSV);
+  if (!s->sv_coef || !s->rho || !s->label || !s->nSV) return KUZAT_ENOMEM;
+  s->param.svm_type = C_SVC;
+  s->param.kernel_type = RBF;
+  s->param.gamma = k->gamma;
+  s->nr_class = 2;
+  s->l = (int)k->nsv;
+  s->SV = k->sv_ptr;
+  s->sv_coef[0] = k->sv_coef;
+  s->rho[0] = -k->bias;
+  s->label[0] = 1; /* a positive decision value means the marker */
+  s->label[1] = -1;
+  s->nSV[0] = (int)k->nsv; /* only the sum matters for two classes */
+  s->nSV[1] = 0;
+  s->free_sv = 0;
+  return KUZAT_OK;
+}
+
+/* After all markers are filled in: the scoring index and the model id. */
+int kuzat__model_finish(kuzat_model *m) {
+  for (size_t i = 0; i < m->nm; i++)
+    if (m->mk[i].kernel == KUZAT_KERNEL_RBF && !m->mk[i].svm &&
+        build_svm(&m->a, &m->mk[i]))
+      return KUZAT_ENOMEM;
+  if (m->fp.bits <= KZ_ROW_INDEX_BITS) {
+    size_t buckets = (size_t)1 << m->fp.bits, nrows = 0;
+    m->row = kuzat__calloc(&m->a, buckets + 1, sizeof *m->row);
+    if (!m->row) return KUZAT_ENOMEM;
+    for (size_t i = 0; i < m->nm; i++)
+      for (uint32_t q = 0; q < m->mk[i].nnz; q++)
+        if (!m->row[m->mk[i].idx[q]]) m->row[m->mk[i].idx[q]] = (uint32_t)++nrows;
+    m->rows = kuzat__calloc(&m->a, (nrows ? nrows : 1) * m->nm, sizeof *m->rows);
+    if (!m->rows) return KUZAT_ENOMEM;
+    for (size_t i = 0; i < m->nm; i++)
+      for (uint32_t q = 0; q < m->mk[i].nnz; q++)
+        m->rows[(size_t)(m->row[m->mk[i].idx[q]] - 1) * m->nm + i] = m->mk[i].w[q];
+  }
+  return KUZAT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Serialising                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef struct wbuf {
+  const kz_alloc *a;
+  unsigned char *p;
+  size_t len, cap;
+  int failed;
+} wbuf;
+
+static void put(wbuf *b, const void *src, size_t n) {
+  if (b->failed) return;
+  if (kuzat__grow(b->a, (void **)&b->p, &b->cap, b->len + n, 1)) {
+    b->failed = 1;
+    return;
+  }
+  memcpy(b->p + b->len, src, n);
+  b->len += n;
+}
+
+static void put_u32(wbuf *b, uint32_t v) {
+  unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                        (unsigned char)(v >> 24)};
+  put(b, x, 4);
+}
+
+static void put_u64(wbuf *b, uint64_t v) {
+  put_u32(b, (uint32_t)v);
+  put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_f64(wbuf *b, double d) {
+  uint64_t v;
+  memcpy(&v, &d, 8);
+  put_u64(b, v);
+}
+
+/* The uncompressed content, CRC-32 included. */
+static int serialise(const kuzat_model *m, wbuf *b) {
+  put(b, magic, 8);
+  put_u32(b, KUZAT_MODEL_FORMAT);
+  put_u32(b, m->norm_version);
+  put_u64(b, m->fp.seed);
+  put_u32(b, (uint32_t)m->fp.bits);
+  put_u32(b, (uint32_t)m->fp.word_min);
+  put_u32(b, (uint32_t)m->fp.word_max);
+  put_u32(b, (uint32_t)m->fp.char_min);
+  put_u32(b, (uint32_t)m->fp.char_max);
+  put_u32(b, (uint32_t)m->nm);
+  for (size_t i = 0; i < m->nm; i++) {
+    const kz_marker *k = &m->mk[i];
+    size_t nl = strlen(k->name);
+    put_u32(b, (uint32_t)nl);
+    put(b, k->name, nl);
+    put_u32(b, (uint32_t)k->kernel);
+    put_f64(b, k->C);
+    put_f64(b, k->gamma);
+    put_f64(b, k->platt_a);
+    put_f64(b, k->platt_b);
+    put_f64(b, k->threshold);
+    put_f64(b, k->bias);
+    if (k->kernel == KUZAT_KERNEL_LINEAR) {
+      put_u32(b, k->nnz);
+      for (uint32_t q = 0; q < k->nnz; q++) {
+        put_u32(b, k->idx[q]);
+        put_f64(b, k->w[q]);
+      }
+    } else {
+      put_u32(b, k->nsv);
+      for (uint32_t s = 0; s < k->nsv; s++) {
+        const kuzat_feature *x = (const kuzat_feature *)k->sv_ptr[s];
+        uint32_t nnz = 0;
+        while (x[nnz].index != -1) nnz++;
+        put_f64(b, k->sv_coef[s]);
+        put_u32(b, nnz);
+        for (uint32_t q = 0; q < nnz; q++) {
+          put_u32(b, (uint32_t)x[q].index);
+          put_f64(b, x[q].value);
+        }
+      }
+    }
+  }
+  put_u32(b, 0); /* explanation dictionary entries: none in this version */
+  if (b->failed) return KUZAT_ENOMEM;
+  put_u32(b, (uint32_t)crc32(0L, b->p, (uInt)b->len));
+  return b->failed ? KUZAT_ENOMEM : KUZAT_OK;
+}
+
+/* Write all of buf to fd, retrying short writes. */
+static int write_all(int fd, const unsigned char *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* gzip of the content, in memory. */
+static int compress_gz(const kz_alloc *a, const unsigned char *src, size_t n,
+                       unsigned char **out, size_t *out_len) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return KUZAT_ENOMEM;
+  size_t cap = deflateBound(&z, (uLong)n) + 64;
+  unsigned char *dst = kuzat__malloc(a, cap);
+  if (!dst) {
+    deflateEnd(&z);
+    return KUZAT_ENOMEM;
+  }
+  z.next_in = (Bytef *)(uintptr_t)src;
+  z.avail_in = (uInt)n;
+  z.next_out = dst;
+  z.avail_out = (uInt)cap;
+  int zr = deflate(&z, Z_FINISH);
+  *out_len = cap - z.avail_out;
+  deflateEnd(&z);
+  if (zr != Z_STREAM_END) {
+    kuzat__free(a, dst);
+    return KUZAT_ENOMEM;
+  }
+  *out = dst;
+  return KUZAT_OK;
+}
+
+int kuzat__model_set_id(kuzat_model *m) {
+  wbuf b = {&m->a, NULL, 0, 0, 0};
+  int rc = serialise(m, &b);
+  if (!rc) snprintf(m->id, sizeof m->id, "%016llx", (unsigned long long)XXH3_64bits(b.p, b.len));
+  kuzat__free(&m->a, b.p);
+  return rc;
+}
+
+int kuzat_model_save(const kuzat_model *m, const char *path, kuzat_error *err) {
+  kuzat__error_clear(err);
+  if (!m || !path) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
+  wbuf b = {&m->a, NULL, 0, 0, 0};
+  unsigned char *gz = NULL;
+  size_t gz_len = 0;
+  int rc = serialise(m, &b);
+  if (!rc) rc = compress_gz(&m->a, b.p, b.len, &gz, &gz_len);
+  kuzat__free(&m->a, b.p);
+  if (rc) return kuzat__fail(err, rc, "out of memory");
+
+  /* A device or pipe (/dev/stdout, /dev/full) is written directly: there
+   * is no previous model to keep, and renaming over it would replace the
+   * device node itself. */
+  struct stat sb;
+  int e = 0;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      e = errno;
+    } else {
+      if (write_all(fd, gz, gz_len) != 0) e = errno;
+      if (close(fd) != 0 && !e) e = errno;
+    }
+    kuzat__free(&m->a, gz);
+    if (e) return kuzat__fail(err, KUZAT_EIO, "%s: cannot write the model: %s", path, strerror(e));
+    return KUZAT_OK;
+  }
+  /* a temporary file beside the target, so rename() cannot cross devices */
+  size_t pl = strlen(path);
+  char *tmp = kuzat__malloc(&m->a, pl + 32);
+  if (!tmp) {
+    kuzat__free(&m->a, gz);
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  }
+  snprintf(tmp, pl + 32, "%s.tmp.%ld", path, (long)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    e = errno;
+  } else {
+    if (write_all(fd, gz, gz_len) != 0 || fsync(fd) != 0) e = errno;
+    if (close(fd) != 0 && !e) e = errno;
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) unlink(tmp);
+  }
+  kuzat__free(&m->a, gz);
+  kuzat__free(&m->a, tmp);
+  if (e) return kuzat__fail(err, KUZAT_EIO, "%s: cannot write the model: %s", path, strerror(e));
+  return KUZAT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* A read cursor over the uncompressed content. */
+typedef struct rbuf {
+  const unsigned char *p;
+  size_t len, pos;
+} rbuf;
+
+static int need(rbuf *r, size_t n, const char *what, kuzat_error *err) {
+  if (r->len - r->pos < n)
+    return kuzat__fail(err, KUZAT_EFORMAT,
+                       "model truncated at byte %zu: %s needs %zu bytes, %zu left", r->pos,
+                       what, n, r->len - r->pos);
+  return KUZAT_OK;
+}
+
+static uint32_t get_u32(rbuf *r) {
+  const unsigned char *p = r->p + r->pos;
+  r->pos += 4;
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(rbuf *r) {
+  uint64_t lo = get_u32(r);
+  return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static double get_f64(rbuf *r) {
+  uint64_t v = get_u64(r);
+  double d;
+  memcpy(&d, &v, 8);
+  return d;
+}
+
+/* Read a finite double, or fail naming the field. */
+static int get_finite(rbuf *r, double *d, const char *what, kuzat_error *err) {
+  int rc = need(r, 8, what, err);
+  if (rc) return rc;
+  size_t at = r->pos;
+  *d = get_f64(r);
+  if (!isfinite(*d))
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: %s is not a finite number",
+                       at, what);
+  return KUZAT_OK;
+}
+
+/* Sparse pairs (u32 index, f64 value), indices strictly ascending within
+ * 1..limit, into idx/val (allocated here when NULL is passed for them). */
+static int get_pairs(const kz_alloc *a, rbuf *r, uint32_t nnz, uint32_t limit, uint32_t *idx,
+                     double *val, kuzat_feature *feat, kuzat_error *err) {
+  uint32_t prev = 0;
+  for (uint32_t q = 0; q < nnz; q++) {
+    size_t at = r->pos;
+    uint32_t i = get_u32(r);
+    double v = get_f64(r);
+    if (i <= prev || i > limit)
+      return kuzat__fail(err, KUZAT_EFORMAT,
+                         "model damaged at byte %zu: feature index %u after %u (expected "
+                         "ascending, at most %u)", at, i, prev, limit);
+    if (!isfinite(v))
+      return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: weight is not finite",
+                         at + 4);
+    if (idx) idx[q] = i;
+    if (val) val[q] = v;
+    if (feat) {
+      feat[q].index = (int)i;
+      feat[q].value = v;
+    }
+    prev = i;
+  }
+  (void)a;
+  return KUZAT_OK;
+}
+
+static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) {
+  int rc;
+  uint32_t limit = (uint32_t)1 << m->fp.bits;
+  if ((rc = need(r, 4, "a marker name length", err))) return rc;
+  size_t at = r->pos;
+  uint32_t nl = get_u32(r);
+  if (nl == 0 || nl > 255)
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: marker name of %u bytes",
+                       at, nl);
+  if ((rc = need(r, nl, "a marker name", err))) return rc;
+  k->name = kuzat__malloc(&m->a, nl + 1);
+  if (!k->name) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  memcpy(k->name, r->p + r->pos, nl);
+  k->name[nl] = '\0';
+  r->pos += nl;
+  if (memchr(k->name, '\0', nl))
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: NUL in a marker name", at);
+  if ((rc = need(r, 4, "a kernel", err))) return rc;
+  at = r->pos;
+  uint32_t kernel = get_u32(r);
+  if (kernel != KUZAT_KERNEL_LINEAR && kernel != KUZAT_KERNEL_RBF)
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: unknown kernel %u", at,
+                       kernel);
+  k->kernel = (int)kernel;
+  if ((rc = get_finite(r, &k->C, "C", err)) || (rc = get_finite(r, &k->gamma, "gamma", err)) ||
+      (rc = get_finite(r, &k->platt_a, "Platt A", err)) ||
+      (rc = get_finite(r, &k->platt_b, "Platt B", err)) ||
+      (rc = get_finite(r, &k->threshold, "the threshold", err)) ||
+      (rc = get_finite(r, &k->bias, "the bias", err)))
+    return rc;
+  if ((rc = need(r, 4, "a count", err))) return rc;
+  at = r->pos;
+  uint32_t count = get_u32(r);
+  if (k->kernel == KUZAT_KERNEL_LINEAR) {
+    /* check the count against the bytes present before allocating */
+    if (count > limit || (size_t)count * 12 > r->len - r->pos)
+      return kuzat__fail(err, KUZAT_EFORMAT,
+                         "model damaged at byte %zu: %u weights, but %zu bytes left", at, count,
+                         r->len - r->pos);
+    k->nnz = count;
+    k->idx = kuzat__malloc(&m->a, (size_t)count * sizeof *k->idx + 1);
+    k->w = kuzat__malloc(&m->a, (size_t)count * sizeof *k->w + 1);
+    if (!k->idx || !k->w) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    return get_pairs(&m->a, r, count, limit, k->idx, k->w, NULL, err);
+  }
+  /* RBF: support vectors, each (f64 coef, u32 nnz, pairs); first a pass to
+   * check counts and size the arrays, then a pass to fill them */
+  if ((size_t)count * 12 > r->len - r->pos)
+    return kuzat__fail(err, KUZAT_EFORMAT,
+                       "model damaged at byte %zu: %u support vectors, but %zu bytes left", at,
+                       count, r->len - r->pos);
+  size_t start = r->pos, total = 0;
+  for (uint32_t s = 0; s < count; s++) {
+    if ((rc = need(r, 12, "a support vector", err))) return rc;
+    r->pos += 8;
+    at = r->pos;
+    uint32_t nnz = get_u32(r);
+    if (nnz > limit || (size_t)nnz * 12 > r->len - r->pos)
+      return kuzat__fail(err, KUZAT_EFORMAT,
+                         "model damaged at byte %zu: support vector of %u features, but %zu "
+                         "bytes left", at, nnz, r->len - r->pos);
+    r->pos += (size_t)nnz * 12;
+    total += nnz + 1;
+  }
+  r->pos = start;
+  k->nsv = count;
+  k->sv_coef = kuzat__malloc(&m->a, (size_t)count * sizeof *k->sv_coef + 1);
+  k->sv_ptr = kuzat__malloc(&m->a, (size_t)count * sizeof *k->sv_ptr + 1);
+  k->sv_nodes = kuzat__malloc(&m->a, total * sizeof *k->sv_nodes + 1);
+  if (!k->sv_coef || !k->sv_ptr || !k->sv_nodes)
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  kuzat_feature *node = (kuzat_feature *)k->sv_nodes;
+  for (uint32_t s = 0; s < count; s++) {
+    if ((rc = get_finite(r, &k->sv_coef[s], "a support vector coefficient", err))) return rc;
+    uint32_t nnz = get_u32(r);
+    if ((rc = get_pairs(&m->a, r, nnz, limit, NULL, NULL, node, err))) return rc;
+    k->sv_ptr[s] = (struct svm_node *)node;
+    node[nnz].index = -1;
+    node[nnz].value = 0;
+    node += nnz + 1;
+  }
+  return KUZAT_OK;
+}
+
+static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
+  int rc;
+  if (r->len < 8 || memcmp(r->p, magic, 8) != 0)
+    return kuzat__fail(err, KUZAT_EFORMAT, "not a kuzat model (no KUZATMDL magic)");
+  if ((rc = need(r, 8 + 4, "the format version", err))) return rc;
+  r->pos = 8;
+  uint32_t version = get_u32(r);
+  if (version > KUZAT_MODEL_FORMAT)
+    return kuzat__fail(err, KUZAT_EVERSION,
+                       "model format version %u is newer than this kuzat reads (%d): "
+                       "upgrade kuzat", version, KUZAT_MODEL_FORMAT);
+  if (version == 0) return kuzat__fail(err, KUZAT_EFORMAT, "model format version 0");
+  /* the CRC covers everything before the last four bytes */
+  if ((rc = need(r, 4, "the CRC-32", err))) return rc;
+  uint32_t stored = (uint32_t)r->p[r->len - 4] | (uint32_t)r->p[r->len - 3] << 8 |
+                    (uint32_t)r->p[r->len - 2] << 16 | (uint32_t)r->p[r->len - 1] << 24;
+  uint32_t crc = (uint32_t)crc32(0L, r->p, (uInt)(r->len - 4));
+  if (crc != stored)
+    return kuzat__fail(err, KUZAT_EFORMAT,
+                       "model damaged: CRC-32 is %08x, the file says %08x", crc, stored);
+  r->len -= 4;
+  if ((rc = need(r, 4 + 8 + 5 * 4 + 4, "the header", err))) return rc;
+  m->norm_version = get_u32(r);
+  if (m->norm_version != KUZAT_NORMALISER_VERSION)
+    return kuzat__fail(err, KUZAT_EVERSION,
+                       "model trained with normaliser version %u; this kuzat has version %d",
+                       m->norm_version, KUZAT_NORMALISER_VERSION);
+  m->fp.seed = get_u64(r);
+  m->fp.bits = (int)get_u32(r);
+  m->fp.word_min = (int)get_u32(r);
+  m->fp.word_max = (int)get_u32(r);
+  m->fp.char_min = (int)get_u32(r);
+  m->fp.char_max = (int)get_u32(r);
+  if (kuzat__feature_params_check(&m->fp, err))
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged: feature parameters: %s",
+                       err ? err->msg : "out of range");
+  size_t at = r->pos;
+  uint32_t nm = get_u32(r);
+  if (nm == 0 || nm > KZ_MAX_MARKERS)
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: %u markers", at, nm);
+  m->mk = kuzat__calloc(&m->a, nm, sizeof *m->mk);
+  if (!m->mk) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  m->nm = nm;
+  for (uint32_t i = 0; i < nm; i++)
+    if ((rc = read_marker(m, r, &m->mk[i], err))) return rc;
+  if ((rc = need(r, 4, "the dictionary count", err))) return rc;
+  at = r->pos;
+  if (get_u32(r) != 0)
+    return kuzat__fail(err, KUZAT_EFORMAT,
+                       "model damaged at byte %zu: explanation dictionary not supported in "
+                       "format 1", at);
+  if (r->pos != r->len)
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged: %zu bytes after the end",
+                       r->len - r->pos);
+  return KUZAT_OK;
+}
+
+/* Inflate a gzip stream, refusing to grow past KZ_MAX_PAYLOAD. */
+static int inflate_gz(const kz_alloc *a, const unsigned char *src, size_t n, unsigned char **out,
+                      size_t *out_len, kuzat_error *err) {
+  if (n < 18 || src[0] != 0x1F || src[1] != 0x8B)
+    return kuzat__fail(err, KUZAT_EFORMAT, "not a kuzat model (not gzip-compressed)");
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  size_t cap = n * 4 + 1024, len = 0;
+  unsigned char *dst = NULL;
+  int zr = Z_OK, rc = KUZAT_OK;
+  z.next_in = (Bytef *)(uintptr_t)src;
+  z.avail_in = (uInt)n;
+  while (zr != Z_STREAM_END) {
+    if (len == cap || !dst) {
+      if (cap > KZ_MAX_PAYLOAD) {
+        rc = kuzat__fail(err, KUZAT_EFORMAT, "model larger than %zu bytes uncompressed",
+                         KZ_MAX_PAYLOAD);
+        break;
+      }
+      size_t ncap = dst ? cap * 2 : cap;
+      unsigned char *p = a->realloc(a->ud, dst, ncap);
+      if (!p) {
+        rc = kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+        break;
+      }
+      dst = p;
+      cap = ncap;
+    }
+    z.next_out = dst + len;
+    z.avail_out = (uInt)(cap - len);
+    zr = inflate(&z, Z_NO_FLUSH);
+    len = cap - z.avail_out;
+    if (zr == Z_BUF_ERROR && z.avail_in == 0) {
+      rc = kuzat__fail(err, KUZAT_EFORMAT, "model truncated: the gzip stream ends early");
+      break;
+    }
+    if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+      rc = kuzat__fail(err, KUZAT_EFORMAT, "model damaged: gzip: %s",
+                       z.msg ? z.msg : "inflate error");
+      break;
+    }
+  }
+  if (!rc && z.avail_in != 0)
+    rc = kuzat__fail(err, KUZAT_EFORMAT, "model damaged: %u bytes after the gzip stream",
+                     z.avail_in);
+  inflateEnd(&z);
+  if (rc) {
+    kuzat__free(a, dst);
+    return rc;
+  }
+  *out = dst;
+  *out_len = len;
+  return KUZAT_OK;
+}
+
+static void set_id(kuzat_model *m, const unsigned char *p, size_t n) {
+  snprintf(m->id, sizeof m->id, "%016llx", (unsigned long long)XXH3_64bits(p, n));
+}
+
+int kuzat_model_load_mem(const void *buf, size_t len, const kuzat_allocator *alloc,
+                         kuzat_model **out, kuzat_error *err) {
+  kuzat__error_clear(err);
+  if (!out || (!buf && len)) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
+  *out = NULL;
+  kz_alloc a;
+  kuzat__alloc_init(&a, alloc);
+  unsigned char *raw = NULL;
+  size_t raw_len = 0;
+  int rc = inflate_gz(&a, buf, len, &raw, &raw_len, err);
+  if (rc) return rc;
+  kuzat_model *m = kuzat__calloc(&a, 1, sizeof *m);
+  if (!m) {
+    kuzat__free(&a, raw);
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  }
+  m->a = a;
+  rbuf r = {raw, raw_len, 0};
+  rc = parse(m, &r, err);
+  if (!rc) set_id(m, raw, raw_len);
+  kuzat__free(&a, raw);
+  if (!rc && kuzat__model_finish(m)) rc = kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  if (rc) {
+    kuzat_model_free(m);
+    return rc;
+  }
+  *out = m;
+  return KUZAT_OK;
+}
+
+int kuzat_model_load_file(const char *path, const kuzat_allocator *alloc, kuzat_model **out,
+                          kuzat_error *err) {
+  kuzat__error_clear(err);
+  if (!path || !out) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
+  *out = NULL;
+  kz_alloc a;
+  kuzat__alloc_init(&a, alloc);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat sb;
+  if (fd < 0 || fstat(fd, &sb) != 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    return kuzat__fail(err, KUZAT_EIO, "%s: %s", path, strerror(e));
+  }
+  if (!S_ISREG(sb.st_mode) || (unsigned long long)sb.st_size > KZ_MAX_PAYLOAD) {
+    close(fd);
+    return kuzat__fail(err, KUZAT_EIO, "%s: not a regular file of a model's size", path);
+  }
+  size_t n = (size_t)sb.st_size, got = 0;
+  unsigned char *buf = kuzat__malloc(&a, n ? n : 1);
+  if (!buf) {
+    close(fd);
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  }
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  int e = errno;
+  close(fd);
+  int rc;
+  if (got != n)
+    rc = kuzat__fail(err, KUZAT_EIO, "%s: read error: %s", path, strerror(e));
+  else
+    rc = kuzat_model_load_mem(buf, n, alloc, out, err);
+  kuzat__free(&a, buf);
+  if (rc && err && rc != KUZAT_EIO) { /* name the file in the message */
+    char tmp[sizeof err->msg];
+    int pl = (int)strlen(path) > 100 ? 100 : (int)strlen(path);
+    snprintf(tmp, sizeof tmp, "%.*s: %.*s", pl, path, (int)(sizeof tmp) - pl - 3, err->msg);
+    memcpy(err->msg, tmp, sizeof tmp);
+  }
+  return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Scoring                                                                  */
+/* ---------------------------------------------------------------------- */
+
+const char *kuzat_model_id(const kuzat_model *m) { return m ? m->id : ""; }
+
+size_t kuzat_model_markers(const kuzat_model *m) { return m ? m->nm : 0; }
+
+const char *kuzat_model_marker(const kuzat_model *m, size_t i) {
+  return m && i < m->nm ? m->mk[i].name : NULL;
+}
+
+void kuzat_model_feature_params(const kuzat_model *m, kuzat_feature_params *p) {
+  if (m && p) *p = m->fp;
+}
+
+double kuzat_model_threshold(const kuzat_model *m, size_t i) {
+  return m && i < m->nm ? m->mk[i].threshold : 0.5;
+}
+
+double kuzat_model_probability(const kuzat_model *m, size_t i, double f) {
+  if (!m || i >= m->nm) return 0;
+  return kuzat_platt_prob(m->mk[i].platt_a, m->mk[i].platt_b, f);
+}
+
+/* w[index] by binary search in a linear marker's sparse weights. */
+static double weight_at(const kz_marker *k, int index) {
+  uint32_t lo = 0, hi = k->nnz, key = (uint32_t)index;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (k->idx[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < k->nnz && k->idx[lo] == key ? k->w[lo] : 0;
+}
+
+int kuzat_model_decision(const kuzat_model *m, const kuzat_feature *x, double *dec,
+                         kuzat_error *err) {
+  if (!m || !x || !dec) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
+  int limit = 1 << m->fp.bits;
+  for (size_t i = 0; i < m->nm; i++) dec[i] = m->mk[i].bias;
+  for (const kuzat_feature *f = x; f->index != -1; f++) {
+    if (f->index < 1 || f->index > limit)
+      return kuzat__fail(err, KUZAT_EINVAL, "feature index %d outside 1..%d", f->index, limit);
+    if (m->row) {
+      uint32_t r = m->row[f->index];
+      if (!r) continue;
+      const double *w = m->rows + (size_t)(r - 1) * m->nm;
+      for (size_t i = 0; i < m->nm; i++) dec[i] += w[i] * f->value;
+    } else {
+      for (size_t i = 0; i < m->nm; i++)
+        if (m->mk[i].kernel == KUZAT_KERNEL_LINEAR) dec[i] += weight_at(&m->mk[i], f->index) * f->value;
+    }
+  }
+  for (size_t i = 0; i < m->nm; i++)
+    if (m->mk[i].kernel == KUZAT_KERNEL_RBF) {
+      double v;
+      svm_predict_values(m->mk[i].svm, (const struct svm_node *)x, &v);
+      dec[i] = v;
+    }
+  return KUZAT_OK;
+}

@@ -1,0 +1,82 @@
+# kuzat-train: every input format, the report, determinism, and each kind
+# of bad input refused with a message, exit 2 and no model written.
+. "$(dirname "$0")/lib.sh"
+
+# A small labelled set written here: made-up words, marker "alarm" when a
+# document says "fire" (with noise), groups of ten documents.
+awk 'BEGIN {
+  srand(7); print "id\tlabel\tlang\tgroup\ttext";
+  for (i = 0; i < 400; i++) {
+    t = ""; n = 6 + int(rand() * 10);
+    for (w = 0; w < n; w++) t = t " w" int(rand() * 150);
+    pos = (i % 4 == 0);
+    if (pos) t = t " fire w" int(rand() * 5);
+    lab = pos ? "alarm" : "calm";
+    printf "d%d\t%s\ten\tg%d\t%s\n", i, lab, int(i / 10), t;
+  }
+}' > "$T/train.tsv"
+
+"$TRAIN" -q -o "$T/m.kzm" --negative calm --report "$T/r.json" "$T/train.tsv" 2> "$T/err.txt"; rc=$?
+check "tsv: exit 0" 0 "$rc"
+check "tsv: -q prints nothing" "" "$(cat "$T/err.txt")"
+[ -s "$T/m.kzm" ] && ok || notok "tsv: model written"
+for key in '"model"' '"cross_validation"' '"pr_auc"' '"roc_auc"' '"calibration_error"' '"by_lang"' '"alarm"'; do
+  grep -q "$key" "$T/r.json" && ok || notok "report has $key"
+done
+"$TRAIN" -o "$T/m2.kzm" --negative calm "$T/train.tsv" 2> "$T/table.txt"
+cmp -s "$T/m.kzm" "$T/m2.kzm" && ok || notok "same data and seed: byte-identical model"
+for word in "marker alarm" precision recall PR-AUC ROC-AUC ECE "written to"; do
+  grep -q "$word" "$T/table.txt" && ok || notok "report table shows $word"
+done
+"$TRAIN" -q -o "$T/m3.kzm" --negative calm --seed 5 "$T/train.tsv"
+cmp -s "$T/m.kzm" "$T/m3.kzm" && notok "another seed gives another model" || ok
+
+# the same data as JSON Lines and fastText, gzip too
+awk -F'\t' 'NR > 1 { printf "{\"id\":\"%s\",\"labels\":[\"%s\"],\"group\":\"%s\",\"text\":\"%s\"}\n", $1, $2, $4, $5 }' \
+  "$T/train.tsv" | gzip > "$T/train.jsonl.gz"
+"$TRAIN" -q -o "$T/j.kzm" --negative calm "$T/train.jsonl.gz"; rc=$?
+check "jsonl.gz: exit 0" 0 "$rc"
+awk -F'\t' 'NR > 1 { printf "__label__%s %s\n", $2, $5 }' "$T/train.tsv" > "$T/train.ft"
+"$TRAIN" -q -o "$T/f.kzm" --map calm= "$T/train.ft"; rc=$?
+check "fastText with --map calm=: exit 0" 0 "$rc"
+"$TRAIN" -o "$T/d.kzm" --negative calm --dev "$T/train.tsv" "$T/train.tsv" 2> "$T/dev.txt"
+grep -q "Dev set" "$T/dev.txt" && ok || notok "--dev reports the dev set"
+
+# --- bad input: message, exit 2, no model, an existing model untouched ---
+cp "$T/m.kzm" "$T/keep.kzm"
+expect_fail() { # name expected-message args...
+  name=$1 msg=$2; shift 2
+  "$TRAIN" -q -o "$T/keep.kzm" "$@" > /dev/null 2> "$T/err.txt"; rc=$?
+  check "$name: exit 2" 2 "$rc"
+  grep -q -- "$msg" "$T/err.txt" && ok || { notok "$name: message"; sed 's/^/      /' "$T/err.txt"; }
+  cmp -s "$T/m.kzm" "$T/keep.kzm" && ok || notok "$name: existing model untouched"
+}
+{ head -n 5 "$T/train.tsv"; printf 'bad\tonly two\n'; tail -n +6 "$T/train.tsv"; } > "$T/bad.tsv"
+expect_fail "malformed row" "bad.tsv:6: expected at least 5 TAB-separated columns, found 2" --negative calm "$T/bad.tsv"
+"$TRAIN" -o "$T/skip.kzm" --skip-bad --negative calm "$T/bad.tsv" 2> "$T/err.txt"; rc=$?
+check "--skip-bad: exit 0" 0 "$rc"
+grep -q "skipped 1 malformed rows" "$T/err.txt" && ok || notok "--skip-bad says how many"
+head -n 1 "$T/train.tsv" > "$T/empty.tsv"
+expect_fail "empty data set" "no training data" "$T/empty.tsv"
+awk -F'\t' 'NR == 1 || $2 == "alarm"' "$T/train.tsv" > "$T/one.tsv"
+expect_fail "one class" 'marker "alarm" has only positive examples' "$T/one.tsv"
+sed '1s/text/txt/' "$T/train.tsv" > "$T/nocol.tsv"
+expect_fail "unknown column" 'names no "text" column' "$T/nocol.tsv"
+printf 'id\ttext\nd1\thello\n' > "$T/nolabel.tsv"
+expect_fail "no label column" "no labels" "$T/nolabel.tsv"
+expect_fail "map leaves nothing positive" "no marker to train" --map alarm= --map calm= "$T/train.tsv"
+expect_fail "unreadable data" "No such file" "$T/nope.tsv"
+expect_fail "bad option value" "expected a number" --folds 1 "$T/train.tsv"
+"$TRAIN" -q "$T/train.tsv" 2> "$T/err.txt"; rc=$?
+check "no -o: exit 2" 2 "$rc"
+if [ -w /dev/full ] && [ -c /dev/full ]; then
+  "$TRAIN" -q -o /dev/full --negative calm "$T/train.tsv" 2> "$T/err.txt"; rc=$?
+  check "-o /dev/full: exit 2" 2 "$rc"
+  grep -q "No space left" "$T/err.txt" && ok || notok "-o /dev/full: says the disk is full"
+  [ -c /dev/full ] && ok || notok "/dev/full is still a device"
+else
+  skip "-o /dev/full: no writable /dev/full"
+fi
+"$TRAIN" --help | grep -q -- "--target-precision" && ok || notok "--help lists the options"
+"$TRAIN" --version | grep -q "^kuzat-train 0\." && ok || notok "--version"
+kt_done

@@ -1,0 +1,555 @@
+/*
+ * test_train.c -- training, the model file, and damaged models.
+ *
+ * Synthetic documents written here (made-up words, so nothing depends on
+ * ../shared) train small models; the multi-label test on the Kyrgyz topics
+ * of ../shared skips when it is absent.
+ */
+#include "check.h"
+#include "kuzat.h"
+
+#include <libsvm/svm.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static char dir[] = "/tmp/kuzat-test-train-XXXXXX";
+
+/* ---- synthetic data ---- */
+
+static uint64_t rng = 88172645463325252ull;
+static uint32_t rnd(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (uint32_t)(rng >> 16);
+}
+
+#define NDOC 1200
+static char docs[NDOC][400];
+static char labels[NDOC][32];
+static char groups[NDOC][16];
+
+/* Words w0..w299; "alpha" marks documents of marker a (with noise), and
+ * "beta" of marker b; each doc belongs to one of 60 groups. */
+static void make_data(void) {
+  for (int d = 0; d < NDOC; d++) {
+    int a = rnd() % 5 == 0, b = rnd() % 4 == 0;
+    size_t k = 0;
+    int words = 8 + (int)(rnd() % 20);
+    for (int w = 0; w < words; w++)
+      k += (size_t)snprintf(docs[d] + k, sizeof docs[d] - k, "%sw%u", w ? " " : "", rnd() % 300);
+    if (a && rnd() % 10) k += (size_t)snprintf(docs[d] + k, sizeof docs[d] - k, " alpha w%u", rnd() % 7);
+    if (!a && rnd() % 30 == 0) k += (size_t)snprintf(docs[d] + k, sizeof docs[d] - k, " alpha");
+    if (b && rnd() % 8) k += (size_t)snprintf(docs[d] + k, sizeof docs[d] - k, " beta");
+    snprintf(labels[d], sizeof labels[d], "%s%s%s", a ? "a" : "", a && b ? "," : "", b ? "b" : "");
+    snprintf(groups[d], sizeof groups[d], "g%d", d % 60);
+  }
+}
+
+static kuzat_trainset *make_set(int bits, int n) {
+  kuzat_feature_params fp;
+  kuzat_feature_params_default(&fp);
+  fp.bits = bits;
+  kuzat_trainset *t;
+  if (kuzat_trainset_new(&fp, NULL, &t, NULL)) return NULL;
+  for (int d = 0; d < n; d++)
+    kuzat_trainset_add(t, docs[d], strlen(docs[d]), labels[d], strlen(labels[d]), "", 0,
+                       groups[d], strlen(groups[d]), NULL);
+  return t;
+}
+
+/* Decision values of every document under a model. */
+static void decisions(const kuzat_model *m, double *out /* NDOC * markers */) {
+  kuzat_feature_params fp;
+  kuzat_model_feature_params(m, &fp);
+  kuzat_normaliser *n;
+  kuzat_featuriser *f;
+  kuzat_normaliser_new(NULL, &n, NULL);
+  kuzat_featuriser_new(&fp, NULL, &f, NULL);
+  size_t nm = kuzat_model_markers(m);
+  for (int d = 0; d < NDOC; d++) {
+    kuzat_text t;
+    const kuzat_feature *v;
+    size_t c;
+    kuzat_normalise(n, docs[d], strlen(docs[d]), 0, &t, NULL);
+    kuzat_featurise(f, t.utf8, t.len, &v, &c, NULL);
+    kuzat_model_decision(m, v, out + (size_t)d * nm, NULL);
+  }
+  kuzat_normaliser_free(n);
+  kuzat_featuriser_free(f);
+}
+
+static unsigned char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *p = malloc((size_t)n + 1);
+  *len = fread(p, 1, (size_t)n, f);
+  fclose(f);
+  return p;
+}
+
+/* ---- the collapsed linear score against libsvm's own prediction ---- */
+
+static void quiet(const char *s) { (void)s; }
+
+static void test_collapse_equals_libsvm(void) {
+  /* 1,000 documents: one working set, so kuzat's final fit is one libsvm
+   * fit on every row; libsvm's plain linear-kernel fit on the same rows
+   * must give the same decision values */
+  kuzat_trainset *t = make_set(14, 1000);
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  double C = 1;
+  p.grid = &C;
+  p.grid_len = 1;
+  p.folds = 3;
+  p.negatives = "b";
+  kuzat_model *m;
+  kuzat_error err;
+  if (!CHECK(kuzat_train(t, &p, &m, NULL, &err) == KUZAT_OK, "train: %s", err.msg)) return;
+
+  /* plain libsvm on the same vectors, balanced weights as kuzat uses */
+  kuzat_feature_params fp;
+  kuzat_model_feature_params(m, &fp);
+  kuzat_normaliser *n;
+  kuzat_featuriser *f;
+  kuzat_normaliser_new(NULL, &n, NULL);
+  kuzat_featuriser_new(&fp, NULL, &f, NULL);
+  struct svm_node **x = malloc(1000 * sizeof *x);
+  double *y = malloc(1000 * sizeof *y);
+  int npos = 0;
+  for (int d = 0; d < 1000; d++) {
+    kuzat_text tx;
+    const kuzat_feature *v;
+    size_t c;
+    kuzat_normalise(n, docs[d], strlen(docs[d]), 0, &tx, NULL);
+    kuzat_featurise(f, tx.utf8, tx.len, &v, &c, NULL);
+    x[d] = malloc((c + 1) * sizeof **x);
+    memcpy(x[d], v, (c + 1) * sizeof **x);
+    y[d] = strchr(labels[d], 'a') ? 1 : -1;
+    npos += y[d] > 0;
+  }
+  svm_set_print_string_function(quiet);
+  struct svm_problem prob = {1000, y, x};
+  int wl[2] = {1, -1};
+  double wv[2] = {1000.0 / (2.0 * npos), 1000.0 / (2.0 * (1000 - npos))};
+  struct svm_parameter par;
+  memset(&par, 0, sizeof par);
+  par.svm_type = C_SVC;
+  par.kernel_type = LINEAR;
+  par.cache_size = 100;
+  par.eps = 1e-3;
+  par.C = C;
+  par.nr_weight = 2;
+  par.weight_label = wl;
+  par.weight = wv;
+  par.shrinking = 1;
+  struct svm_model *s = svm_train(&prob, &par);
+  double *mine = malloc(NDOC * sizeof *mine), worst = 0;
+  decisions(m, mine);
+  for (int d = 0; d < 1000; d++) {
+    double v;
+    svm_predict_values(s, x[d], &v);
+    if (s->label[0] != 1) v = -v;
+    if (fabs(v - mine[d]) > worst) worst = fabs(v - mine[d]);
+  }
+  CHECK(worst < 1e-9, "collapsed linear score vs svm_predict_values on 1,000 documents: "
+                      "largest difference %g", worst);
+  svm_free_and_destroy_model(&s);
+  for (int d = 0; d < 1000; d++) free(x[d]);
+  free(x);
+  free(y);
+  free(mine);
+  kuzat_normaliser_free(n);
+  kuzat_featuriser_free(f);
+  kuzat_model_free(m);
+  kuzat_trainset_free(t);
+}
+
+/* ---- training, round trips, determinism ---- */
+
+static kuzat_model *train_ab(kuzat_trainset *t, int threads, kuzat_train_report **rep) {
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  p.folds = 4;
+  p.threads = threads;
+  kuzat_model *m = NULL;
+  kuzat_error err;
+  int rc = kuzat_train(t, &p, &m, rep, &err);
+  CHECK(rc == KUZAT_OK, "train a and b: %s", err.msg);
+  return m;
+}
+
+static void test_train_and_round_trip(void) {
+  kuzat_trainset *t = make_set(16, NDOC);
+  CHECK(kuzat_trainset_rows(t) == NDOC, "rows added");
+  kuzat_train_report *rep = NULL;
+  kuzat_model *m = train_ab(t, 1, &rep);
+  if (!m) return;
+  const char *first = NULL; /* the label that appears first in the data */
+  for (int d = 0; d < NDOC && !first; d++)
+    if (labels[d][0]) first = labels[d][0] == 'a' ? "a" : "b";
+  CHECK(kuzat_model_markers(m) == 2 && first && strcmp(kuzat_model_marker(m, 0), first) == 0 &&
+            strcmp(kuzat_model_marker(m, 1), first[0] == 'a' ? "b" : "a") == 0,
+        "two markers in order of first appearance");
+  /* the out-of-fold scores separate the classes: real learning */
+  for (size_t k = 0; k < 2; k++) {
+    double *s = malloc(NDOC * sizeof *s);
+    int *yy = malloc(NDOC * sizeof *yy);
+    for (int r = 0; r < NDOC; r++) {
+      s[r] = rep->oof[(size_t)r * 2 + k];
+      yy[r] = rep->truth[(size_t)r * 2 + k];
+    }
+    kuzat_metrics mt;
+    kuzat_metrics_compute(s, yy, NDOC, kuzat_model_threshold(m, k), NULL, &mt);
+    CHECK(mt.roc_auc > 0.9 && mt.f1 > 0.6, "marker %zu out-of-fold ROC-AUC %.3f F1 %.3f", k,
+          mt.roc_auc, mt.f1);
+    CHECK(mt.ece < 0.1, "marker %zu calibration error %.3f", k, mt.ece);
+    free(s);
+    free(yy);
+  }
+  CHECK(rep->rows == NDOC && rep->markers == 2 && rep->marker[0].positives > 0 &&
+            rep->marker[0].support_vectors > 0,
+        "report");
+
+  char path[600], path2[600];
+  snprintf(path, sizeof path, "%s/m.kzm", dir);
+  snprintf(path2, sizeof path2, "%s/m2.kzm", dir);
+  kuzat_error err;
+  CHECK(kuzat_model_save(m, path, &err) == KUZAT_OK, "save: %s", err.msg);
+  kuzat_model *lf = NULL, *lm = NULL;
+  int rc = kuzat_model_load_file(path, NULL, &lf, &err);
+  CHECK(rc == KUZAT_OK, "load from file: %s", err.msg);
+  size_t len;
+  unsigned char *bytes = slurp(path, &len);
+  rc = kuzat_model_load_mem(bytes, len, NULL, &lm, &err);
+  CHECK(rc == KUZAT_OK, "load from memory: %s", err.msg);
+  if (lf && lm) {
+    CHECK(strcmp(kuzat_model_id(m), kuzat_model_id(lf)) == 0 &&
+              strcmp(kuzat_model_id(lf), kuzat_model_id(lm)) == 0 && strlen(kuzat_model_id(m)) == 16,
+          "model id survives the round trip: %s %s", kuzat_model_id(m), kuzat_model_id(lf));
+    double *a = malloc(NDOC * 2 * sizeof *a), *b = malloc(NDOC * 2 * sizeof *b),
+           *c = malloc(NDOC * 2 * sizeof *c);
+    decisions(m, a);
+    decisions(lf, b);
+    decisions(lm, c);
+    CHECK(memcmp(a, b, NDOC * 2 * sizeof *a) == 0 && memcmp(a, c, NDOC * 2 * sizeof *a) == 0,
+          "trained, loaded from file and loaded from memory: identical scores");
+    CHECK(kuzat_model_threshold(m, 1) == kuzat_model_threshold(lm, 1) &&
+              kuzat_model_probability(m, 0, 0.3) == kuzat_model_probability(lm, 0, 0.3),
+          "threshold and calibration survive");
+    free(a);
+    free(b);
+    free(c);
+  }
+  /* same data and seed: a byte-identical file, even with two threads */
+  kuzat_model *m2 = train_ab(t, 2, NULL);
+  if (m2) {
+    kuzat_model_save(m2, path2, NULL);
+    size_t len2;
+    unsigned char *bytes2 = slurp(path2, &len2);
+    CHECK(bytes2 && len == len2 && memcmp(bytes, bytes2, len) == 0,
+          "same data and seed give a byte-identical model file (%zu and %zu bytes)", len, len2);
+    free(bytes2);
+  }
+  free(bytes);
+  kuzat_model_free(m2);
+  kuzat_model_free(lf);
+  kuzat_model_free(lm);
+  kuzat_train_report_free(rep);
+  kuzat_model_free(m);
+  kuzat_trainset_free(t);
+}
+
+/* ---- refusals ---- */
+
+static void test_refusals(void) {
+  kuzat_trainset *t;
+  kuzat_trainset_new(NULL, NULL, &t, NULL);
+  kuzat_model *m;
+  kuzat_error err;
+  CHECK(kuzat_train(t, NULL, &m, NULL, &err) == KUZAT_EINVAL && strstr(err.msg, "no training data"),
+        "empty set: %s", err.msg);
+  for (int d = 0; d < 50; d++) kuzat_trainset_add(t, docs[d], strlen(docs[d]), "x", 1, "", 0, "", 0, NULL);
+  CHECK(kuzat_train(t, NULL, &m, NULL, &err) == KUZAT_EINVAL && strstr(err.msg, "only positive"),
+        "one class: %s", err.msg);
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  p.negatives = "x";
+  CHECK(kuzat_train(t, &p, &m, NULL, &err) == KUZAT_EINVAL && strstr(err.msg, "no marker"),
+        "only negatives: %s", err.msg);
+  p.negatives = NULL;
+  p.folds = 1;
+  CHECK(kuzat_train(t, &p, &m, NULL, &err) == KUZAT_EINVAL, "1 fold refused");
+  CHECK(kuzat_trainset_add(t, "a", 1, "bad\x01label", 10, "", 0, "", 0, &err) == KUZAT_EINVAL,
+        "control character in a label: %s", err.msg);
+  CHECK(kuzat_trainset_add(t, "a", 1, "x", 1, "klingon", 7, "", 0, &err) == KUZAT_EINVAL &&
+            strstr(err.msg, "klingon"), "unknown lang: %s", err.msg);
+  CHECK(kuzat_trainset_rows(t) == 50, "refused rows are not added");
+  kuzat_trainset_free(t);
+  kuzat_trainset_free(NULL);
+  kuzat_model_free(NULL);
+  kuzat_train_report_free(NULL);
+}
+
+/* ---- damaged models ---- */
+
+/* The uncompressed content of a model file. */
+static unsigned char *inflate_all(const unsigned char *gz, size_t n, size_t *out) {
+  size_t cap = n * 20 + 1024;
+  unsigned char *p = malloc(cap);
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  inflateInit2(&z, 31);
+  z.next_in = (Bytef *)gz;
+  z.avail_in = (uInt)n;
+  z.next_out = p;
+  z.avail_out = (uInt)cap;
+  inflate(&z, Z_FINISH);
+  *out = cap - z.avail_out;
+  inflateEnd(&z);
+  return p;
+}
+
+static unsigned char *deflate_all(const unsigned char *raw, size_t n, size_t *out) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+  size_t cap = deflateBound(&z, (uLong)n) + 64;
+  unsigned char *p = malloc(cap);
+  z.next_in = (Bytef *)raw;
+  z.avail_in = (uInt)n;
+  z.next_out = p;
+  z.avail_out = (uInt)cap;
+  deflate(&z, Z_FINISH);
+  *out = cap - z.avail_out;
+  deflateEnd(&z);
+  return p;
+}
+
+/* Load bytes that must be refused, with a message. */
+static int refused(const unsigned char *p, size_t n, int want, char *why, size_t whylen) {
+  kuzat_model *m = NULL;
+  kuzat_error err;
+  int rc = kuzat_model_load_mem(p, n, NULL, &m, &err);
+  kuzat_model_free(m);
+  snprintf(why, whylen, "%d %s", rc, err.msg);
+  return rc != KUZAT_OK && (want == 0 || rc == want) && m == NULL && err.msg[0];
+}
+
+static void test_damaged_models(void) {
+  kuzat_trainset *t = make_set(10, 200);
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  p.folds = 3;
+  p.negatives = "b";
+  kuzat_model *m;
+  kuzat_error err;
+  if (!CHECK(kuzat_train(t, &p, &m, NULL, &err) == KUZAT_OK, "small model: %s", err.msg)) return;
+  char path[600];
+  snprintf(path, sizeof path, "%s/small.kzm", dir);
+  kuzat_model_save(m, path, NULL);
+  size_t n, rn;
+  unsigned char *gz = slurp(path, &n);
+  unsigned char *raw = inflate_all(gz, n, &rn);
+  char why[400];
+
+  /* truncation at every offset of the file */
+  int all = 1;
+  for (size_t cut = 0; cut < n; cut++)
+    if (!refused(gz, cut, 0, why, sizeof why)) {
+      all = 0;
+      CHECK(0, "file cut to %zu of %zu bytes was accepted: %s", cut, n, why);
+      break;
+    }
+  CHECK(all, "every truncation of the %zu-byte file refused", n);
+  /* truncation of the content at every offset, re-compressed (so gzip is
+   * intact and only our own checks can catch it) */
+  all = 1;
+  for (size_t cut = 0; cut < rn; cut += (cut < 200 ? 1 : 7)) {
+    size_t zn;
+    unsigned char *z = deflate_all(raw, cut, &zn);
+    int ok = refused(z, zn, KUZAT_EFORMAT, why, sizeof why);
+    free(z);
+    if (!ok) {
+      all = 0;
+      CHECK(0, "content cut to %zu of %zu bytes: %s", cut, rn, why);
+      break;
+    }
+  }
+  CHECK(all, "every truncation of the %zu-byte content refused with EFORMAT", rn);
+  /* a bit flipped at many offsets of the file, and of the content */
+  /* A flip in gzip's time stamp, or in the code length of a Huffman
+   * symbol the stream never uses, changes no byte of the content: such a
+   * file may load, but only as the very same model. */
+  all = 1;
+  for (size_t at = 0; at < n; at += 3) {
+    gz[at] ^= (unsigned char)(1u << (at % 8));
+    int ok = refused(gz, n, 0, why, sizeof why);
+    if (!ok) {
+      kuzat_model *same = NULL;
+      kuzat_model_load_mem(gz, n, NULL, &same, NULL);
+      ok = same && strcmp(kuzat_model_id(same), kuzat_model_id(m)) == 0;
+      kuzat_model_free(same);
+    }
+    gz[at] ^= (unsigned char)(1u << (at % 8));
+    if (!ok) {
+      all = 0;
+      CHECK(0, "bit flip at file byte %zu accepted: %s", at, why);
+      break;
+    }
+  }
+  CHECK(all, "bit flips across the file refused, or harmless");
+  all = 1;
+  for (size_t at = 0; at < rn; at += (at < 100 ? 1 : 11)) {
+    raw[at] ^= 0x10;
+    size_t zn;
+    unsigned char *z = deflate_all(raw, rn, &zn);
+    int ok = refused(z, zn, 0, why, sizeof why);
+    raw[at] ^= 0x10;
+    free(z);
+    if (!ok) {
+      all = 0;
+      CHECK(0, "bit flip at content byte %zu accepted: %s", at, why);
+      break;
+    }
+  }
+  CHECK(all, "bit flips across the content refused (CRC-32)");
+
+  /* counts that disagree with the payload, under a valid CRC: the marker
+   * count (byte 44), then the first weight count, made huge */
+  unsigned char *bad = malloc(rn);
+  size_t offsets[2] = {44, 0};
+  size_t name_len = raw[48];
+  offsets[1] = 48 + 4 + name_len + 4 + 6 * 8; /* the first marker's weight count */
+  for (int o = 0; o < 2; o++) {
+    memcpy(bad, raw, rn);
+    bad[offsets[o]] = 0xFF;
+    bad[offsets[o] + 1] = 0xFF;
+    bad[offsets[o] + 2] = 0xFF;
+    uint32_t crc = (uint32_t)crc32(0, bad, (uInt)(rn - 4));
+    for (int q = 0; q < 4; q++) bad[rn - 4 + (size_t)q] = (unsigned char)(crc >> (8 * q));
+    size_t zn;
+    unsigned char *z = deflate_all(bad, rn, &zn);
+    CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, "byte"),
+          "count at byte %zu made huge under a valid CRC: %s", offsets[o], why);
+    free(z);
+  }
+  /* wrong magic, and a newer format version */
+  memcpy(bad, raw, rn);
+  bad[0] = 'X';
+  size_t zn;
+  unsigned char *z = deflate_all(bad, rn, &zn);
+  CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, "not a kuzat model"),
+        "wrong magic: %s", why);
+  free(z);
+  memcpy(bad, raw, rn);
+  bad[8] = KUZAT_MODEL_FORMAT + 1;
+  z = deflate_all(bad, rn, &zn);
+  CHECK(refused(z, zn, KUZAT_EVERSION, why, sizeof why) && strstr(why, "newer"),
+        "newer format version: %s", why);
+  free(z);
+  CHECK(refused((const unsigned char *)"hello", 5, KUZAT_EFORMAT, why, sizeof why),
+        "not gzip: %s", why);
+  kuzat_model *lm;
+  CHECK(kuzat_model_load_file("/nonexistent/x.kzm", NULL, &lm, &err) == KUZAT_EIO &&
+            strstr(err.msg, "/nonexistent/x.kzm"), "missing file: %s", err.msg);
+  CHECK(kuzat_model_save(m, "/nonexistent-dir/m.kzm", &err) == KUZAT_EIO &&
+            strstr(err.msg, "/nonexistent-dir/m.kzm"), "unwritable path: %s", err.msg);
+  if (access("/dev/full", W_OK) == 0) {
+    struct stat before, after;
+    stat("/dev/full", &before);
+    CHECK(kuzat_model_save(m, "/dev/full", &err) == KUZAT_EIO && strstr(err.msg, "No space"),
+          "/dev/full: %s", err.msg);
+    CHECK(stat("/dev/full", &after) == 0 && S_ISCHR(after.st_mode) == S_ISCHR(before.st_mode),
+          "/dev/full is still a device");
+  }
+  free(bad);
+  free(raw);
+  free(gz);
+  kuzat_model_free(m);
+  kuzat_trainset_free(t);
+}
+
+/* ---- multi-label on real data ---- */
+
+static void test_kyrgyz_topics(void) {
+  const char *shared = kt_shared();
+  if (!shared) {
+    kt_skip("multi-label training on kyrgyz-24kg-topics", "../shared/datasets not found");
+    return;
+  }
+  char path[1024];
+  snprintf(path, sizeof path, "%s/kyrgyz-24kg-topics/train.tsv", shared);
+  kuzat_reader *r;
+  kuzat_error err;
+  if (!CHECK(kuzat_reader_open(path, KUZAT_FORMAT_TSV, NULL, NULL, &r, &err) == KUZAT_OK, "%s",
+             err.msg))
+    return;
+  kuzat_trainset *t;
+  kuzat_trainset_new(NULL, NULL, &t, NULL);
+  kuzat_record rec;
+  while (kuzat_reader_next(r, &rec, NULL) == 1)
+    if (!rec.error)
+      kuzat_trainset_add(t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
+                         rec.lang_len, "", 0, NULL);
+  kuzat_reader_free(r);
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  p.threads = 2;
+  kuzat_model *m;
+  kuzat_train_report *rep;
+  if (!CHECK(kuzat_train(t, &p, &m, &rep, &err) == KUZAT_OK, "train: %s", err.msg)) return;
+  CHECK(rep->markers == 20, "20 topics, %zu markers", rep->markers);
+  /* topics with enough examples are learnt; multi-label rows count for each */
+  int learnt = 0, big = 0;
+  for (size_t k = 0; k < rep->markers; k++) {
+    if (rep->marker[k].positives < 100) continue;
+    big++;
+    double *s = malloc(rep->rows * sizeof *s);
+    int *y = malloc(rep->rows * sizeof *y);
+    for (size_t i = 0; i < rep->rows; i++) {
+      s[i] = rep->oof[i * rep->markers + k];
+      y[i] = rep->truth[i * rep->markers + k];
+    }
+    kuzat_metrics mt;
+    kuzat_metrics_compute(s, y, rep->rows, kuzat_model_threshold(m, k), NULL, &mt);
+    printf("info - kyrgyz topic %-16s positives %4zu  ROC-AUC %.3f  PR-AUC %.3f  F1 %.3f\n",
+           rep->marker[k].name, rep->marker[k].positives, mt.roc_auc, mt.pr_auc, mt.f1);
+    learnt += mt.roc_auc > 0.85 && mt.pr_auc > 0.6;
+    free(s);
+    free(y);
+  }
+  CHECK(big >= 4 && learnt == big, "%d of %d topics with 100+ examples learnt", learnt, big);
+  size_t multi = 0;
+  for (size_t i = 0; i < rep->rows; i++) {
+    int c = 0;
+    for (size_t k = 0; k < rep->markers; k++) c += rep->truth[i * rep->markers + k];
+    multi += c > 1;
+  }
+  CHECK(multi > 100, "%zu rows carry several topics", multi);
+  kuzat_train_report_free(rep);
+  kuzat_model_free(m);
+  kuzat_trainset_free(t);
+}
+
+int main(void) {
+  if (!mkdtemp(dir)) return 1;
+  make_data();
+  test_collapse_equals_libsvm();
+  test_train_and_round_trip();
+  test_refusals();
+  test_damaged_models();
+  test_kyrgyz_topics();
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd) != 0) printf("note: could not remove %s\n", dir);
+  return kt_done();
+}
