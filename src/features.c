@@ -195,7 +195,7 @@ static int sort_by_bucket(kuzat_featuriser *f) {
 static double tf_weight(size_t tf) {
   static const double w[9] = {0, 1.0, 1.6931471805599454, 2.0986122886681098,
                               2.386294361119891, 2.6094379124341003, 2.791759469228055,
-                              2.9459101090932196, 3.0794415416798357};
+                              2.9459101490553135, 3.0794415416798357};
   return tf < 9 ? w[tf] : 1.0 + log((double)tf);
 }
 

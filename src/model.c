@@ -514,9 +514,9 @@ static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
   m->fp.word_max = (int)get_u32(r);
   m->fp.char_min = (int)get_u32(r);
   m->fp.char_max = (int)get_u32(r);
-  if (kuzat__feature_params_check(&m->fp, err))
-    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged: feature parameters: %s",
-                       err ? err->msg : "out of range");
+  kuzat_error why;
+  if (kuzat__feature_params_check(&m->fp, &why))
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged: feature parameters: %s", why.msg);
   size_t at = r->pos;
   uint32_t nm = get_u32(r);
   if (nm == 0 || nm > KZ_MAX_MARKERS)

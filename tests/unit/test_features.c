@@ -138,6 +138,7 @@ int main(void) {
   p.bits = 12;
   compare("oʻzbekiston gʻalaba", &p);
   compare("a b a b a", &p);              /* repeats: 1 + ln tf */
+  compare("x x x x x x x y y y y y y y y z z z z z z z z z", &p); /* tf 7, 8, 9 */
   compare("ҷиҳод ҷиҳод ҳиҷрат", &p);
   p.bits = 2;                             /* four buckets: collisions summed */
   compare("hijrat qilish farz hijrat", &p);
