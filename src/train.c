@@ -459,8 +459,11 @@ static int fit(kz_worker *k, const int *rows, size_t n, const int *y, double C, 
     out->nsv = (size_t)out->svm->l;
     return KUZAT_OK;
   }
-  int small = n <= KZ_WS_START; /* one libsvm fit on every row */
-  if (!small || !exact) {
+  /* Small sets: libsvm over the precomputed kernel, exact and fastest.
+   * Large sets: coordinate descent, alone for cross-validation, as the
+   * seed of the working sets for the final fit. */
+  int small = n <= KZ_WS_START, use_dcd = n > KZ_FULL_GRAM;
+  if (use_dcd) {
     dcd(k, rows, n, y, C * wpos, C * wneg, &out->bias);
     if (!exact) {
       out->w = k->w;
@@ -476,7 +479,8 @@ static int fit(kz_worker *k, const int *rows, size_t n, const int *y, double C, 
   for (size_t i = 0; i < n; i++) k->in_ws[rows[i]] = 0;
   for (size_t i = 0; i < n; i++) {
     int r = rows[i];
-    if (small || i % step == 0 || y[r] * (dot(k->w, k->t->x[r]) + out->bias) < 1 + KZ_WS_TOL) {
+    if (small || i % step == 0 ||
+        (use_dcd && y[r] * (dot(k->w, k->t->x[r]) + out->bias) < 1 + KZ_WS_TOL)) {
       k->ws[nws++] = r;
       k->in_ws[r] = 1;
     }
