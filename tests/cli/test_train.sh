@@ -39,6 +39,9 @@ check "jsonl.gz: exit 0" 0 "$rc"
 awk -F'\t' 'NR > 1 { printf "__label__%s %s\n", $2, $5 }' "$T/train.tsv" > "$T/train.ft"
 "$TRAIN" -q -o "$T/f.kzm" --map calm= "$T/train.ft"; rc=$?
 check "fastText with --map calm=: exit 0" 0 "$rc"
+"$TRAIN" -q -o "$T/rbf.kzm" --negative calm --kernel rbf --gamma 0.5 --grid 1,10 --folds 3 "$T/train.tsv"; rc=$?
+check "--kernel rbf: exit 0" 0 "$rc"
+[ -s "$T/rbf.kzm" ] && ! cmp -s "$T/rbf.kzm" "$T/m.kzm" && ok || notok "--kernel rbf: its own model"
 "$TRAIN" -o "$T/d.kzm" --negative calm --dev "$T/train.tsv" "$T/train.tsv" 2> "$T/dev.txt"
 grep -q "Dev set" "$T/dev.txt" && ok || notok "--dev reports the dev set"
 

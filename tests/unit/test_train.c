@@ -268,6 +268,42 @@ static void test_train_and_round_trip(void) {
   kuzat_trainset_free(t);
 }
 
+/* An RBF model keeps its support vectors: its scores survive the file. */
+static void test_rbf_round_trip(void) {
+  kuzat_trainset *t = make_set(12, 300);
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  p.kernel = KUZAT_KERNEL_RBF;
+  p.gamma = 0.5;
+  p.folds = 3;
+  p.negatives = "b";
+  kuzat_model *m = NULL, *l = NULL;
+  kuzat_error err;
+  int rc = kuzat_train(t, &p, &m, NULL, &err);
+  if (!CHECK(rc == KUZAT_OK, "RBF training: %s", err.msg)) {
+    kuzat_trainset_free(t);
+    return;
+  }
+  char path[600];
+  snprintf(path, sizeof path, "%s/rbf.kzm", dir);
+  rc = kuzat_model_save(m, path, &err);
+  if (!rc) rc = kuzat_model_load_file(path, NULL, &l, &err);
+  if (CHECK(rc == KUZAT_OK, "RBF save and load: %s", err.msg)) {
+    double *a = malloc(NDOC * sizeof *a), *b = malloc(NDOC * sizeof *b);
+    decisions(m, a);
+    decisions(l, b);
+    CHECK(memcmp(a, b, NDOC * sizeof *a) == 0, "RBF: trained and loaded score identically");
+    int agree = 0;
+    for (int d = 0; d < NDOC; d++) agree += (a[d] > 0) == (strchr(labels[d], 'a') != NULL);
+    CHECK(agree > NDOC * 8 / 10, "RBF: %d of %d documents on the right side", agree, NDOC);
+    free(a);
+    free(b);
+  }
+  kuzat_model_free(l);
+  kuzat_model_free(m);
+  kuzat_trainset_free(t);
+}
+
 /* ---- refusals ---- */
 
 static void test_refusals(void) {
@@ -545,6 +581,7 @@ int main(void) {
   make_data();
   test_collapse_equals_libsvm();
   test_train_and_round_trip();
+  test_rbf_round_trip();
   test_refusals();
   test_damaged_models();
   test_kyrgyz_topics();
