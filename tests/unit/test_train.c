@@ -522,6 +522,10 @@ static void test_kyrgyz_topics(void) {
     kt_skip("multi-label training on kyrgyz-24kg-topics", "../shared/datasets not found");
     return;
   }
+  if (getenv("KUZAT_TEST_QUICK")) {
+    kt_skip("multi-label training on kyrgyz-24kg-topics", "KUZAT_TEST_QUICK is set");
+    return;
+  }
   char path[1024];
   snprintf(path, sizeof path, "%s/kyrgyz-24kg-topics/train.tsv", shared);
   kuzat_reader *r;
