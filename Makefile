@@ -115,8 +115,9 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh $(B)
 
-bench: check-deps $(B)/bench/normalise $(B)/kuzat-classify
+bench: check-deps all $(B)/bench/normalise $(B)/bench/featurize
 	bench/run.sh $(B)
+	bench/train.sh $(B)
 
 valgrind: check-deps all $(UNIT_TESTS)
 	KUZAT_VALGRIND=1 tests/run.sh $(B)
