@@ -26,7 +26,7 @@ trap 'rm -rf "$W"' EXIT
       printf "%s\t\t%s\n", lab, $3 }' "$S/$f/train.tsv"
   done; } > "$W/all.tsv"
 total=$(($(wc -l < "$W/all.tsv") - 1))
-sizes="1000 5000 20000"
+sizes=${BENCH_SIZES:-"1000 5000 20000"}
 [ "${BENCH_FULL:-0}" = 1 ] && sizes="$sizes $total"
 
 t() { /usr/bin/time -f "%e %M" -o "$W/time" "$@" > /dev/null 2>&1 || echo "(failed: $*)" >&2

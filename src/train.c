@@ -459,10 +459,11 @@ static int fit(kz_worker *k, const int *rows, size_t n, const int *y, double C, 
     out->nsv = (size_t)out->svm->l;
     return KUZAT_OK;
   }
-  /* Small sets: libsvm over the precomputed kernel, exact and fastest.
-   * Large sets: coordinate descent, alone for cross-validation, as the
-   * seed of the working sets for the final fit. */
-  int small = n <= KZ_WS_START, use_dcd = n > KZ_FULL_GRAM;
+  /* Small sets, or any set when the whole Gram matrix is cached: libsvm
+   * over the precomputed kernel, exact and fastest. Otherwise coordinate
+   * descent: alone for cross-validation, and as the seed of the working
+   * sets for the final fit. */
+  int small = n <= KZ_WS_START, use_dcd = !small && !k->full_gram;
   if (use_dcd) {
     dcd(k, rows, n, y, C * wpos, C * wneg, &out->bias);
     if (!exact) {
