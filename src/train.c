@@ -272,6 +272,10 @@ typedef struct kz_worker {
   const double *full_gram; /* x_i . x_j of every pair, when the set is small */
   struct svm_node *pre;    /* precomputed-kernel rows for libsvm */
   size_t pre_cap;
+  double *gram;            /* x_i . x_j of the working set, packed lower
+                              triangle; rows only ever join the set's end,
+                              so each pair is computed once per fit */
+  size_t gram_cap, gram_dim;
   double *dense;           /* one row scattered, 2^bits + 1 */
 } kz_worker;
 
@@ -322,24 +326,32 @@ static int precompute(kz_worker *k, const int *rows, size_t n) {
     row[n + 1].value = 0;
     k->xs[i] = row;
   }
-  for (size_t i = 0; i < n; i++) {
-    const kuzat_feature *xi = t->x[rows[i]];
-    if (k->full_gram) {
-      for (size_t j = 0; j <= i; j++) {
-        double v = k->full_gram[(size_t)rows[i] * t->n + (size_t)rows[j]];
-        k->pre[i * stride + j + 1] = (struct svm_node){(int)(j + 1), v};
-        k->pre[j * stride + i + 1] = (struct svm_node){(int)(i + 1), v};
-      }
-      continue;
+  if (!k->full_gram) { /* the pairs of rows that joined since the last call */
+    size_t packed = n * (n + 1) / 2;
+    if (packed > k->gram_cap) {
+      size_t cap = k->gram_cap ? k->gram_cap : 1024;
+      while (cap < packed) cap *= 2;
+      void *g = k->a.realloc(k->a.ud, k->gram, cap * sizeof *k->gram);
+      if (!g) return KUZAT_ENOMEM;
+      k->gram = g;
+      k->gram_cap = cap;
     }
-    for (const kuzat_feature *f = xi; f->index != -1; f++) k->dense[f->index] = f->value;
+    for (size_t i = k->gram_dim; i < n; i++) {
+      const kuzat_feature *xi = t->x[rows[i]];
+      double *gi = k->gram + i * (i + 1) / 2;
+      for (const kuzat_feature *f = xi; f->index != -1; f++) k->dense[f->index] = f->value;
+      for (size_t j = 0; j <= i; j++) gi[j] = sparse_dot_dense(k->dense, t->x[rows[j]]);
+      for (const kuzat_feature *f = xi; f->index != -1; f++) k->dense[f->index] = 0;
+    }
+    k->gram_dim = n;
+  }
+  for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j <= i; j++) {
-      double v = sparse_dot_dense(k->dense, t->x[rows[j]]);
+      double v = k->full_gram ? k->full_gram[(size_t)rows[i] * t->n + (size_t)rows[j]]
+                              : k->gram[i * (i + 1) / 2 + j];
       k->pre[i * stride + j + 1] = (struct svm_node){(int)(j + 1), v};
       k->pre[j * stride + i + 1] = (struct svm_node){(int)(i + 1), v};
     }
-    for (const kuzat_feature *f = xi; f->index != -1; f++) k->dense[f->index] = 0;
-  }
   return KUZAT_OK;
 }
 
@@ -453,6 +465,7 @@ static int fit(kz_worker *k, const int *rows, size_t n, const int *y, double C, 
   if (npos == 0 || npos == n) return KUZAT_EINVAL;
   double wpos = (double)n / (2.0 * (double)npos), wneg = (double)n / (2.0 * (double)(n - npos));
   memset(out, 0, sizeof *out);
+  k->gram_dim = 0; /* a new working set */
   if (k->p->kernel == KUZAT_KERNEL_RBF) {
     out->svm = libsvm_fit(k, rows, n, y, C, wpos, wneg);
     if (!out->svm) return KUZAT_ENOMEM;
@@ -820,6 +833,7 @@ static void worker_free(kz_worker *k) {
   kuzat__free(&k->a, k->yd);
   kuzat__free(&k->a, k->xs);
   kuzat__free(&k->a, k->pre);
+  kuzat__free(&k->a, k->gram);
   kuzat__free(&k->a, k->dense);
 }
 
