@@ -370,8 +370,9 @@ static int get_finite(rbuf *r, double *d, const char *what, kuzat_error *err) {
 }
 
 /* Sparse pairs (u32 index, f64 value), indices strictly ascending within
- * 1..limit, into idx/val (allocated here when NULL is passed for them). */
-static int get_pairs(const kz_alloc *a, rbuf *r, uint32_t nnz, uint32_t limit, uint32_t *idx,
+ * 1..limit, into idx/val or feat (whichever are not NULL). The caller has
+ * checked that nnz pairs are present. */
+static int get_pairs(rbuf *r, uint32_t nnz, uint32_t limit, uint32_t *idx,
                      double *val, kuzat_feature *feat, kuzat_error *err) {
   uint32_t prev = 0;
   for (uint32_t q = 0; q < nnz; q++) {
@@ -393,7 +394,6 @@ static int get_pairs(const kz_alloc *a, rbuf *r, uint32_t nnz, uint32_t limit, u
     }
     prev = i;
   }
-  (void)a;
   return KUZAT_OK;
 }
 
@@ -440,7 +440,7 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
     k->idx = kuzat__malloc(&m->a, (size_t)count * sizeof *k->idx + 1);
     k->w = kuzat__malloc(&m->a, (size_t)count * sizeof *k->w + 1);
     if (!k->idx || !k->w) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-    return get_pairs(&m->a, r, count, limit, k->idx, k->w, NULL, err);
+    return get_pairs(r, count, limit, k->idx, k->w, NULL, err);
   }
   /* RBF: support vectors, each (f64 coef, u32 nnz, pairs); first a pass to
    * check counts and size the arrays, then a pass to fill them */
@@ -472,7 +472,7 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
   for (uint32_t s = 0; s < count; s++) {
     if ((rc = get_finite(r, &k->sv_coef[s], "a support vector coefficient", err))) return rc;
     uint32_t nnz = get_u32(r);
-    if ((rc = get_pairs(&m->a, r, nnz, limit, NULL, NULL, node, err))) return rc;
+    if ((rc = get_pairs(r, nnz, limit, NULL, NULL, node, err))) return rc;
     k->sv_ptr[s] = (struct svm_node *)node;
     node[nnz].index = -1;
     node[nnz].value = 0;

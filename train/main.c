@@ -465,10 +465,6 @@ static int score_dev(const opts *o, const kuzat_model *model, double **scores, i
     if (rc != -1) fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);
     return 2;
   }
-  *scores = s;
-  *truth = y;
-  *langs = lg;
-  *rows = n;
   return 0;
 }
 
