@@ -524,27 +524,41 @@ KUZAT_EXTERN int kuzat_threshold_choose(const double *scores, const int *labels,
 /* ---------------------------------------------------------------------- */
 
 /* Input formats. AUTO picks one from the file name (.tsv, .jsonl,
- * .ndjson, .ft, .fasttext, optionally followed by .gz; anything else is
- * TEXT). Gzip is detected by its magic bytes whatever the name. */
+ * .ndjson, .ft, .fasttext, .srt, .vtt, .json, optionally followed by .gz;
+ * anything else is TEXT). Gzip is detected by its magic bytes whatever the
+ * name. Values are stable. */
 typedef enum kuzat_format {
   KUZAT_FORMAT_AUTO = 0,
   KUZAT_FORMAT_TEXT,  /* the whole file is one record */
   KUZAT_FORMAT_LINES, /* every line is one record, blank lines included */
   KUZAT_FORMAT_TSV,   /* header row naming a `text` column; optional `id` */
-  KUZAT_FORMAT_JSONL, /* one JSON object per line with "text", optional "id" */
-  KUZAT_FORMAT_FASTTEXT /* "__label__a __label__b text", one record a line */
+  KUZAT_FORMAT_JSONL, /* one JSON object per line with "text", optional
+                         "id"; or "segments": [{"start", "end", "text"}]
+                         instead of "text" (a transcript) */
+  KUZAT_FORMAT_FASTTEXT, /* "__label__a __label__b text", one record a line */
+  KUZAT_FORMAT_SRT,   /* SubRip subtitles: the whole file is one transcript */
+  KUZAT_FORMAT_VTT,   /* WebVTT subtitles: the whole file is one transcript */
+  KUZAT_FORMAT_WHISPER /* Whisper's JSON output: one object with "segments"
+                          (start, end in seconds, text); one transcript */
 } kuzat_format;
 
 /* The format named `name` ("auto", "text", "lines", "tsv", "jsonl",
- * "fasttext" or "ft"), or -1. */
+ * "fasttext" or "ft", "srt", "vtt" or "webvtt", "whisper"), or -1. */
 KUZAT_EXTERN int kuzat_format_from_name(const char *name);
 
 typedef struct kuzat_reader kuzat_reader;
 
+/* A timed part of a transcript: a subtitle cue or an ASR segment. */
+typedef struct kuzat_segment {
+  double start, end; /* seconds from the start of the media */
+  size_t off, len;   /* its text: bytes [off, off + len) of the record's text */
+} kuzat_segment;
+
 /* One record. All pointers belong to the reader and stay valid until the
  * next kuzat_reader_next() or kuzat_reader_free(). When `error` is not NULL
- * the record could not be read (bad JSON, missing text, too few columns):
- * `error` says what and where, `text` is empty, and reading can go on. */
+ * the record could not be read (bad JSON, missing text, too few columns, a
+ * subtitle cue with a bad timestamp): `error` says what and where, `text`
+ * is empty, and reading can go on. */
 typedef struct kuzat_record {
   const char *id; /* the record's id, or "file:line" / "file" */
   size_t id_len;
@@ -563,6 +577,14 @@ typedef struct kuzat_record {
   const char *group; /* TSV/JSONL "group": an account or source */
   size_t group_len;
   int has_labels;    /* the input has a label column or field at all */
+  /* Transcripts (SRT, WebVTT, Whisper JSON, JSONL "segments"): the
+   * segments in input order; `text` is their texts joined by '\n'.
+   * NULL and 0 for other records. */
+  const kuzat_segment *segments;
+  size_t segments_len;
+  /* Bytes the record's text had in the input. More than text_len when the
+   * text was cut at the reader's limit (kuzat_reader_set_limit()). */
+  size_t full_len;
 } kuzat_record;
 
 /* Open `path` for reading records in `format` (a kuzat_format). "-" is
@@ -581,6 +603,16 @@ KUZAT_EXTERN int kuzat_reader_open(const char *path, int format,
  * KUZAT_EFORMAT (a TSV header without a `text` column), KUZAT_ENOMEM. */
 KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
                                    kuzat_error *err);
+
+/* Bound the memory a record may take. With `max_bytes` > 0, a record's
+ * text longer than that is cut at the last whole UTF-8 character within
+ * the limit (segments past the cut are dropped, one straddling it is
+ * shortened) and full_len says how long it was; the rest is read and
+ * discarded without being kept. A TSV, JSONL or Whisper record whose raw
+ * bytes exceed 4 * max_bytes + 65536 cannot be parsed within the bound and
+ * comes back as a bad record saying so. 0 (the default) means no limit.
+ * Call before the first kuzat_reader_next(). */
+KUZAT_EXTERN void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes);
 
 /* Close the input and free the reader. NULL is a no-op. */
 KUZAT_EXTERN void kuzat_reader_free(kuzat_reader *r);

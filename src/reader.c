@@ -59,6 +59,7 @@ struct kuzat_reader {
   size_t id_cap, text_cap, msg_cap, labels_cap, lang_cap, group_cap;
   size_t labels_len;
   json_t *json;
+  size_t limit; /* kuzat_reader_set_limit(); 0: none */
 };
 
 #define RBUF_SIZE (1u << 17)
@@ -145,6 +146,10 @@ int kuzat_reader_open(const char *path, int format, const char *display,
   gzbuffer(r->gz, RBUF_SIZE);
   *out = r;
   return KUZAT_OK;
+}
+
+void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes) {
+  if (r) r->limit = max_bytes;
 }
 
 void kuzat_reader_free(kuzat_reader *r) {
