@@ -377,6 +377,123 @@ KUZAT_EXTERN int kuzat_model_decision(const kuzat_model *m, const kuzat_feature 
 KUZAT_EXTERN double kuzat_model_probability(const kuzat_model *m, size_t i,
                                             double f);
 
+/* The kernel of marker i: KUZAT_KERNEL_LINEAR or KUZAT_KERNEL_RBF (-1 when
+ * out of range). */
+KUZAT_EXTERN int kuzat_model_kernel(const kuzat_model *m, size_t i);
+
+/* A timed part of a transcript: a subtitle cue or an ASR segment. */
+typedef struct kuzat_segment {
+  double start, end; /* seconds from the start of the media */
+  size_t off, len;   /* its text: bytes [off, off + len) of the record's text */
+} kuzat_segment;
+
+/* ---------------------------------------------------------------------- */
+/* Scoring                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* A scorer holds what one thread needs to score documents with a model:
+ * a normaliser, a featuriser and result buffers. Make one per thread; any
+ * number of scorers may share one model, which must outlive them. */
+typedef struct kuzat_scorer kuzat_scorer;
+
+/* Make a scorer for `m`. Returns KUZAT_OK; KUZAT_EINVAL (NULL model or
+ * out); KUZAT_ENOMEM; KUZAT_EICU. (A model of another normaliser version
+ * is refused when it is loaded.) */
+KUZAT_EXTERN int kuzat_scorer_new(const kuzat_model *m, const kuzat_allocator *a,
+                                  kuzat_scorer **out, kuzat_error *err);
+
+/* Free a scorer and every result it returned. NULL is a no-op. */
+KUZAT_EXTERN void kuzat_scorer_free(kuzat_scorer *s);
+
+/* How to score. kuzat_score_params_default() fills in the defaults. */
+typedef struct kuzat_score_params {
+  /* Transcripts: a document's score is its worst window of `window`
+   * consecutive segments (sliding by one segment), so a long transcript
+   * is flagged by its worst minute, not diluted by the rest. Default 5. */
+  size_t window;
+  /* Plain text whose normalised form is longer than this many bytes is
+   * scored in windows of about this size, cut at spaces, each overlapping
+   * the next by half; the document's score is the worst window's. Default
+   * 4096; at least 64. */
+  size_t window_bytes;
+  /* Keep the `explain` largest contributions (by absolute value) to each
+   * linear marker's decision value in its worst window. Default 0. */
+  size_t explain;
+  /* A probability >= threshold flags a marker. Negative (the default):
+   * each marker's own threshold from the model. */
+  double threshold;
+} kuzat_score_params;
+
+KUZAT_EXTERN void kuzat_score_params_default(kuzat_score_params *p);
+
+/* One n-gram of the document, as an explanation reports it. */
+typedef struct kuzat_ngram {
+  const char *text; /* as hashed: normalised; a character n-gram of a word
+                       carries the word's ends as '<' and '>' */
+  size_t len;
+  int ns;           /* KUZAT_NS_WORD, _BIGRAM, _CHAR, _CLASS, 0x10 + n */
+  size_t count;     /* occurrences in the window */
+  /* its first occurrence: bytes [src_start, src_end) of the scored text */
+  size_t src_start, src_end;
+} kuzat_ngram;
+
+/* One feature's part in a decision value. The model keeps no vocabulary,
+ * only a weight per bucket: every n-gram that hashes into the bucket,
+ * in training or here, shares that weight. `ngrams` lists the window's
+ * own n-grams in the bucket; more than one is a collision in this
+ * document, and n-grams of the training data may share it too. */
+typedef struct kuzat_contribution {
+  int index;    /* the bucket (1-based feature index) */
+  double value; /* weight times feature value: its part of the decision */
+  const kuzat_ngram *ngrams;
+  size_t ngrams_len;
+} kuzat_contribution;
+
+/* A scored window: segments first..last of a transcript, or a stretch of
+ * plain text; bytes [src_start, src_end) of the scored text. */
+typedef struct kuzat_window {
+  size_t first, last;
+  size_t src_start, src_end;
+} kuzat_window;
+
+/* What kuzat_score() found. Every pointer belongs to the scorer and stays
+ * valid until its next kuzat_score() or kuzat_scorer_free(). Arrays
+ * indexed by marker have kuzat_model_markers() entries, in the model's
+ * order. */
+typedef struct kuzat_result {
+  int lang;               /* kuzat_lang of the whole document */
+  size_t markers;
+  const double *prob;     /* calibrated probability: the worst window's */
+  const double *decision; /* the decision value that gave it */
+  const size_t *best;     /* the window it came from */
+  const int *flagged;     /* prob >= the threshold in force */
+  const double *threshold;/* the threshold in force per marker */
+  int any_flagged;
+  double score;           /* the highest prob of any marker (0 with none) */
+  size_t windows;         /* at least 1 */
+  const kuzat_window *window;
+  const double *window_prob; /* [w * markers + i] */
+  size_t segments;           /* as passed to kuzat_score() */
+  const double *segment_prob;/* [s * markers + i]: each segment on its own */
+  /* With params.explain > 0: per marker, its largest contributions in its
+   * worst window, by absolute value, largest first (none for RBF markers,
+   * whose decision is not a sum over features). */
+  const kuzat_contribution *const *explain;
+  const size_t *explain_len;
+} kuzat_result;
+
+/* Score `len` bytes of text. For a transcript, `segs` lists its segments
+ * (as kuzat_reader gives them: byte ranges of `text`, in order, not
+ * overlapping); each is scored alone, and the windows of params->window
+ * segments give the document's score. With nsegs = 0 the text is one
+ * document, in windows when it is long. `p` NULL means the defaults.
+ * Returns KUZAT_OK with *out; KUZAT_EINVAL (NULL arguments, segments out
+ * of order or outside the text, bad params); KUZAT_ENOMEM; KUZAT_EICU. */
+KUZAT_EXTERN int kuzat_score(kuzat_scorer *s, const char *text, size_t len,
+                             const kuzat_segment *segs, size_t nsegs,
+                             const kuzat_score_params *p,
+                             const kuzat_result **out, kuzat_error *err);
+
 /* ---------------------------------------------------------------------- */
 /* Training                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -547,12 +664,6 @@ typedef enum kuzat_format {
 KUZAT_EXTERN int kuzat_format_from_name(const char *name);
 
 typedef struct kuzat_reader kuzat_reader;
-
-/* A timed part of a transcript: a subtitle cue or an ASR segment. */
-typedef struct kuzat_segment {
-  double start, end; /* seconds from the start of the media */
-  size_t off, len;   /* its text: bytes [off, off + len) of the record's text */
-} kuzat_segment;
 
 /* One record. All pointers belong to the reader and stay valid until the
  * next kuzat_reader_next() or kuzat_reader_free(). When `error` is not NULL

@@ -50,6 +50,8 @@ struct kuzat_featuriser {
   size_t wt_cap;
   kuzat_feature *out;
   size_t out_cap;
+  kz_visit_fn visit; /* kuzat__featurise_visit(): report, do not collect */
+  void *visit_ud;
 };
 
 void kuzat_feature_params_default(kuzat_feature_params *p) {
@@ -118,8 +120,14 @@ void kuzat_featuriser_free(kuzat_featuriser *f) {
   kuzat__free(&a, f);
 }
 
-/* Record one feature's hash. */
-static int add(kuzat_featuriser *f, int ns, const char *bytes, size_t len) {
+/* Record one feature's hash; it lies at bytes [start, end) of the
+ * normalised text. */
+static int add(kuzat_featuriser *f, int ns, const char *bytes, size_t len, size_t start,
+               size_t end) {
+  if (KZ_UNLIKELY(f->visit != NULL)) {
+    f->visit(f->visit_ud, feature_hash(f->p.seed, ns, bytes, len), ns, bytes, len, start, end);
+    return KUZAT_OK;
+  }
   if (f->nkeys == f->keys_cap &&
       kuzat__grow(&f->a, (void **)&f->keys, &f->keys_cap, f->nkeys + 1, sizeof *f->keys))
     return KUZAT_ENOMEM;
@@ -127,8 +135,9 @@ static int add(kuzat_featuriser *f, int ns, const char *bytes, size_t len) {
   return KUZAT_OK;
 }
 
-/* The character n-grams of "<word>". */
-static int add_char_grams(kuzat_featuriser *f, const char *w, size_t len) {
+/* The character n-grams of "<word>", the word being at byte `woff` of the
+ * normalised text. */
+static int add_char_grams(kuzat_featuriser *f, const char *w, size_t len, size_t woff) {
   char buf[KZ_MAX_GRAM + 2];
   size_t off[KZ_MAX_GRAM + 3], ncp = 0, blen = 0;
   if (len > KZ_MAX_GRAM) len = KZ_MAX_GRAM;
@@ -140,8 +149,12 @@ static int add_char_grams(kuzat_featuriser *f, const char *w, size_t len) {
     if (((unsigned char)buf[i] & 0xC0) != 0x80) off[ncp++] = i;
   off[ncp] = blen;
   for (size_t i = 0; i < ncp; i++)
-    for (int n = f->p.char_min; n <= f->p.char_max && i + (size_t)n <= ncp; n++)
-      if (add(f, KUZAT_NS_CHAR, buf + off[i], off[i + (size_t)n] - off[i])) return KUZAT_ENOMEM;
+    for (int n = f->p.char_min; n <= f->p.char_max && i + (size_t)n <= ncp; n++) {
+      size_t b = off[i], e = off[i + (size_t)n]; /* in buf; '<' is buf[0] */
+      size_t start = woff + (b ? b - 1 : 0), end = woff + (e < blen ? e : blen - 1) - 1;
+      if (add(f, KUZAT_NS_CHAR, buf + b, e - b, start, end < start ? start : end))
+        return KUZAT_ENOMEM;
+    }
   return KUZAT_OK;
 }
 
@@ -158,7 +171,8 @@ static int add_word_grams(kuzat_featuriser *f, const char *s, const size_t *wt, 
       blen += take;
     }
     int ns = n == 1 ? KUZAT_NS_WORD : n == 2 ? KUZAT_NS_BIGRAM : 0x10 + n;
-    if (add(f, ns, buf, blen)) return KUZAT_ENOMEM;
+    const kuzat_token *first = &f->toks[wt[k + 1 - (size_t)n]], *last = &f->toks[wt[k]];
+    if (add(f, ns, buf, blen, first->off, last->off + last->len)) return KUZAT_ENOMEM;
   }
   return KUZAT_OK;
 }
@@ -236,19 +250,15 @@ static int build_vector(kuzat_featuriser *f, size_t *count) {
   return KUZAT_OK;
 }
 
-int kuzat_featurise(kuzat_featuriser *f, const char *norm, size_t len,
-                    const kuzat_feature **out, size_t *count, kuzat_error *err) {
-  kuzat__error_clear(err);
-  if (!f || !out || !count || (!norm && len))
-    return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
-  if (!norm) norm = "";
+/* Every feature of the text into f->keys (or to f->visit). */
+static int collect(kuzat_featuriser *f, const char *norm, size_t len) {
   size_t nt = 0;
   kuzat_tokenise(norm, len, NULL, 0, &nt);
   if (kuzat__grow(&f->a, (void **)&f->toks, &f->toks_cap, nt + 1, sizeof *f->toks))
-    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    return KUZAT_ENOMEM;
   kuzat_tokenise(norm, len, f->toks, f->toks_cap, &nt);
   if (kuzat__grow(&f->a, (void **)&f->wt, &f->wt_cap, nt + 1, sizeof *f->wt))
-    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    return KUZAT_ENOMEM;
   size_t *wt = f->wt;
   static const char *const class_name[] = {NULL, "num", "url", "mention", "hashtag", "email"};
   f->nkeys = 0;
@@ -258,17 +268,36 @@ int kuzat_featurise(kuzat_featuriser *f, const char *norm, size_t len,
     const kuzat_token *t = &f->toks[i];
     if (t->kind != KUZAT_TOKEN_WORD) {
       const char *cls = class_name[t->kind];
-      rc = add(f, KUZAT_NS_CLASS, cls, strlen(cls));
+      rc = add(f, KUZAT_NS_CLASS, cls, strlen(cls), t->off, t->off + t->len);
       if (t->kind != KUZAT_TOKEN_NUMBER) continue; /* its parts follow */
     }
     wt[nw] = i;
     if (f->p.word_max) rc = rc ? rc : add_word_grams(f, norm, wt, nw);
     nw++;
     if (!rc && f->p.char_max && t->kind == KUZAT_TOKEN_WORD)
-      rc = add_char_grams(f, norm + t->off, t->len);
+      rc = add_char_grams(f, norm + t->off, t->len, t->off);
   }
+  return rc;
+}
+
+int kuzat_featurise(kuzat_featuriser *f, const char *norm, size_t len,
+                    const kuzat_feature **out, size_t *count, kuzat_error *err) {
+  kuzat__error_clear(err);
+  if (!f || !out || !count || (!norm && len))
+    return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
+  int rc = collect(f, norm ? norm : "", len);
   if (!rc) rc = build_vector(f, count);
   if (rc) return kuzat__fail(err, rc, "out of memory");
   *out = f->out;
   return KUZAT_OK;
+}
+
+int kuzat__featurise_visit(kuzat_featuriser *f, const char *norm, size_t len,
+                           kz_visit_fn fn, void *ud) {
+  f->visit = fn;
+  f->visit_ud = ud;
+  int rc = collect(f, norm ? norm : "", len);
+  f->visit = NULL;
+  f->visit_ud = NULL;
+  return rc;
 }

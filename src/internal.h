@@ -127,6 +127,17 @@ extern const size_t kuzat__langid_corpus_count;
 /* KUZAT_OK, or KUZAT_EINVAL naming the field out of range. */
 int kuzat__feature_params_check(const kuzat_feature_params *p, kuzat_error *err);
 
+/* Called for every feature of a text, in the order kuzat_featurise() takes
+ * them: its full hash, namespace and bytes as hashed, and the bytes
+ * [start, end) of the normalised text it comes from. */
+typedef void (*kz_visit_fn)(void *ud, uint64_t hash, int ns, const char *bytes,
+                            size_t len, size_t start, size_t end);
+
+/* Report every feature of normalised text to fn instead of building a
+ * vector (for explanations). KUZAT_OK or KUZAT_ENOMEM. */
+int kuzat__featurise_visit(kuzat_featuriser *f, const char *norm, size_t len,
+                           kz_visit_fn fn, void *ud);
+
 /* ---- model.c ---- */
 
 #include <libsvm/svm.h>
@@ -170,5 +181,7 @@ int kuzat__model_new(const kz_alloc *a, const kuzat_feature_params *fp, size_t m
 int kuzat__model_finish(kuzat_model *m);
 /* Set m->id from the content a save would write (KUZAT_OK or ENOMEM). */
 int kuzat__model_set_id(kuzat_model *m);
+/* Marker i's weight for bucket `index` (linear markers; 0 for RBF). */
+double kuzat__model_weight(const kuzat_model *m, size_t i, int index);
 
 #endif /* KUZAT_INTERNAL_H */

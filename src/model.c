@@ -711,6 +711,20 @@ static double weight_at(const kz_marker *k, int index) {
   return lo < k->nnz && k->idx[lo] == key ? k->w[lo] : 0;
 }
 
+double kuzat__model_weight(const kuzat_model *m, size_t i, int index) {
+  if (i >= m->nm || m->mk[i].kernel != KUZAT_KERNEL_LINEAR) return 0;
+  if (m->row) {
+    if (index < 1 || index > (1 << m->fp.bits)) return 0;
+    uint32_t r = m->row[index];
+    return r ? m->rows[(size_t)(r - 1) * m->nm + i] : 0;
+  }
+  return weight_at(&m->mk[i], index);
+}
+
+int kuzat_model_kernel(const kuzat_model *m, size_t i) {
+  return m && i < m->nm ? m->mk[i].kernel : -1;
+}
+
 int kuzat_model_decision(const kuzat_model *m, const kuzat_feature *x, double *dec,
                          kuzat_error *err) {
   if (!m || !x || !dec) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
