@@ -107,7 +107,9 @@ $(B)/bench/%: bench/%.c $(B)/libkuzat.a | $(B)/bench
 $(B)/obj $(B)/tools $(B)/tests $(B)/bench:
 	mkdir -p $@
 
-test: deps
+# GNU parallel: the CLI tests check that kuzat-classify runs under it.
+test:
+	@scripts/deps.sh parallel
 	$(MAKE) all $(UNIT_TESTS)
 	tests/run.sh $(B)
 

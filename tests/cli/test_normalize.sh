@@ -65,9 +65,9 @@ check "unknown format: exit 2" 2 "$rc"
 grep -q "unknown input format 'csv'" "$T/err.txt" && ok || notok "unknown format: message"
 "$CLASSIFY" --bogus < /dev/null 2>/dev/null; rc=$?
 check "unknown option: exit 2" 2 "$rc"
-"$CLASSIFY" < /dev/null 2> "$T/err.txt"; rc=$?
+"$CLASSIFY" -m "$T/absent.kzm" < /dev/null 2> "$T/err.txt"; rc=$?
 check "scoring without a model: exit 2" 2 "$rc"
-grep -q "not in this version" "$T/err.txt" && ok || notok "scoring: says it is not there yet"
+grep -q "absent.kzm" "$T/err.txt" && ok || notok "scoring without a model: names the file"
 "$CLASSIFY" --version | grep -q "^kuzat-classify 0\." && ok || notok "--version"
 
 # --- head closes the pipe: no error message ---

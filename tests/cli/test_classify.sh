@@ -1,0 +1,157 @@
+# kuzat-classify scoring: every input format, one line per record in order,
+# errors in place, exit codes, threads, GNU parallel, pipes, --eval,
+# --explain, directories. The model is trained here from sentences written
+# for the tests (tests/data/classify/train.tsv); flags are checked, not
+# exact probabilities, so the goldens survive a retrained model, and
+# byte-identity is checked between runs instead.
+. "$(dirname "$0")/lib.sh"
+G=tests/data/classify/golden
+
+"$TRAIN" -q -o "$T/m.kzm" tests/data/classify/train.tsv 2> "$T/train.err" ||
+  { notok "train the test model: $(cat "$T/train.err")"; kt_done; exit 1; }
+M="$T/m.kzm"
+ID=$(printf 'x' | "$CLASSIFY" -m "$M" | sed -n 's/.*"model":"\([0-9a-f]*\)".*/\1/p')
+
+# Hide the numbers: probabilities and the model id vary with training.
+mask() {
+  sed -E 's/"model":"[0-9a-f]{16}"/"model":"M"/g; s/":(-?[0-9]+\.[0-9]{4})/":P/g; s/=[0-9]\.[0-9]{4}/=P/g; s/\t[0-9]\.[0-9]{4}\t/\tP\t/g' "$@"
+}
+
+# golden NAME ARGS...: classify ARGS, mask, compare with $G/NAME.want
+golden() {
+  name=$1; shift
+  "$CLASSIFY" -m "$M" "$@" > "$T/$name.out" 2> "$T/$name.err"
+  echo "exit $?" >> "$T/$name.out"
+  mask "$T/$name.out" > "$T/$name.masked"
+  if [ "${KUZAT_UPDATE_GOLDEN:-}" = 1 ]; then cp "$T/$name.masked" "$G/$name.want"; fi
+  check_file "golden $name: $*" "$G/$name.want" "$T/$name.masked"
+}
+
+# --- every input format, four languages, errors in place ---
+golden lines --lines "$G/chat.txt"
+golden lines-stdin < "$G/chat.txt"
+golden text "$G/post.txt"
+golden tsv "$G/posts.tsv"
+golden tsv-out --format-out tsv "$G/posts.tsv"
+golden jsonl "$G/posts.jsonl"
+golden fasttext --format fasttext "$G/posts.ft"
+golden all-scores --all-scores --lines "$G/chat.txt"
+
+# every output line answers one input line, in order
+n_in=$(wc -l < "$G/chat.txt")
+n_out=$("$CLASSIFY" -m "$M" --lines "$G/chat.txt" | wc -l)
+check "one output line per input line, blank lines included" "$n_in" "$n_out"
+check "ids follow the input lines" "$(seq 1 "$n_in" | sed "s|^|$G/chat.txt:|" | paste -sd ' ')" \
+  "$("$CLASSIFY" -m "$M" --lines "$G/chat.txt" | sed 's/^{"id":"\([^"]*\)".*/\1/' | paste -sd ' ')"
+check "every line names the model" "$n_in" \
+  "$("$CLASSIFY" -m "$M" --lines "$G/chat.txt" | grep -c "\"model\":\"$ID\"")"
+
+# --- determinism: runs, threads, GNU parallel ---
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  cat "$G/chat.txt"; sed 's/^/x /' "$G/chat.txt"
+done > "$T/many.txt"
+for f in "$G/posts.jsonl" "$G/posts.jsonl"; do cat "$f"; done > "$T/many.jsonl"
+"$CLASSIFY" -m "$M" --lines "$T/many.txt" > "$T/one.out"
+"$CLASSIFY" -m "$M" --lines "$T/many.txt" > "$T/again.out"
+check_file "the same model and input give the same bytes" "$T/one.out" "$T/again.out"
+"$CLASSIFY" -m "$M" --lines --threads 4 "$T/many.txt" > "$T/four.out"
+check_file "--threads 4 gives the output of --threads 1" "$T/one.out" "$T/four.out"
+"$CLASSIFY" -m "$M" --explain 3 "$T/many.jsonl" > "$T/e1.out" 2>/dev/null
+"$CLASSIFY" -m "$M" --explain 3 --threads 3 "$T/many.jsonl" > "$T/e3.out" 2>/dev/null
+check_file "--threads 3 with errors and explanations: same output" "$T/e1.out" "$T/e3.out"
+if command -v parallel > /dev/null 2>&1; then
+  # stdin is read as lines: ids are stdin:N per block, so compare without ids
+  "$CLASSIFY" -m "$M" < "$T/many.txt" | sed 's/^{"id":"[^"]*",//' > "$T/single.out"
+  parallel --will-cite --pipe -k -j4 -N 37 "$CLASSIFY" -m "$M" < "$T/many.txt" |
+    sed 's/^{"id":"[^"]*",//' > "$T/par.out"
+  check_file "parallel --pipe -k over 4 jobs gives one process's records" "$T/single.out" "$T/par.out"
+else
+  skip "GNU parallel is not installed (make test installs it)"
+fi
+
+# --- pipes: flushed per record, and | head ends quietly ---
+"$CLASSIFY" -m "$M" --lines "$T/many.txt" 2> "$T/head.err" | head -n 1 > "$T/head.out"
+check "| head -n 1: one line" 1 "$(wc -l < "$T/head.out")"
+check "| head -n 1: nothing on stderr" "" "$(cat "$T/head.err")"
+# a record's line comes out before the next record is read (pipe: line-buffered)
+mkfifo "$T/fifo"
+( printf 'Bugun havo yaxshi\n'; sleep 30; printf 'never read\n' ) > "$T/fifo" &
+feeder=$!
+"$CLASSIFY" -m "$M" < "$T/fifo" | { IFS= read -r line; echo "$line"; } > "$T/live.out" &
+reader=$!
+i=0
+while [ $i -lt 100 ] && [ ! -s "$T/live.out" ]; do sleep 0.1; i=$((i + 1)); done
+check "on a pipe a record's line is written before more input arrives" "stdin:1" \
+  "$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$T/live.out")"
+kill $feeder $reader 2> /dev/null; wait 2> /dev/null
+
+# --- exit codes and refusals ---
+"$CLASSIFY" -m "$M" --strict "$G/posts.jsonl" > /dev/null 2>&1
+check "--strict with bad records: exit 1" 1 $?
+"$CLASSIFY" -m "$M" "$G/posts.jsonl" > /dev/null 2>&1
+check "bad records without --strict: exit 0" 0 $?
+"$CLASSIFY" -m "$M" -q "$G/posts.jsonl" 2> "$T/q.err" > /dev/null
+check "-q: nothing on stderr" "" "$(cat "$T/q.err")"
+"$CLASSIFY" -m "$T/none.kzm" < /dev/null 2> "$T/err"
+check "missing model: exit 2" 2 $?
+grep -q "none.kzm" "$T/err"; check "missing model: named on stderr" 0 $?
+printf 'not a model' > "$T/bad.kzm"
+"$CLASSIFY" -m "$T/bad.kzm" < /dev/null 2> "$T/err"
+check "a file that is not a model: exit 2" 2 $?
+KUZAT_MODEL="$M" "$CLASSIFY" < "$G/chat.txt" > "$T/env.out"
+"$CLASSIFY" -m "$M" < "$G/chat.txt" > "$T/opt.out"
+check_file "\$KUZAT_MODEL names the model" "$T/opt.out" "$T/env.out"
+for bad in "--threshold 1.5" "--threshold x" "--threads 0" "--explain 0" "--window 0" \
+           "--window-bytes 10" "--max-chars -1" "--format nope" "--format-out text" "--nope"; do
+  # shellcheck disable=SC2086
+  "$CLASSIFY" -m "$M" $bad < /dev/null > /dev/null 2> "$T/err"
+  check "usage error $bad: exit 2" 2 $?
+done
+"$CLASSIFY" -m "$M" "$T/missing.txt" "$G/post.txt" > "$T/out" 2> "$T/err"
+check "an input that cannot be opened: exit 2" 2 $?
+check "... after the other inputs got their lines" 2 "$(wc -l < "$T/out")"
+grep -q '"error":".*missing.txt' "$T/out"; check "... and its error line is in place" 0 $?
+"$CLASSIFY" -m "$M" --lines "$G/chat.txt" > /dev/full 2> "$T/err"
+check "writing to a full disk: exit 2" 2 $?
+grep -q "write error" "$T/err"; check "... with a write error message" 0 $?
+"$CLASSIFY" --help | grep -q 'WEBVTT'; check "--help shows the formats" 0 $?
+
+# --- directories: recursive, sorted, hidden files skipped, loops reported ---
+mkdir -p "$T/dir/sub"
+printf 'Bugun havo yaxshi\n' > "$T/dir/b.txt"
+printf 'Birodarlar, hijratga shoshiling, safimizga qoʻshiling\n' > "$T/dir/a.txt"
+printf '{"id":"s1","text":"Бародарон, ба ҳиҷрат шитобед"}\n' > "$T/dir/sub/c.jsonl"
+printf 'hidden\n' > "$T/dir/.hidden"
+gzip -c "$T/dir/b.txt" > "$T/dir/d.txt.gz"
+ln -s nowhere "$T/dir/broken"
+ln -s .. "$T/dir/sub/loop"
+"$CLASSIFY" -m "$M" "$T/dir" > "$T/dir.out" 2> "$T/dir.err"
+check "directory: exit 2 (a dangling link cannot be opened)" 2 $?
+check "directory: sorted, recursed, one line each" \
+  "$T/dir/a.txt $T/dir/b.txt $T/dir/broken $T/dir/d.txt.gz s1 $T/dir/sub/loop" \
+  "$(sed 's/^{"id":"\([^"]*\)".*/\1/' "$T/dir.out" | paste -sd ' ')"
+check "directory: flags" "true false false true" \
+  "$(grep -v '"error"' "$T/dir.out" | sed 's/.*"flagged":\([a-z]*\).*/\1/' | paste -sd ' ')"
+grep -q 'loop.*directory loop' "$T/dir.out"; check "directory: the loop is reported" 0 $?
+
+# --- --eval: labelled input, metrics on stderr ---
+"$CLASSIFY" -m "$M" --eval tests/data/classify/train.tsv > "$T/eval.out" 2> "$T/eval.err"
+check "--eval: exit 0" 0 $?
+check "--eval: records still on stdout" 52 "$(wc -l < "$T/eval.out")"
+grep -Eq '^  all +52 +26 ' "$T/eval.err"; check "--eval: overall line with 52 rows, 26 positive" 0 $?
+check "--eval: a line per language" 5 "$(grep -Ec '^  (uz-Latn|uz-Cyrl|tg|ky|en) ' "$T/eval.err")"
+
+# --- --explain: spans point at the original text ---
+printf 'BIRODARLAR, HIJRATGA shoshiling!\n' | "$CLASSIFY" -m "$M" --explain 5 > "$T/ex.out"
+check "--explain: five contributions" 5 "$(grep -o '"weight"' "$T/ex.out" | wc -l)"
+# every source must be the characters at its span of the input
+printf 'BIRODARLAR, HIJRATGA shoshiling!' > "$T/ex.in"
+bad=0
+grep -o '"span":\[[0-9]*,[0-9]*\],"source":"[^"]*"' "$T/ex.out" | sed 's/"span":\[\([0-9]*\),\([0-9]*\)\],"source":"\(.*\)"/\1 \2 \3/' > "$T/spans"
+while read -r s e src; do
+  got=$(cut -c "$((s + 1))-$e" "$T/ex.in") # ASCII input: characters are bytes
+  [ "$got" = "$src" ] || { bad=1; echo "      span $s..$e is '$got', source '$src'"; }
+done < "$T/spans"
+check "--explain: every source is the input's characters at its span" 0 "$bad"
+
+kt_done
