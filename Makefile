@@ -120,6 +120,7 @@ demo: deps
 bench: check-deps all $(B)/bench/normalise $(B)/bench/featurize
 	bench/run.sh $(B)
 	bench/train.sh $(B)
+	bench/classify.sh $(B)
 
 valgrind: check-deps all $(UNIT_TESTS)
 	KUZAT_VALGRIND=1 tests/run.sh $(B)

@@ -744,10 +744,16 @@ typedef struct run {
   job *ring;
   size_t q;
   size_t head, claim, tail; /* filled, claimed by a worker, written */
+  size_t in_flight;         /* text bytes in filled slots not yet written */
   int eof;
+  int wait_feed, wait_work, wait_write; /* threads waiting: signal only them */
   pthread_mutex_t mu;
   pthread_cond_t filled, done, freed;
 } run;
+
+/* At most this many text bytes wait in the ring (beyond one record), so
+ * memory stays bounded whatever the input. */
+#define RING_BYTES ((size_t)16 << 20)
 
 /* Write a finished job; count it. Returns nonzero when output failed. */
 static int write_job(run *R, job *j) {
@@ -821,8 +827,12 @@ enum { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
 static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
   run *R = ud;
   pthread_mutex_lock(&R->mu);
-  while (R->ring[R->head % R->q].state != SLOT_FREE && !R->write_failed)
+  while ((R->ring[R->head % R->q].state != SLOT_FREE ||
+          (R->in_flight > RING_BYTES && R->tail < R->head)) && !R->write_failed) {
+    R->wait_feed++;
     pthread_cond_wait(&R->freed, &R->mu);
+    R->wait_feed--;
+  }
   int stop = R->write_failed;
   pthread_mutex_unlock(&R->mu);
   if (stop) return 1;
@@ -837,8 +847,9 @@ static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
   }
   pthread_mutex_lock(&R->mu);
   j->state = SLOT_FILLED;
+  R->in_flight += j->text_len;
   R->head++;
-  pthread_cond_signal(&R->filled);
+  if (R->wait_work) pthread_cond_signal(&R->filled);
   pthread_mutex_unlock(&R->mu);
   return 0;
 }
@@ -855,7 +866,11 @@ static void *work(void *arg) {
   run *R = wk->R;
   pthread_mutex_lock(&R->mu);
   for (;;) {
-    while (R->claim == R->head && !R->eof) pthread_cond_wait(&R->filled, &R->mu);
+    while (R->claim == R->head && !R->eof) {
+      R->wait_work++;
+      pthread_cond_wait(&R->filled, &R->mu);
+      R->wait_work--;
+    }
     if (R->claim == R->head) break; /* eof and nothing left */
     job *j = &R->ring[R->claim % R->q];
     R->claim++;
@@ -864,7 +879,7 @@ static void *work(void *arg) {
     run_job(&R->c, j, wk->scorer, wk->norm);
     pthread_mutex_lock(&R->mu);
     j->state = SLOT_DONE;
-    pthread_cond_broadcast(&R->done);
+    if (R->wait_write && j == &R->ring[R->tail % R->q]) pthread_cond_signal(&R->done);
   }
   pthread_mutex_unlock(&R->mu);
   return NULL;
@@ -910,7 +925,7 @@ static void job_free(job *j) {
 
 static int run_threads(run *R, int argc, char **argv) {
   int nt = R->c.o->threads;
-  R->q = (size_t)nt * 4;
+  R->q = (size_t)nt * 256;
   R->ring = calloc(R->q, sizeof *R->ring);
   worker *wk = calloc((size_t)nt, sizeof *wk);
   if (!R->ring || !wk) {
@@ -950,16 +965,30 @@ static int run_threads(run *R, int argc, char **argv) {
   pthread_mutex_lock(&R->mu);
   for (;;) {
     job *j = &R->ring[R->tail % R->q];
-    while (!(R->tail < R->head && j->state == SLOT_DONE) && !(R->eof && R->tail == R->head))
+    while (!(R->tail < R->head && j->state == SLOT_DONE) && !(R->eof && R->tail == R->head)) {
+      R->wait_write++;
       pthread_cond_wait(&R->done, &R->mu);
+      R->wait_write--;
+    }
     if (R->tail == R->head && R->eof) break;
     pthread_mutex_unlock(&R->mu);
     int failed = R->write_failed ? 1 : write_job(R, j);
+    if (j->store_cap > ((size_t)1 << 16)) { /* keep idle slots small */
+      free(j->store);
+      j->store = NULL;
+      j->store_cap = 0;
+    }
+    if (j->out.cap > ((size_t)1 << 16)) {
+      free(j->out.p);
+      j->out.p = NULL;
+      j->out.cap = j->out.len = 0;
+    }
     pthread_mutex_lock(&R->mu);
     if (failed) R->write_failed = 1;
     j->state = SLOT_FREE;
+    R->in_flight -= j->text_len;
     R->tail++;
-    pthread_cond_signal(&R->freed);
+    if (R->wait_feed) pthread_cond_signal(&R->freed);
   }
   pthread_mutex_unlock(&R->mu);
   if (fed) pthread_join(fth, NULL);
