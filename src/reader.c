@@ -1,6 +1,7 @@
 /*
  * reader.c -- records from files: plain text, lines, TSV, JSON Lines,
- * fastText.
+ * fastText, and transcripts: SubRip (.srt), WebVTT (.vtt), Whisper's JSON
+ * output and JSON Lines records that carry "segments".
  *
  * Every input goes through zlib's gzread(), which reads gzip members and
  * passes any other bytes through unchanged, so compression is detected by
@@ -9,11 +10,11 @@
  * of the file are accepted.
  *
  * A record that cannot be understood (a JSON syntax error, a missing or
- * non-string "text", a TSV row with too few columns) is returned with
- * `error` set, so the caller can report it in place and go on: nothing is
- * dropped silently. Only an unreadable input, a truncated gzip stream or a
- * bad TSV header (no "text" column, or both "label" and "labels") stop the
- * reader.
+ * non-string "text", a TSV row with too few columns, a subtitle cue with a
+ * bad timestamp) is returned with `error` set ("file:line: what"), so the
+ * caller can report it in place and go on: nothing is dropped silently.
+ * Only an unreadable input, a truncated gzip stream or a bad TSV header (no
+ * "text" column, or both "label" and "labels") stop the reader.
  *
  * Blank lines in TSV, JSON Lines and fastText separate nothing and are not
  * records; in the "lines" format every line is a record, blank ones
@@ -26,6 +27,73 @@
  * TSV and JSONL may also give a "lang" and a "group"; absent ones are empty
  * strings, never NULL. A label, lang or group of the wrong JSON type makes
  * the record bad, like a non-string "text".
+ *
+ * Transcripts. SRT, WebVTT and Whisper files are one record each (id the
+ * display name, line 1); a JSONL line with "segments" is one record. The
+ * record's text is the segments' texts joined by '\n', and each
+ * kuzat_segment points into it; a cue whose text is empty stays a segment
+ * of length 0, overlapping cues are kept as they are, and a file with no
+ * cues (an empty SRT, a WebVTT file with only its header) is one record
+ * with empty text and no segments.
+ *  - Timestamps: "[H:]MM:SS[.f]" with ',' or '.' before the fraction, the
+ *    leading field 1-6 digits, the others 2 digits below 60, the fraction
+ *    1-9 digits (so SRT's "01:02:03,450" and WebVTT's "02:03.450" both
+ *    work; so do the odd "0:00:01,5" and a missing fraction). A timing line
+ *    is "start --> end", then end of line or blanks and anything (SRT's
+ *    "X1:..." position, WebVTT's cue settings).
+ *  - SRT: cues are separated by blank lines; each is an optional line of
+ *    digits, a timing line, then text lines up to a blank line or the end.
+ *    A cue's lines are joined by a space, after tags such as <i>, </b> and
+ *    <font color="...">, and ASS overrides such as {\an8}, are removed
+ *    (a '<' not followed by a letter or '/' is text). Leniency for files
+ *    seen in the wild: text after a blank line that is neither a number
+ *    nor a timing line continues the previous cue (SRT text may contain
+ *    blank lines), and a cue number at the very end with no timing line is
+ *    ignored.
+ *  - WebVTT: the first line must be "WEBVTT", alone or followed by a space
+ *    or tab. The header block, NOTE, STYLE and REGION blocks, and blocks
+ *    with no timing line are skipped; a cue is an optional identifier, a
+ *    timing line, and text lines up to a blank line (or, as the WebVTT
+ *    parser does, up to a line containing "-->", which starts the next
+ *    cue). Every <...> (voice, class, italics, inline timestamps, end tags)
+ *    is removed, and &amp; &lt; &gt; &quot; &apos; &nbsp; &lrm; &rlm; and
+ *    numeric &#N; / &#xH; references are decoded; other '&' are text.
+ *  - Whisper JSON: one object with "segments": an array of objects with
+ *    numbers "start" and "end" and a string "text". Other fields ("id",
+ *    "tokens", "words", a top-level "text", "language") are ignored.
+ *  - JSONL "segments": the same objects, but "start" and "end" may also be
+ *    timestamp strings ("00:01:02.500", "01:02.5", "62.5"). When an object
+ *    has both "segments" and "text", the segments win: they carry the
+ *    timing, and the text is their concatenation anyway.
+ *  - Segment texts from JSON are trimmed of spaces, tabs and line ends at
+ *    both ends (Whisper starts each with a space).
+ *  - Bad transcripts: a malformed timestamp, a cue that ends before it
+ *    starts, a number line in SRT not followed by a timing line, text before
+ *    the first SRT cue, a segment that is not an object or lacks a numeric
+ *    (or, in JSONL, timestamp-string) "start"/"end" or a string "text", a
+ *    negative time, "segments" that is not an array, invalid JSON. The
+ *    error names the offending line; for Whisper, whose JSON parser keeps
+ *    no positions, segment errors say line 1 and give the segment's index.
+ *    After a bad SRT, WebVTT or Whisper file the next call returns 0.
+ *
+ * The limit (kuzat_reader_set_limit()). With max_bytes > 0, texts are cut
+ * at the last whole UTF-8 character within max_bytes and full_len keeps
+ * the length they had (it equals text_len when nothing was cut). Memory
+ * stays bounded by the limit, not by the input:
+ *  - "lines" and "text" keep max_bytes + 3 bytes of a line or file (3 for
+ *    a BOM) and only count the rest;
+ *  - TSV, JSONL and Whisper must hold a whole line or file to parse it:
+ *    one longer than 4 * max_bytes + 65536 raw bytes becomes a bad record
+ *    ("record longer than N bytes") and the rest of it is skipped without
+ *    being kept, so line numbers stay right;
+ *  - fastText keeps the first 4 * max_bytes + 65536 bytes of a line: its
+ *    text is whatever follows the labels, so a longer line is cut like a
+ *    "lines" line rather than refused;
+ *  - SRT and WebVTT are read a line at a time, keeping max_bytes + 65536
+ *    bytes of a line, and keep max_bytes bytes of joined text; segments
+ *    past the cut are dropped and the one straddling it shortened, so
+ *    their number is bounded too. A cue line longer than max_bytes + 65536
+ *    bytes is counted in full_len as it is, tags and all.
  */
 #include "internal.h"
 
@@ -60,16 +128,33 @@ struct kuzat_reader {
   size_t labels_len;
   json_t *json;
   size_t limit; /* kuzat_reader_set_limit(); 0: none */
+  size_t line_full; /* bytes the current line had, kept or not */
+  /* transcript being built: the joined text goes to `text` */
+  kuzat_segment *segs;
+  size_t segs_len, segs_cap;
+  size_t t_len;    /* bytes of joined text kept in `text` */
+  size_t t_full;   /* bytes of joined text, kept or not */
+  size_t t_nseg;   /* segments begun, kept or not */
+  int t_open;      /* the last kept segment is the one being filled */
+  int t_has_text;  /* the segment being filled has text already */
 };
 
 #define RBUF_SIZE (1u << 17)
 
+/* Raw bytes a TSV, JSONL or Whisper record may have under the limit. */
+#define RAW_SLACK 65536u
+/* Bytes of a subtitle line kept beyond the limit (timing lines, tags). */
+#define LINE_SLACK 65536u
+
 int kuzat_format_from_name(const char *name) {
-  static const char *const names[] = {"auto", "text", "lines", "tsv", "jsonl", "fasttext"};
+  /* in kuzat_format order */
+  static const char *const names[] = {"auto", "text",     "lines", "tsv",    "jsonl",
+                                      "fasttext", "srt",  "vtt",   "whisper"};
   if (!name) return -1;
   for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
     if (strcmp(name, names[i]) == 0) return i;
   if (strcmp(name, "ft") == 0) return KUZAT_FORMAT_FASTTEXT;
+  if (strcmp(name, "webvtt") == 0) return KUZAT_FORMAT_VTT;
   return -1;
 }
 
@@ -87,6 +172,9 @@ static int format_from_path(const char *path) {
   if (ends_with(tmp, ".jsonl") || ends_with(tmp, ".ndjson"))
     return KUZAT_FORMAT_JSONL;
   if (ends_with(tmp, ".ft") || ends_with(tmp, ".fasttext")) return KUZAT_FORMAT_FASTTEXT;
+  if (ends_with(tmp, ".srt")) return KUZAT_FORMAT_SRT;
+  if (ends_with(tmp, ".vtt")) return KUZAT_FORMAT_VTT;
+  if (ends_with(tmp, ".json")) return KUZAT_FORMAT_WHISPER;
   return KUZAT_FORMAT_TEXT;
 }
 
@@ -101,7 +189,7 @@ int kuzat_reader_open(const char *path, int format, const char *display,
                       const kuzat_allocator *alloc, kuzat_reader **out,
                       kuzat_error *err) {
   kuzat__error_clear(err);
-  if (!path || !out || format < KUZAT_FORMAT_AUTO || format > KUZAT_FORMAT_FASTTEXT)
+  if (!path || !out || format < KUZAT_FORMAT_AUTO || format > KUZAT_FORMAT_WHISPER)
     return kuzat__fail(err, KUZAT_EINVAL, "invalid argument");
   *out = NULL;
   kz_alloc a;
@@ -158,7 +246,7 @@ void kuzat_reader_free(kuzat_reader *r) {
   if (r->gz) gzclose(r->gz);
   if (r->json) json_decref(r->json);
   void *bufs[] = {r->name, r->rbuf, r->line, r->id, r->text, r->msg,
-                  r->labels, r->lang, r->group};
+                  r->labels, r->lang, r->group, r->segs};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) kuzat__free(&a, bufs[i]);
   kuzat__free(&a, r);
 }
@@ -198,11 +286,34 @@ static int append_line(kuzat_reader *r, const unsigned char *p, size_t n) {
   return KUZAT_OK;
 }
 
-/* Read one line (without its "\n" or "\r\n") into r->line. Returns 1, 0 at
- * the end of input, or a negative status. `whole` reads everything. */
+/* Bytes of a line to keep in r->line, by format, under the limit (see
+ * the file comment); SIZE_MAX without one. */
+static size_t line_keep(const kuzat_reader *r) {
+  size_t m = r->limit;
+  if (!m) return SIZE_MAX;
+  switch (r->format) {
+  case KUZAT_FORMAT_TEXT:
+  case KUZAT_FORMAT_LINES: return m < SIZE_MAX - 3 ? m + 3 : SIZE_MAX;
+  case KUZAT_FORMAT_SRT:
+  case KUZAT_FORMAT_VTT: return m < SIZE_MAX - LINE_SLACK ? m + LINE_SLACK : SIZE_MAX;
+  default: /* one byte over the raw bound tells a line that exceeds it */
+    return m < (SIZE_MAX - RAW_SLACK - 1) / 4 ? 4 * m + RAW_SLACK + 1 : SIZE_MAX;
+  }
+}
+
+/* The raw bound of a TSV, JSONL or Whisper record; SIZE_MAX without one. */
+static size_t raw_limit(const kuzat_reader *r) {
+  size_t keep = line_keep(r);
+  return keep == SIZE_MAX ? SIZE_MAX : keep - 1;
+}
+
+/* Read one line (without its "\n" or "\r\n") into r->line, keeping at
+ * most line_keep() bytes of it; r->line_full counts them all. Returns 1, 0
+ * at the end of input, or a negative status. `whole` reads everything. */
 static int read_line(kuzat_reader *r, int whole, kuzat_error *err) {
-  r->line_len = 0;
-  int got = 0;
+  size_t keep = line_keep(r);
+  r->line_len = r->line_full = 0;
+  int got = 0, cr = 0;
   for (;;) {
     if (r->rpos == r->rend) {
       if (r->eof) break;
@@ -214,11 +325,18 @@ static int read_line(kuzat_reader *r, int whole, kuzat_error *err) {
     size_t avail = r->rend - r->rpos;
     const unsigned char *nl = whole ? NULL : memchr(p, '\n', avail);
     size_t take = nl ? (size_t)(nl - p) : avail;
-    if (append_line(r, p, take)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    size_t room = keep - r->line_len; /* line_len <= keep always */
+    if (append_line(r, p, take < room ? take : room))
+      return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    if (take) cr = p[take - 1] == '\r';
+    r->line_full += take;
     got = 1;
     r->rpos += take + (nl ? 1 : 0);
     if (nl) {
-      if (r->line_len && r->line[r->line_len - 1] == '\r') r->line[--r->line_len] = '\0';
+      if (cr) { /* the '\r' of "\r\n" is no part of the line */
+        if (r->line_len == r->line_full) r->line[--r->line_len] = '\0';
+        r->line_full--;
+      }
       break;
     }
   }
@@ -226,11 +344,24 @@ static int read_line(kuzat_reader *r, int whole, kuzat_error *err) {
   if (r->line_no == 0 && r->line_len >= 3 && memcmp(r->line, "\xEF\xBB\xBF", 3) == 0) {
     memmove(r->line, r->line + 3, r->line_len - 2);
     r->line_len -= 3;
+    r->line_full -= 3;
   }
   r->line_no++;
   if (!r->line && append_line(r, (const unsigned char *)"", 0))
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   return 1;
+}
+
+/* Where to cut s[0..n) so that it ends with a whole UTF-8 character: n, or
+ * the start of a multi-byte sequence that n splits. Invalid bytes count as
+ * whole characters (the normaliser reports them, not the reader). */
+static size_t utf8_cut(const char *s, size_t n) {
+  size_t i = n;
+  while (i > 0 && n - i < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
+  if (i == 0 || n - i == 4) return n; /* no lead byte in reach */
+  unsigned char lead = (unsigned char)s[i - 1];
+  size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  return n - (i - 1) < want ? i - 1 : n;
 }
 
 /* Copy n bytes to a scratch buffer, NUL-terminated. */
@@ -256,21 +387,50 @@ static int set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line) {
 }
 
 /* Make *rec a bad record with message "name:line: <fmt>". */
+static int bad_record_v(kuzat_reader *r, kuzat_record *rec, long line, const char *fmt,
+                        va_list ap) KZ_PRINTF(4, 0);
+static int bad_record_v(kuzat_reader *r, kuzat_record *rec, long line, const char *fmt,
+                        va_list ap) {
+  char what[512];
+  vsnprintf(what, sizeof what, fmt, ap);
+  size_t need = strlen(r->name) + strlen(what) + 32;
+  if (kuzat__grow(&r->a, (void **)&r->msg, &r->msg_cap, need, 1)) return KUZAT_ENOMEM;
+  snprintf(r->msg, need, "%s:%ld: %s", r->name, line, what);
+  rec->error = r->msg;
+  rec->text = rec->labels = rec->lang = rec->group = "";
+  rec->text_len = rec->labels_len = rec->lang_len = rec->group_len = rec->full_len = 0;
+  rec->segments = NULL;
+  rec->segments_len = 0;
+  return KUZAT_OK;
+}
+
+/* The same at the line just read. */
 static int bad_record(kuzat_reader *r, kuzat_record *rec, const char *fmt, ...)
     KZ_PRINTF(3, 4);
 static int bad_record(kuzat_reader *r, kuzat_record *rec, const char *fmt, ...) {
-  char what[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
+  int rc = bad_record_v(r, rec, r->line_no, fmt, ap);
   va_end(ap);
-  size_t need = strlen(r->name) + strlen(what) + 32;
-  if (kuzat__grow(&r->a, (void **)&r->msg, &r->msg_cap, need, 1)) return KUZAT_ENOMEM;
-  snprintf(r->msg, need, "%s:%ld: %s", r->name, r->line_no, what);
-  rec->error = r->msg;
-  rec->text = rec->labels = rec->lang = rec->group = "";
-  rec->text_len = rec->labels_len = rec->lang_len = rec->group_len = 0;
-  return KUZAT_OK;
+  return rc;
+}
+
+/* The same at a given line. */
+static int bad_record_at(kuzat_reader *r, kuzat_record *rec, long line, const char *fmt, ...)
+    KZ_PRINTF(4, 5);
+static int bad_record_at(kuzat_reader *r, kuzat_record *rec, long line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = bad_record_v(r, rec, line, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* A line or file over the raw bound: a bad record (the rest of it was
+ * counted, not kept, by read_line()). */
+static int too_long(kuzat_reader *r, kuzat_record *rec) {
+  return bad_record(r, rec, "record longer than %zu bytes, the limit set by --max-chars",
+                    raw_limit(r));
 }
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -391,10 +551,14 @@ static int next_tsv(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
   do {
     if ((rc = read_line(r, 0, err)) <= 0) return rc;
   } while (r->line_len == 0);
-  tsv_row row;
-  split_tabs(r->line, r->line_len, &row);
   rec->line = r->line_no;
   rec->has_labels = r->label_col >= 0;
+  if (r->line_full > raw_limit(r))
+    return set_default_id(r, rec, 1) || too_long(r, rec)
+               ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory")
+               : 1;
+  tsv_row row;
+  split_tabs(r->line, r->line_len, &row);
   int oom;
   if (r->id_col >= 0 && (size_t)r->id_col < row.n && row.fl[r->id_col])
     oom = tsv_cell(r, &row, r->id_col, &r->id, &r->id_cap, &rec->id, &rec->id_len);
@@ -486,6 +650,204 @@ static int json_lang_group(kuzat_reader *r, kuzat_record *rec) {
   return KUZAT_OK;
 }
 
+/* ---- transcripts: the joined text and its segments ---------------------- */
+
+/* Start an empty transcript. */
+static void tr_reset(kuzat_reader *r) {
+  r->segs_len = r->t_len = r->t_full = r->t_nseg = 0;
+  r->t_open = r->t_has_text = 0;
+}
+
+/* Append n bytes to the joined text, keeping no more than the limit;
+ * `count` more bytes are counted without being there (read_line() left
+ * them out). The open segment grows with the text. */
+static int tr_put(kuzat_reader *r, const char *s, size_t n, size_t count) {
+  size_t room = !r->limit ? n : r->limit > r->t_len ? r->limit - r->t_len : 0;
+  size_t k = n < room ? n : room;
+  if (k) {
+    if (kuzat__grow(&r->a, (void **)&r->text, &r->text_cap, r->t_len + k + 1, 1))
+      return KUZAT_ENOMEM;
+    memcpy(r->text + r->t_len, s, k);
+    r->t_len += k;
+  }
+  r->t_full += n + count;
+  if (r->t_open) r->segs[r->segs_len - 1].len = r->t_full - r->segs[r->segs_len - 1].off;
+  return KUZAT_OK;
+}
+
+/* Begin a segment: a '\n' after the previous one, then its record, kept
+ * unless it starts past the limit (which bounds how many are kept). */
+static int tr_segment(kuzat_reader *r, double start, double end) {
+  r->t_open = r->t_has_text = 0;
+  if (r->t_nseg++ && tr_put(r, "\n", 1, 0)) return KUZAT_ENOMEM;
+  if (r->limit && r->t_full > r->limit) return KUZAT_OK;
+  if (kuzat__grow(&r->a, (void **)&r->segs, &r->segs_cap, r->segs_len + 1, sizeof *r->segs))
+    return KUZAT_ENOMEM;
+  kuzat_segment *g = &r->segs[r->segs_len++];
+  g->start = start;
+  g->end = end;
+  g->off = r->t_full;
+  g->len = 0;
+  r->t_open = 1;
+  return KUZAT_OK;
+}
+
+/* Add a piece of the current segment's text, after a space if it has some
+ * already; `count` as in tr_put(). Empty pieces add nothing. */
+static int tr_text(kuzat_reader *r, const char *s, size_t n, size_t count) {
+  if (!n && !count) return KUZAT_OK;
+  if (r->t_has_text && tr_put(r, " ", 1, 0)) return KUZAT_ENOMEM;
+  r->t_has_text = 1;
+  return tr_put(r, s, n, count);
+}
+
+/* The transcript into the record: the text cut at the limit, the segments
+ * past the cut dropped and the one straddling it shortened. */
+static int tr_finish(kuzat_reader *r, kuzat_record *rec) {
+  if (kuzat__grow(&r->a, (void **)&r->text, &r->text_cap, r->t_len + 1, 1))
+    return KUZAT_ENOMEM;
+  size_t cut = r->t_full > r->t_len ? utf8_cut(r->text, r->t_len) : r->t_len;
+  size_t n = 0;
+  for (; n < r->segs_len; n++) {
+    kuzat_segment *g = &r->segs[n];
+    if (g->off > cut || (g->off == cut && g->len > 0)) break;
+    if (g->len > cut - g->off) g->len = cut - g->off;
+  }
+  r->text[cut] = '\0';
+  rec->text = r->text;
+  rec->text_len = cut;
+  rec->full_len = r->t_full;
+  rec->segments = n ? r->segs : NULL;
+  rec->segments_len = n;
+  return KUZAT_OK;
+}
+
+/* ---- timestamps --------------------------------------------------------- */
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A clock time "[[H:]MM:]SS[.f]" at the start of s[0..n) (see the file
+ * comment) with at least `min_fields` fields; its value in seconds in
+ * *out. Returns the bytes it took, 0 when there is none. Computed in whole
+ * units of the fraction's last digit, then divided once, so that
+ * "01:02:03,450" is exactly the double nearest 3723.45. */
+static size_t parse_clock(const char *s, size_t n, int min_fields, double *out) {
+  long long secs = 0, frac = 0, scale = 1;
+  size_t i = 0;
+  int fields = 0;
+  for (;;) {
+    size_t d0 = i;
+    long long v = 0;
+    while (i < n && is_digit(s[i]) && i - d0 < 6) v = v * 10 + (s[i++] - '0');
+    size_t nd = i - d0;
+    if (nd == 0 || (i < n && is_digit(s[i]))) return 0;
+    if (fields > 0 && (nd != 2 || v >= 60)) return 0;
+    secs = secs * 60 + v;
+    if (++fields < 3 && i + 1 < n && s[i] == ':' && is_digit(s[i + 1])) {
+      i++;
+      continue;
+    }
+    break;
+  }
+  if (fields < min_fields) return 0;
+  if (i < n && (s[i] == '.' || s[i] == ',')) {
+    size_t f0 = ++i;
+    while (i < n && is_digit(s[i]) && i - f0 < 9) {
+      frac = frac * 10 + (s[i++] - '0');
+      scale *= 10;
+    }
+    if (i == f0 || (i < n && is_digit(s[i]))) return 0;
+  }
+  *out = (double)(secs * scale + frac) / (double)scale;
+  return i;
+}
+
+static size_t skip_blanks(const char *s, size_t i, size_t n) {
+  while (i < n && is_blank(s[i])) i++;
+  return i;
+}
+
+/* A timing line "start --> end[ anything]"; 1 when it is one. */
+static int parse_timing(const char *s, size_t n, double *start, double *end) {
+  size_t i = skip_blanks(s, 0, n), k;
+  if (!(k = parse_clock(s + i, n - i, 2, start))) return 0;
+  i = skip_blanks(s, i + k, n);
+  if (n - i < 3 || memcmp(s + i, "-->", 3) != 0) return 0;
+  i = skip_blanks(s, i + 3, n);
+  if (!(k = parse_clock(s + i, n - i, 2, end))) return 0;
+  i += k;
+  return i == n || is_blank(s[i]);
+}
+
+/* ---- segments from JSON (Whisper, JSONL) -------------------------------- */
+
+/* Field `name` of segment `i` as seconds into *out; a number, or with
+ * `strings` also a timestamp string. Otherwise the record is made bad. */
+static int json_time(kuzat_reader *r, kuzat_record *rec, long line, const json_t *seg,
+                     size_t i, const char *name, int strings, double *out) {
+  const json_t *v = json_object_get(seg, name);
+  const char *want = strings ? "a number or a timestamp string" : "a number";
+  if (!v) return bad_record_at(r, rec, line, "segments[%zu] has no \"%s\"", i, name);
+  if (json_is_number(v)) {
+    *out = json_number_value(v);
+  } else if (strings && json_is_string(v)) {
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (parse_clock(s, n, 1, out) != n || n == 0)
+      return bad_record_at(r, rec, line,
+                           "segments[%zu]: malformed timestamp \"%.40s\" in \"%s\" "
+                           "(expected seconds or [HH:]MM:SS.mmm)",
+                           i, s, name);
+  } else {
+    return bad_record_at(r, rec, line, "segments[%zu]: \"%s\" is %s, expected %s", i, name,
+                         json_kind(v), want);
+  }
+  if (*out < 0)
+    return bad_record_at(r, rec, line, "segments[%zu]: \"%s\" is negative", i, name);
+  return KUZAT_OK;
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* One segment object of a JSON "segments" array into the transcript. */
+static int json_segment(kuzat_reader *r, kuzat_record *rec, long line, const json_t *seg,
+                        size_t i, int strings) {
+  if (!json_is_object(seg))
+    return bad_record_at(r, rec, line, "segments[%zu] is %s, expected an object", i,
+                         json_kind(seg));
+  double start = 0, end = 0;
+  if (json_time(r, rec, line, seg, i, "start", strings, &start) || rec->error ||
+      json_time(r, rec, line, seg, i, "end", strings, &end) || rec->error)
+    return rec->error ? KUZAT_OK : KUZAT_ENOMEM;
+  const json_t *text = json_object_get(seg, "text");
+  if (!text) return bad_record_at(r, rec, line, "segments[%zu] has no \"text\"", i);
+  if (!json_is_string(text))
+    return bad_record_at(r, rec, line, "segments[%zu]: \"text\" is %s, expected a string", i,
+                         json_kind(text));
+  if (end < start)
+    return bad_record_at(r, rec, line, "segments[%zu]: cue ends before it starts", i);
+  const char *s = json_string_value(text), *e = s + json_string_length(text);
+  while (s < e && is_space(*s)) s++;
+  while (e > s && is_space(e[-1])) e--;
+  if (tr_segment(r, start, end) || tr_text(r, s, (size_t)(e - s), 0)) return KUZAT_ENOMEM;
+  return KUZAT_OK;
+}
+
+/* A "segments" array (of a JSONL line, or of a Whisper file when `strings`
+ * is 0) into the record's text and segments. */
+static int json_segments(kuzat_reader *r, kuzat_record *rec, const json_t *segs, int strings) {
+  long line = strings ? r->line_no : 1;
+  if (!json_is_array(segs))
+    return bad_record_at(r, rec, line, "\"segments\" is %s, expected an array",
+                         json_kind(segs));
+  tr_reset(r);
+  for (size_t i = 0; i < json_array_size(segs); i++) {
+    if (json_segment(r, rec, line, json_array_get(segs, i), i, strings)) return KUZAT_ENOMEM;
+    if (rec->error) return KUZAT_OK;
+  }
+  return tr_finish(r, rec);
+}
+
 static int next_jsonl(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
   int rc;
   do {
@@ -493,6 +855,8 @@ static int next_jsonl(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
   } while (r->line_len == 0 || strspn(r->line, " \t") == r->line_len);
   rec->line = r->line_no;
   if (set_default_id(r, rec, 1)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  if (r->line_full > raw_limit(r))
+    return too_long(r, rec) ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory") : 1;
   json_error_t je;
   r->json = json_loadb(r->line, r->line_len, JSON_ALLOW_NUL, &je);
   int oom = 0;
@@ -507,7 +871,8 @@ static int next_jsonl(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
       rec->id = r->id;
     }
     rec->has_labels = json_object_get(r->json, "labels") || json_object_get(r->json, "label");
-    if (!oom) oom = json_text(r, rec);
+    json_t *segs = json_object_get(r->json, "segments");
+    if (!oom) oom = segs ? json_segments(r, rec, segs, 1) : json_text(r, rec);
     if (!oom && !rec->error) oom = json_labels(r, rec);
     if (!oom && !rec->error) oom = json_lang_group(r, rec);
   }
@@ -541,8 +906,274 @@ static int next_fasttext(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
     while (text < end && is_blank(*text)) text++;
   rec->text = text;
   rec->text_len = (size_t)(end - text);
+  rec->full_len = r->line_full - (size_t)(text - r->line); /* past what was kept */
   store_labels(r, rec);
   return 1;
+}
+
+/* ---- subtitles: SRT and WebVTT ------------------------------------------ */
+
+static const char *find_arrow(const char *s, size_t n) {
+  for (size_t i = 0; i + 3 <= n; i++)
+    if (s[i] == '-' && s[i + 1] == '-' && s[i + 2] == '>') return s + i;
+  return NULL;
+}
+
+static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* s[0..n) consists of digits only (a cue number). */
+static int all_digits(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!is_digit(s[i])) return 0;
+  return n > 0;
+}
+
+/* The line is `word` alone or followed by a space or tab (WEBVTT, NOTE). */
+static int starts_word(const char *s, size_t n, const char *word) {
+  size_t k = strlen(word);
+  return n >= k && memcmp(s, word, k) == 0 && (n == k || is_blank(s[k]));
+}
+
+static size_t put_utf8(char *out, unsigned long cp) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* A numeric character reference "#N;" or "#xH;" at s[0..n) (after the
+ * '&'): the code point, or 0 when there is none or it is not a scalar
+ * value; *used the bytes up to and including ';'. */
+static unsigned long numeric_ref(const char *s, size_t n, size_t *used) {
+  int hex = n > 1 && (s[1] == 'x' || s[1] == 'X');
+  size_t i = hex ? 2 : 1, d0 = i;
+  unsigned long cp = 0;
+  if (n < 2 || s[0] != '#') return 0;
+  for (; i < n && i - d0 < 7; i++) {
+    int d = is_digit(s[i]) ? s[i] - '0'
+            : hex && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+            : hex && s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10
+                                                : -1;
+    if (d < 0) break;
+    cp = cp * (hex ? 16u : 10u) + (unsigned long)d;
+  }
+  if (i == d0 || i >= n || s[i] != ';') return 0;
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  *used = i + 1;
+  return cp;
+}
+
+/* A WebVTT character reference at s[0..n) (s[0] is '&'): its UTF-8 bytes
+ * in out (at most 4), their count, and *used the bytes it took; 0 when
+ * there is none (the '&' is text). Every reference is longer than its
+ * UTF-8, so decoding in place never overtakes the reading. */
+static size_t decode_entity(const char *s, size_t n, char *out, size_t *used) {
+  static const struct {
+    const char *name;
+    unsigned long cp;
+  } names[] = {{"amp;", '&'},     {"lt;", '<'},       {"gt;", '>'},     {"quot;", '"'},
+               {"apos;", '\''},   {"nbsp;", 0xA0},    {"lrm;", 0x200E}, {"rlm;", 0x200F}};
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    size_t len = strlen(names[k].name);
+    if (n - 1 >= len && memcmp(s + 1, names[k].name, len) == 0) {
+      *used = len + 1;
+      return put_utf8(out, names[k].cp);
+    }
+  }
+  size_t u = 0;
+  unsigned long cp = numeric_ref(s + 1, n - 1, &u);
+  if (!cp) return 0;
+  *used = u + 1;
+  return put_utf8(out, cp);
+}
+
+/* Remove markup from a cue's text line s[0..n) in place (see the file
+ * comment for what counts as markup in each format); the new length. */
+static size_t clean_cue(char *s, size_t n, int vtt) {
+  size_t o = 0, i = 0;
+  while (i < n) {
+    char c = s[i];
+    if (c == '<' && (vtt || (i + 1 < n && (s[i + 1] == '/' || is_alpha(s[i + 1]))))) {
+      const char *gt = memchr(s + i, '>', n - i);
+      if (gt || vtt) { /* an unclosed WebVTT tag runs to the end of the line */
+        i = gt ? (size_t)(gt - s) + 1 : n;
+        continue;
+      }
+    } else if (c == '{' && !vtt && i + 1 < n && s[i + 1] == '\\') {
+      const char *cb = memchr(s + i, '}', n - i);
+      if (cb) {
+        i = (size_t)(cb - s) + 1;
+        continue;
+      }
+    } else if (c == '&' && vtt) {
+      char tmp[4];
+      size_t used = 0, k = decode_entity(s + i, n - i, tmp, &used);
+      if (k) {
+        memcpy(s + o, tmp, k);
+        o += k;
+        i += used;
+        continue;
+      }
+    }
+    s[o++] = s[i++];
+  }
+  return o;
+}
+
+/* A cue text line (r->line) into the current segment, cleaned and trimmed;
+ * bytes read_line() left out are counted as they are. */
+static int cue_text(kuzat_reader *r, int vtt) {
+  size_t n = clean_cue(r->line, r->line_len, vtt), b = 0;
+  while (b < n && is_blank(r->line[b])) b++;
+  while (n > b && is_blank(r->line[n - 1])) n--;
+  return tr_text(r, r->line + b, n - b, r->line_full - r->line_len);
+}
+
+/* The timing line r->line[0..n) begins a cue; otherwise the record is
+ * made bad. */
+static int cue_timing(kuzat_reader *r, kuzat_record *rec, size_t n, int vtt) {
+  double start, end;
+  if (!parse_timing(r->line, n, &start, &end))
+    return bad_record(r, rec, "malformed timestamp in \"%.60s\" (expected %s)", r->line,
+                      vtt ? "[HH:]MM:SS.mmm --> [HH:]MM:SS.mmm"
+                          : "HH:MM:SS,mmm --> HH:MM:SS,mmm");
+  if (end < start) return bad_record(r, rec, "cue ends before it starts");
+  return tr_segment(r, start, end);
+}
+
+/* The line just read without trailing spaces, tabs and '\r'. */
+static size_t trimmed_len(const kuzat_reader *r) {
+  size_t n = r->line_len;
+  while (n > 0 && (is_blank(r->line[n - 1]) || r->line[n - 1] == '\r')) n--;
+  return n;
+}
+
+enum { SUB_BETWEEN, SUB_NUMBER, SUB_TEXT, SUB_SKIP, SUB_ID };
+
+/* SRT, a line at a time; a small state machine (see the file comment). */
+static int srt_line(kuzat_reader *r, kuzat_record *rec, int *state) {
+  size_t n = trimmed_len(r);
+  if (n == 0) {
+    if (*state == SUB_NUMBER)
+      return bad_record(r, rec, "expected a timing line after the cue number");
+    *state = SUB_BETWEEN;
+    return KUZAT_OK;
+  }
+  if (*state == SUB_TEXT) return cue_text(r, 0);
+  if (find_arrow(r->line, n)) {
+    *state = SUB_TEXT;
+    return cue_timing(r, rec, n, 0);
+  }
+  if (*state == SUB_NUMBER)
+    return bad_record(r, rec, "expected a timing line after the cue number");
+  if (all_digits(r->line, n)) {
+    *state = SUB_NUMBER;
+    return KUZAT_OK;
+  }
+  if (!r->t_nseg) return bad_record(r, rec, "expected a cue number or a timing line");
+  *state = SUB_TEXT; /* text after a blank line continues the last cue */
+  return cue_text(r, 0);
+}
+
+/* WebVTT after its first line, a line at a time. */
+static int vtt_line(kuzat_reader *r, kuzat_record *rec, int *state) {
+  size_t n = trimmed_len(r);
+  if (n == 0) {
+    *state = SUB_BETWEEN;
+    return KUZAT_OK;
+  }
+  int arrow = find_arrow(r->line, n) != NULL;
+  switch (*state) {
+  case SUB_SKIP: return KUZAT_OK;
+  case SUB_TEXT:
+    if (!arrow) return cue_text(r, 1);
+    break;
+  case SUB_BETWEEN:
+    if (starts_word(r->line, n, "NOTE") || starts_word(r->line, n, "STYLE") ||
+        starts_word(r->line, n, "REGION")) {
+      *state = SUB_SKIP;
+      return KUZAT_OK;
+    }
+    if (!arrow) *state = SUB_ID; /* a cue identifier */
+    if (!arrow) return KUZAT_OK;
+    break;
+  default: /* SUB_ID: a block whose second line is no timing line is no cue */
+    if (!arrow) *state = SUB_SKIP;
+    if (!arrow) return KUZAT_OK;
+  }
+  *state = SUB_TEXT;
+  return cue_timing(r, rec, n, 1);
+}
+
+/* A whole SRT or WebVTT file as one transcript record. */
+static int next_subtitles(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
+  int vtt = r->format == KUZAT_FORMAT_VTT, state = SUB_BETWEEN, rc;
+  r->done = 1;
+  rec->line = 1;
+  tr_reset(r);
+  if (set_default_id(r, rec, 0)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  if (vtt) {
+    if ((rc = read_line(r, 0, err)) < 0) return rc;
+    if (rc == 0 || !starts_word(r->line, trimmed_len(r), "WEBVTT"))
+      return bad_record_at(r, rec, 1, "not a WebVTT file: it does not start with \"WEBVTT\"")
+                 ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory")
+                 : 1;
+    state = SUB_SKIP; /* the header block */
+  }
+  while ((rc = read_line(r, 0, err)) > 0) {
+    if ((vtt ? vtt_line(r, rec, &state) : srt_line(r, rec, &state)))
+      return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    if (rec->error) return 1;
+  }
+  if (rc < 0) return rc;
+  return tr_finish(r, rec) ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory") : 1;
+}
+
+/* A Whisper JSON file as one transcript record. */
+static int next_whisper(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
+  int rc;
+  r->done = 1;
+  rec->line = 1;
+  if (set_default_id(r, rec, 0)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  if ((rc = read_line(r, 1, err)) < 0) return rc;
+  int oom;
+  json_error_t je;
+  if (r->line_full > raw_limit(r)) {
+    oom = too_long(r, rec);
+  } else if (!(r->json = json_loadb(r->line ? r->line : "", r->line_len, JSON_ALLOW_NUL, &je))) {
+    oom = bad_record_at(r, rec, je.line > 0 ? je.line : 1, "column %d: invalid JSON: %s",
+                        je.column, je.text);
+  } else if (!json_is_object(r->json)) {
+    oom = bad_record_at(r, rec, 1, "expected a JSON object, found %s", json_kind(r->json));
+  } else if (!json_object_get(r->json, "segments")) {
+    oom = bad_record_at(r, rec, 1, "the object has no \"segments\" field");
+  } else {
+    oom = json_segments(r, rec, json_object_get(r->json, "segments"), 0);
+  }
+  return oom ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory") : 1;
+}
+
+/* Every record's text within the limit, and full_len set. Transcripts
+ * and error records are within it already. */
+static void cut_text(const kuzat_reader *r, kuzat_record *rec) {
+  if (rec->full_len < rec->text_len) rec->full_len = rec->text_len;
+  if (r->limit && rec->text_len > r->limit) rec->text_len = utf8_cut(rec->text, r->limit);
 }
 
 int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
@@ -567,19 +1198,24 @@ int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
     if (set_default_id(r, rec, 0)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
     rec->text = r->line;
     rec->text_len = r->line_len;
-    return 1;
+    rec->full_len = r->line_full;
+    rc = 1;
+    break;
   case KUZAT_FORMAT_LINES:
     if ((rc = read_line(r, 0, err)) <= 0) return rc;
     rec->line = r->line_no;
     if (set_default_id(r, rec, 1)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
     rec->text = r->line;
     rec->text_len = r->line_len;
-    return 1;
-  case KUZAT_FORMAT_TSV:
-    return next_tsv(r, rec, err);
-  case KUZAT_FORMAT_FASTTEXT:
-    return next_fasttext(r, rec, err);
-  default:
-    return next_jsonl(r, rec, err);
+    rec->full_len = r->line_full;
+    break;
+  case KUZAT_FORMAT_TSV: rc = next_tsv(r, rec, err); break;
+  case KUZAT_FORMAT_FASTTEXT: rc = next_fasttext(r, rec, err); break;
+  case KUZAT_FORMAT_SRT:
+  case KUZAT_FORMAT_VTT: rc = next_subtitles(r, rec, err); break;
+  case KUZAT_FORMAT_WHISPER: rc = next_whisper(r, rec, err); break;
+  default: rc = next_jsonl(r, rec, err); break;
   }
+  if (rc == 1) cut_text(r, rec);
+  return rc;
 }

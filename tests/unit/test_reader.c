@@ -1,7 +1,9 @@
 /*
- * test_reader.c -- records from text, lines, TSV, JSON Lines and fastText,
- * plain and gzip-compressed, with every kind of bad record reported in
- * place, and the labels, lang and group of labelled data.
+ * test_reader.c -- records from text, lines, TSV, JSON Lines, fastText and
+ * transcripts (SRT, WebVTT, Whisper JSON, JSONL "segments"), plain and
+ * gzip-compressed, with every kind of bad record reported in place, the
+ * labels, lang and group of labelled data, and the per-record limit with
+ * the memory it bounds.
  */
 #include "check.h"
 #include "kuzat.h"
@@ -80,6 +82,532 @@ static const char *read_labelled(const char *path, int format) {
 
 static void expect(const char *what, const char *got, const char *want) {
   CHECK(strcmp(got, want) == 0, "%s\n      got      %s\n      expected %s", what, got, want);
+}
+
+/* ---- transcripts and the limit ------------------------------------------ */
+
+/* Read every record of `path` with `limit` and render them as
+ * "id=text{[start-end @off+len]...}|" or "id!error|", with " full=N" before
+ * the '|' when full_len differs from text_len; "#rc" at the end. Checks
+ * on the way that segments lie inside the text, in order. */
+static const char *read_tr(const char *path, int format, size_t limit) {
+  static char out[16384];
+  size_t k = 0;
+  kuzat_reader *r;
+  kuzat_error err;
+  int rc = kuzat_reader_open(path, format, strrchr(path, '/') + 1, NULL, &r, &err);
+  if (rc) {
+    snprintf(out, sizeof out, "open failed %d: %s", rc, err.msg);
+    return out;
+  }
+  kuzat_reader_set_limit(r, limit);
+  kuzat_record rec;
+  while ((rc = kuzat_reader_next(r, &rec, &err)) == 1 && k < sizeof out - 1024) {
+    if (rec.error)
+      k += (size_t)snprintf(out + k, sizeof out - k, "%.*s!%s", (int)rec.id_len, rec.id,
+                            rec.error);
+    else
+      k += (size_t)snprintf(out + k, sizeof out - k, "%.*s=%.*s", (int)rec.id_len, rec.id,
+                            (int)rec.text_len, rec.text);
+    CHECK((rec.segments == NULL) == (rec.segments_len == 0), "segments NULL iff none");
+    size_t prev = 0;
+    for (size_t i = 0; i < rec.segments_len && k < sizeof out - 1024; i++) {
+      const kuzat_segment *g = &rec.segments[i];
+      CHECK(g->off >= prev && g->off + g->len <= rec.text_len && g->end >= g->start,
+            "segment %zu inside the text: off %zu len %zu text_len %zu", i, g->off, g->len,
+            rec.text_len);
+      prev = g->off + g->len;
+      k += (size_t)snprintf(out + k, sizeof out - k, "[%.3f-%.3f @%zu+%zu]", g->start, g->end,
+                            g->off, g->len);
+    }
+    if (rec.full_len != rec.text_len)
+      k += (size_t)snprintf(out + k, sizeof out - k, " full=%zu", rec.full_len);
+    k += (size_t)snprintf(out + k, sizeof out - k, "|");
+  }
+  snprintf(out + k, sizeof out - k, "#%d%s%s", rc, rc < 0 ? " " : "", rc < 0 ? err.msg : "");
+  kuzat_reader_free(r);
+  return out;
+}
+
+/* The first record of `path`, for exact checks; the reader stays open. */
+static kuzat_reader *first_record(const char *path, int format, size_t limit,
+                                  const kuzat_allocator *a, kuzat_record *rec) {
+  kuzat_reader *r = NULL;
+  if (kuzat_reader_open(path, format, NULL, a, &r, NULL)) return NULL;
+  kuzat_reader_set_limit(r, limit);
+  if (kuzat_reader_next(r, rec, NULL) != 1) {
+    kuzat_reader_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+static void test_srt(void) {
+  /* BOM, CRLF, numbered and unnumbered cues, tags, ASS overrides, a '.'
+   * fraction, a one-digit hour, position text, trailing blanks, extra
+   * blank lines, no final newline */
+  const char srt[] = "\xEF\xBB\xBF" "1\r\n"
+                     "01:02:03,450 --> 01:02:05,000\r\n"
+                     "<i>Bugun havo</i> juda issiq.  \r\n"
+                     "Ertaga <b>bozorga</b> boramiz.\r\n"
+                     "\r\n"
+                     "\r\n"
+                     "2\r\n"
+                     "1:02:06.5 --> 01:02:08,125 X1:100 X2:200 Y1:10 Y2:20\r\n"
+                     "{\\an8}<font color=\"#ffff00\">Бугун ҳаво жуда иссиқ.</font>\r\n"
+                     "\r\n"
+                     "01:02:07,000 --> 01:02:09,000\r\n"
+                     "Имрӯз ҳаво хуб аст.\r\n"
+                     "\r\n"
+                     "4\r\n"
+                     "01:02:10,000 --> 01:02:11,000\r\n"
+                     "\r\n"
+                     "5\r\n"
+                     "01:02:12,000 --> 01:02:13,000\r\n"
+                     "Бүгүн күн ачык. a < b, <3";
+  const char *want =
+      "s=Bugun havo juda issiq. Ertaga bozorga boramiz.\n"
+      "Бугун ҳаво жуда иссиқ.\nИмрӯз ҳаво хуб аст.\n\nБүгүн күн ачык. a < b, <3"
+      "[3723.450-3725.000 @0+46][3726.500-3728.125 @47+40][3727.000-3729.000 @88+34]"
+      "[3730.000-3731.000 @123+0][3732.000-3733.000 @124+37]|#0";
+  for (int gz = 0; gz < 2; gz++) {
+    const char *p = write_file(gz ? "s.srt.gz" : "s.srt", srt, sizeof srt - 1, gz);
+    char w[1024];
+    snprintf(w, sizeof w, "%s%s", gz ? "s.srt.gz" : "s.srt", want + 1);
+    expect(gz ? "srt, gzip" : "srt", read_tr(p, KUZAT_FORMAT_AUTO, 0), w);
+  }
+  const char *p = write_file("s.srt", srt, sizeof srt - 1, 0);
+  kuzat_record rec;
+  kuzat_reader *r = first_record(p, KUZAT_FORMAT_SRT, 0, NULL, &rec);
+  CHECK(r && rec.segments_len == 5 && rec.segments[0].start == 3723.45 &&
+            rec.segments[0].end == 3725.0 && rec.segments[1].start == 3726.5 &&
+            rec.segments[1].end == 3728.125 && rec.line == 1 && rec.full_len == rec.text_len &&
+            rec.text[rec.text_len] == '\0',
+        "srt timestamps to the millisecond");
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 0, "srt: one record per file");
+  kuzat_reader_free(r);
+
+  /* LF only, no numbers, overlapping cues, text continuing after a blank
+   * line, a cue number at the very end */
+  const char loose[] = "\n\n00:00:01,000 --> 00:00:04,000\nThe kettle is\nalready boiling.\n"
+                       "\nand still boiling\n\n"
+                       "00:00:02,000 --> 00:00:03,000\nToodo kar jaady.\n\n7\n";
+  p = write_file("loose.srt", loose, sizeof loose - 1, 0);
+  expect("srt: overlaps, continuation, dangling number", read_tr(p, KUZAT_FORMAT_SRT, 0),
+         "loose.srt=The kettle is already boiling. and still boiling\nToodo kar jaady."
+         "[1.000-4.000 @0+48][2.000-3.000 @49+16]|#0");
+
+  p = write_file("empty.srt", "", 0, 0);
+  expect("empty srt", read_tr(p, KUZAT_FORMAT_AUTO, 0), "empty.srt=|#0");
+  p = write_file("blank.srt", "\xEF\xBB\xBF\r\n\r\n  \n", 8, 1);
+  expect("blank srt, gzip", read_tr(p, KUZAT_FORMAT_SRT, 0), "blank.srt=|#0");
+
+  static const struct {
+    const char *in, *want;
+  } bad[] = {
+      {"1\n00:00:01,000 --> 00:00:02,000\nSalom\n\n2\n00:00:03,000 --> 00:0:04,000\nXayr\n",
+       "b.srt!b.srt:6: malformed timestamp in \"00:00:03,000 --> 00:0:04,000\" "
+       "(expected HH:MM:SS,mmm --> HH:MM:SS,mmm)|#0"},
+      {"1\n00:00:01,000 -> 00:00:02,000\nSalom\n",
+       "b.srt!b.srt:2: expected a timing line after the cue number|#0"},
+      {"1\n00:00:61,000 --> 00:01:02,000\nSalom\n",
+       "b.srt!b.srt:2: malformed timestamp in \"00:00:61,000 --> 00:01:02,000\" "
+       "(expected HH:MM:SS,mmm --> HH:MM:SS,mmm)|#0"},
+      {"1\n00:00:01;000 --> 00:00:02,000\nSalom\n",
+       "b.srt!b.srt:2: malformed timestamp in \"00:00:01;000 --> 00:00:02,000\" "
+       "(expected HH:MM:SS,mmm --> HH:MM:SS,mmm)|#0"},
+      {"1\n00:00:01,000 --> 00:00:02,000x\nSalom\n",
+       "b.srt!b.srt:2: malformed timestamp in \"00:00:01,000 --> 00:00:02,000x\" "
+       "(expected HH:MM:SS,mmm --> HH:MM:SS,mmm)|#0"},
+      {"\n\n1\r\n00:00:05,000 --> 00:00:04,999\r\nSalom\r\n",
+       "b.srt!b.srt:4: cue ends before it starts|#0"},
+      {"1\n\n00:00:01,000 --> 00:00:02,000\nSalom\n",
+       "b.srt!b.srt:2: expected a timing line after the cue number|#0"},
+      {"Мо ба боғ меравем.\n", "b.srt!b.srt:1: expected a cue number or a timing line|#0"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    p = write_file("b.srt", bad[i].in, strlen(bad[i].in), i % 2);
+    char what[64];
+    snprintf(what, sizeof what, "bad srt %zu", i);
+    expect(what, read_tr(p, KUZAT_FORMAT_AUTO, 0), bad[i].want);
+  }
+}
+
+static void test_vtt(void) {
+  const char vtt[] = "\xEF\xBB\xBF" "WEBVTT - Kyrgyz and Tajik\r\n"
+                     "Kind: captions\r\n"
+                     "Language: ky\r\n"
+                     "\r\n"
+                     "NOTE this block is a comment\r\n"
+                     "00:00:00.000 --> 00:00:01.000 is not a cue here\r\n"
+                     "\r\n"
+                     "STYLE\r\n"
+                     "::cue { color: yellow }\r\n"
+                     "\r\n"
+                     "REGION\r\n"
+                     "id:fred width:40%\r\n"
+                     "\r\n"
+                     "intro\r\n"
+                     "00:01.250 --> 00:00:03.500 align:start position:10%\r\n"
+                     "<v Aziz>Бүгүн <c.yellow>күн</c> ачык.</v>\r\n"
+                     "<i>Тоодо</i> кар <00:00:02.000>жаады &amp; &lt;суук&gt;\r\n"
+                     "\r\n"
+                     "just an identifier\r\n"
+                     "with no timing line\r\n"
+                     "\r\n"
+                     "1:00:00.000 --> 1:00:01.000\r\n"
+                     "Мо&nbsp;ба&#32;боғ&#x41;&lrm;&rlm; &bogus; &#xD800; & &#;\r\n"
+                     "01:00:01.000 --> 01:00:02.000\r\n"
+                     "<b>Ertaga</b>\r\n"
+                     "01:00:03.000 --> 01:00:04.000\r\n"
+                     "Кутубхона соат тўққизда <unclosed очилади.\r\n";
+  const char *want = "t.vtt=Бүгүн күн ачык. Тоодо кар жаады & <суук>\n"
+                     "Мо\xC2\xA0ба боғA\xE2\x80\x8E\xE2\x80\x8F &bogus; &#xD800; & &#;\nErtaga\n"
+                     "Кутубхона соат тўққизда"
+                     "[1.250-3.500 @0+69][3600.000-3601.000 @70+47][3601.000-3602.000 @118+6]"
+                     "[3603.000-3604.000 @125+44]|#0";
+  for (int gz = 0; gz < 2; gz++) {
+    const char *p = write_file(gz ? "t.vtt.gz" : "t.vtt", vtt, sizeof vtt - 1, gz);
+    char w[1024];
+    snprintf(w, sizeof w, "%s%s", gz ? "t.vtt.gz" : "t.vtt", want + 5);
+    expect(gz ? "vtt, gzip" : "vtt", read_tr(p, KUZAT_FORMAT_AUTO, 0), w);
+  }
+  static const struct {
+    const char *in, *want;
+  } cases[] = {
+      {"WEBVTT\n", "v.vtt=|#0"},
+      {"WEBVTT\tfile\n\n", "v.vtt=|#0"},
+      {"WEBVTT\n\n00:00.000 --> 00:01.000\n\n",
+       "v.vtt=[0.000-1.000 @0+0]|#0"},
+      {"WEBVTTX\n\n00:00.000 --> 00:01.000\nSalom\n",
+       "v.vtt!v.vtt:1: not a WebVTT file: it does not start with \"WEBVTT\"|#0"},
+      {"", "v.vtt!v.vtt:1: not a WebVTT file: it does not start with \"WEBVTT\"|#0"},
+      {"1\n00:00:01,000 --> 00:00:02,000\nSalom\n",
+       "v.vtt!v.vtt:1: not a WebVTT file: it does not start with \"WEBVTT\"|#0"},
+      {"WEBVTT\n\n00:00.000 --> 00:01.000\nSalom\n\nx\n00:02.000 --> 00:01.999\nXayr\n",
+       "v.vtt!v.vtt:7: cue ends before it starts|#0"},
+      {"WEBVTT\n\n00:00.000 --> 00:01:000\nSalom\n",
+       "v.vtt!v.vtt:3: malformed timestamp in \"00:00.000 --> 00:01:000\" "
+       "(expected [HH:]MM:SS.mmm --> [HH:]MM:SS.mmm)|#0"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *p = write_file("v.vtt", cases[i].in, strlen(cases[i].in), i % 2);
+    char what[64];
+    snprintf(what, sizeof what, "vtt case %zu", i);
+    expect(what, read_tr(p, KUZAT_FORMAT_VTT, 0), cases[i].want);
+  }
+  kuzat_record rec;
+  const char *p = write_file("v.vtt", vtt, sizeof vtt - 1, 0);
+  kuzat_reader *r = first_record(p, KUZAT_FORMAT_VTT, 0, NULL, &rec);
+  CHECK(r && rec.segments_len == 4 && rec.segments[0].start == 1.25 &&
+            rec.segments[0].end == 3.5 && rec.segments[1].start == 3600.0,
+        "vtt timestamps");
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 0, "vtt: one record per file");
+  kuzat_reader_free(r);
+}
+
+static void test_whisper(void) {
+  const char wj[] =
+      "{\n  \"text\": \" Salom. Bugun havo juda issiq.\",\n"
+      "  \"segments\": [\n"
+      "    {\"id\": 0, \"seek\": 0, \"start\": 0.0, \"end\": 2.5, \"text\": \" Salom.\",\n"
+      "     \"tokens\": [50364, 2], \"temperature\": 0.0, \"avg_logprob\": -0.2,\n"
+      "     \"words\": [{\"word\": \" Salom.\", \"start\": 0, \"end\": 2.5}]},\n"
+      "    {\"id\": 1, \"start\": 2.5, \"end\": 3723.45, \"text\": \" Бугун ҳаво жуда иссиқ. \"},\n"
+      "    {\"id\": 2, \"start\": 4, \"end\": 4, \"text\": \"\"},\n"
+      "    {\"id\": 3, \"start\": 3, \"end\": 5, \"text\": \" Имрӯз ҳаво хуб аст.\"}\n"
+      "  ],\n  \"language\": \"uz\"\n}\n";
+  for (int gz = 0; gz < 2; gz++) {
+    const char *p = write_file(gz ? "w.json.gz" : "w.json", wj, sizeof wj - 1, gz);
+    char w[1024];
+    snprintf(w, sizeof w,
+             "%s=Salom.\nБугун ҳаво жуда иссиқ.\n\nИмрӯз ҳаво хуб аст."
+             "[0.000-2.500 @0+6][2.500-3723.450 @7+40][4.000-4.000 @48+0]"
+             "[3.000-5.000 @49+34]|#0",
+             gz ? "w.json.gz" : "w.json");
+    expect(gz ? "whisper, gzip" : "whisper", read_tr(p, KUZAT_FORMAT_AUTO, 0), w);
+  }
+  kuzat_record rec;
+  const char *p = write_file("w.json", wj, sizeof wj - 1, 0);
+  kuzat_reader *r = first_record(p, KUZAT_FORMAT_WHISPER, 0, NULL, &rec);
+  CHECK(r && rec.segments_len == 4 && rec.segments[1].end == 3723.45 && rec.line == 1,
+        "whisper times");
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 0, "whisper: one record per file");
+  kuzat_reader_free(r);
+
+  static const struct {
+    const char *in, *want;
+  } bad[] = {
+      {"{\"segments\": []}", "x.json=|#0"},
+      {"{\"segments\": [{\"end\": 1, \"text\": \"a\"}]}",
+       "x.json!x.json:1: segments[0] has no \"start\"|#0"},
+      {"{\"segments\": [{\"start\": 0, \"end\": 1, \"text\": \"a\"},\n"
+       "{\"start\": \"00:00:01.000\", \"end\": 2, \"text\": \"b\"}]}",
+       "x.json!x.json:1: segments[1]: \"start\" is a string, expected a number|#0"},
+      {"{\"segments\": [{\"start\": 0, \"end\": true, \"text\": \"a\"}]}",
+       "x.json!x.json:1: segments[0]: \"end\" is a boolean, expected a number|#0"},
+      {"{\"segments\": [{\"start\": 0, \"end\": 1, \"text\": 5}]}",
+       "x.json!x.json:1: segments[0]: \"text\" is a number, expected a string|#0"},
+      {"{\"segments\": [{\"start\": 0, \"end\": 1}]}",
+       "x.json!x.json:1: segments[0] has no \"text\"|#0"},
+      {"{\"segments\": [{\"start\": 2, \"end\": 1, \"text\": \"a\"}]}",
+       "x.json!x.json:1: segments[0]: cue ends before it starts|#0"},
+      {"{\"segments\": [{\"start\": -1, \"end\": 1, \"text\": \"a\"}]}",
+       "x.json!x.json:1: segments[0]: \"start\" is negative|#0"},
+      {"{\"segments\": [7]}", "x.json!x.json:1: segments[0] is a number, expected an object|#0"},
+      {"{\"segments\": {\"start\": 0}}",
+       "x.json!x.json:1: \"segments\" is an object, expected an array|#0"},
+      {"{\"text\": \"Salom\"}", "x.json!x.json:1: the object has no \"segments\" field|#0"},
+      {"[1]", "x.json!x.json:1: expected a JSON object, found an array|#0"},
+      {"{\n\"segments\": [\n{\"start\": 0,,}]}",
+       "x.json!x.json:3: column 13: invalid JSON: string or '}' expected near ','|#0"},
+      {"", "x.json!x.json:1: column 0: invalid JSON: '[' or '{' expected near end of file|#0"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    p = write_file("x.json", bad[i].in, strlen(bad[i].in), i % 2);
+    char what[64];
+    snprintf(what, sizeof what, "whisper case %zu", i);
+    expect(what, read_tr(p, KUZAT_FORMAT_AUTO, 0), bad[i].want);
+  }
+}
+
+static void test_jsonl_segments(void) {
+  const char jl[] =
+      "{\"id\":\"t1\",\"segments\":[{\"start\":0,\"end\":1.5,\"text\":\" Salom \"},"
+      "{\"start\":\"00:01:02.500\",\"end\":\"01:03.25\",\"text\":\"Мо ба боғ меравем.\"}],"
+      "\"label\":\"neutral\",\"lang\":\"tg\"}\n"
+      "{\"id\":\"t2\",\"text\":\"ignored\",\"segments\":[{\"start\":\"62.5\",\"end\":70,"
+      "\"text\":\"Тоодо кар жаады.\"}]}\n"
+      "\n"
+      "{\"id\":\"t3\",\"segments\":[]}\n"
+      "{\"id\":\"t4\",\"segments\":\"Salom\"}\n"
+      "{\"id\":\"t5\",\"segments\":[{\"start\":\"1:2:3\",\"end\":70,\"text\":\"x\"}]}\n"
+      "{\"id\":\"t6\",\"segments\":[{\"start\":5,\"end\":\"00:00:04.000\",\"text\":\"x\"}]}\n"
+      "{\"id\":\"t7\",\"segments\":[{\"start\":null,\"end\":1,\"text\":\"x\"}]}\n"
+      "{\"id\":\"t8\",\"text\":\"The kettle is already boiling.\"}\n";
+  const char *p = write_file("s.jsonl.gz", jl, sizeof jl - 1, 1);
+  expect("jsonl segments", read_tr(p, KUZAT_FORMAT_AUTO, 0),
+         "t1=Salom\nМо ба боғ меравем.[0.000-1.500 @0+5][62.500-63.250 @6+32]|"
+         "t2=Тоодо кар жаады.[62.500-70.000 @0+29]|t3=|"
+         "t4!s.jsonl.gz:5: \"segments\" is a string, expected an array|"
+         "t5!s.jsonl.gz:6: segments[0]: malformed timestamp \"1:2:3\" in \"start\" "
+         "(expected seconds or [HH:]MM:SS.mmm)|"
+         "t6!s.jsonl.gz:7: segments[0]: cue ends before it starts|"
+         "t7!s.jsonl.gz:8: segments[0]: \"start\" is null, expected a number or a timestamp "
+         "string|"
+         "t8=The kettle is already boiling.|#0");
+  expect("jsonl segments keep labels", read_labelled(p, KUZAT_FORMAT_JSONL),
+         "t1=Salom\nМо ба боғ меравем. {+neutral} tg/|t2=Тоодо кар жаады. {-} /|t3= {-} /|"
+         "t4!s.jsonl.gz:5: \"segments\" is a string, expected an array {-} /|"
+         "t5!s.jsonl.gz:6: segments[0]: malformed timestamp \"1:2:3\" in \"start\" "
+         "(expected seconds or [HH:]MM:SS.mmm) {-} /|"
+         "t6!s.jsonl.gz:7: segments[0]: cue ends before it starts {-} /|"
+         "t7!s.jsonl.gz:8: segments[0]: \"start\" is null, expected a number or a timestamp "
+         "string {-} /|"
+         "t8=The kettle is already boiling. {-} /|#0");
+  kuzat_record rec;
+  kuzat_reader *r = first_record(p, KUZAT_FORMAT_JSONL, 0, NULL, &rec);
+  CHECK(r && rec.segments_len == 2 && rec.segments[1].start == 62.5 &&
+            rec.segments[1].end == 63.25,
+        "jsonl timestamp strings");
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 1 && rec.segments_len == 1 &&
+            rec.segments[0].start == 62.5 && rec.segments[0].end == 70.0,
+        "jsonl seconds as a string");
+  kuzat_reader_free(r);
+}
+
+static void test_names(void) {
+  CHECK(kuzat_format_from_name("srt") == KUZAT_FORMAT_SRT &&
+            kuzat_format_from_name("vtt") == KUZAT_FORMAT_VTT &&
+            kuzat_format_from_name("webvtt") == KUZAT_FORMAT_VTT &&
+            kuzat_format_from_name("whisper") == KUZAT_FORMAT_WHISPER &&
+            kuzat_format_from_name("fasttext") == KUZAT_FORMAT_FASTTEXT &&
+            kuzat_format_from_name("auto") == KUZAT_FORMAT_AUTO &&
+            kuzat_format_from_name("json") == -1 && kuzat_format_from_name(NULL) == -1,
+        "transcript format names");
+  CHECK(KUZAT_FORMAT_FASTTEXT == 5 && KUZAT_FORMAT_SRT == 6 && KUZAT_FORMAT_WHISPER == 8,
+        "format values are stable");
+  /* AUTO by name, through .gz; a .json that is not Whisper's is a bad record */
+  const char *p = write_file("n.srt.gz", "00:00:01,000 --> 00:00:02,000\nSalom\n", 36, 1);
+  expect(".srt.gz", read_tr(p, KUZAT_FORMAT_AUTO, 0), "n.srt.gz=Salom[1.000-2.000 @0+5]|#0");
+  p = write_file("n.json", "{\"text\":\"Salom\"}\n", 17, 0);
+  expect(".json is Whisper", read_tr(p, KUZAT_FORMAT_AUTO, 0),
+         "n.json!n.json:1: the object has no \"segments\" field|#0");
+}
+
+/* An allocator that counts the bytes it holds and their peak. */
+typedef struct counter {
+  size_t now, peak;
+} counter;
+
+static void *c_alloc(void *ud, size_t n) {
+  counter *c = ud;
+  size_t *p = malloc(n + sizeof(size_t) * 2);
+  if (!p) return NULL;
+  *p = n;
+  c->now += n;
+  if (c->now > c->peak) c->peak = c->now;
+  return p + 2;
+}
+
+static void c_free(void *ud, void *q) {
+  counter *c = ud;
+  if (!q) return;
+  size_t *p = (size_t *)q - 2;
+  c->now -= *p;
+  free(p);
+}
+
+static void *c_realloc(void *ud, void *q, size_t n) {
+  if (!q) return c_alloc(ud, n);
+  counter *c = ud;
+  size_t *p = (size_t *)q - 2, old = *p;
+  size_t *np = realloc(p, n + sizeof(size_t) * 2);
+  if (!np) return NULL;
+  *np = n;
+  c->now = c->now - old + n;
+  if (c->now > c->peak) c->peak = c->now;
+  return np + 2;
+}
+
+/* Write `prefix`, then `n` copies of `unit`, then `suffix` to a file. */
+static const char *write_big(const char *name, const char *prefix, const char *unit, size_t n,
+                             const char *suffix) {
+  static char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  static char chunk[1 << 16];
+  size_t ul = strlen(unit), per = sizeof chunk / ul;
+  for (size_t i = 0; i < per; i++) memcpy(chunk + i * ul, unit, ul);
+  fputs(prefix, f);
+  while (n) {
+    size_t k = n < per ? n : per;
+    fwrite(chunk, ul, k, f);
+    n -= k;
+  }
+  fputs(suffix, f);
+  fclose(f);
+  return path;
+}
+
+static void test_limit(void) {
+  counter c = {0, 0};
+  kuzat_allocator a = {c_alloc, c_realloc, c_free, &c};
+  kuzat_record rec;
+  /* a 50,000,000-byte line: "x", 24,999,999 two-byte letters, "z", CRLF */
+  const char *p = write_big("big.txt", "x", "ҳ", 24999999, "z\r\nKeyingi qator.\n");
+  kuzat_reader *r = first_record(p, KUZAT_FORMAT_LINES, 1000, &a, &rec);
+  CHECK(r && rec.full_len == 50000000 && rec.text_len == 999 && rec.line == 1 &&
+            memcmp(rec.text, "xҳ", 3) == 0 && memcmp(rec.text + 997, "ҳ", 2) == 0,
+        "50 MB line cut at a whole character: text_len %zu full_len %zu", r ? rec.text_len : 0,
+        r ? rec.full_len : 0);
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 1 && rec.line == 2 &&
+            rec.text_len == 14 && rec.full_len == 14 && memcmp(rec.text, "Keyingi", 7) == 0,
+        "the line after it");
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 0, "then the end");
+  kuzat_reader_free(r);
+  CHECK(c.peak < 1000000 && c.now == 0, "lines: peak %zu bytes, %zu left", c.peak, c.now);
+
+  c.peak = 0;
+  r = first_record(p, KUZAT_FORMAT_TEXT, 1001, &a, &rec);
+  CHECK(r && rec.full_len == 50000000 + 2 + 15 && rec.text_len == 1001,
+        "text format: cut %zu of %zu", r ? rec.text_len : 0, r ? rec.full_len : 0);
+  kuzat_reader_free(r);
+  CHECK(c.peak < 1000000, "text: peak %zu bytes", c.peak);
+
+  /* JSONL and TSV: a line over 4 * 1000 + 65536 bytes is a bad record and
+   * the following lines keep their numbers */
+  p = write_big("big.jsonl", "{\"id\":\"uz1\",\"text\":\"Salom\"}\n{\"text\":\"", "ab", 25000000,
+                "\"}\n{\"id\":\"uz3\",\"text\":\"Ertaga bozorga boramiz.\"}\n");
+  c.peak = 0;
+  r = first_record(p, KUZAT_FORMAT_JSONL, 1000, &a, &rec);
+  CHECK(r && rec.full_len == 5 && rec.text_len == 5, "jsonl first record");
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 1 && rec.error &&
+            strstr(rec.error, "/big.jsonl:2: record longer than 69536 bytes, the limit set by "
+                              "--max-chars") &&
+            rec.line == 2 && rec.text_len == 0 && rec.full_len == 0,
+        "jsonl: too long: %s", r && rec.error ? rec.error : "(no error)");
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 1 && !rec.error && rec.line == 3 &&
+            rec.text_len == 23 && rec.id_len == 3,
+        "jsonl: the line after it");
+  kuzat_reader_free(r);
+  CHECK(c.peak < 1000000, "jsonl: peak %zu bytes", c.peak);
+
+  p = write_big("big.tsv", "id\ttext\nq1\t", "ab", 25000000, "\nq2\tBugun havo juda issiq.\n");
+  c.peak = 0;
+  r = first_record(p, KUZAT_FORMAT_AUTO, 1000, &a, &rec);
+  CHECK(r && rec.error && strstr(rec.error, "big.tsv:2: record longer than 69536 bytes") &&
+            rec.line == 2,
+        "tsv: too long");
+  CHECK(r && kuzat_reader_next(r, &rec, NULL) == 1 && !rec.error && rec.line == 3 &&
+            rec.text_len == 22 && rec.id_len == 2,
+        "tsv: the line after it");
+  kuzat_reader_free(r);
+  CHECK(c.peak < 1000000, "tsv: peak %zu bytes", c.peak);
+
+  /* under the raw bound but over the limit: cut, whole characters */
+  char line[3000];
+  size_t k = (size_t)snprintf(line, sizeof line, "{\"text\":\"");
+  for (int i = 0; i < 600; i++) k += (size_t)snprintf(line + k, sizeof line - k, "ӯ");
+  snprintf(line + k, sizeof line - k, "\"}\n");
+  p = write_file("cut.jsonl", line, strlen(line), 0);
+  expect("jsonl: cut", read_tr(p, KUZAT_FORMAT_JSONL, 1)
+             , "cut.jsonl:1= full=1200|#0");
+  r = first_record(p, KUZAT_FORMAT_JSONL, 1001, NULL, &rec);
+  CHECK(r && rec.text_len == 1000 && rec.full_len == 1200, "jsonl: cut at 1000 of 1200");
+  kuzat_reader_free(r);
+  const char *ctsv = "text\nЎзбекистон\n", *cft = "__label__a __label__b Тоҷикистон\n";
+  p = write_file("cut.tsv", ctsv, strlen(ctsv), 0);
+  expect("tsv: cut", read_tr(p, KUZAT_FORMAT_TSV, 5), "cut.tsv:2=Ўз full=20|#0");
+  p = write_file("cut.ft", cft, strlen(cft), 0);
+  expect("fasttext: the text is cut, not the labels", read_tr(p, KUZAT_FORMAT_FASTTEXT, 7),
+         "cut.ft:1=Тоҷ full=20|#0");
+  /* limit 5 keeps 8 bytes of a line: a '\r' just past them, or the last
+   * of them, is still no part of the line; a BOM does not count */
+  p = write_file("cr.txt", "abcdefgh\r\nabcdefg\r\n\xEF\xBB\xBF\r\n", 24, 0);
+  expect("lines: CRLF at the edge of what is kept", read_tr(p, KUZAT_FORMAT_LINES, 5),
+         "cr.txt:1=abcde full=8|cr.txt:2=abcde full=7|cr.txt:3=\xEF\xBB\xBF|#0");
+  p = write_file("bom.txt", "\xEF\xBB\xBF" "abcd\r\n", 9, 1);
+  expect("lines: BOM and the limit", read_tr(p, KUZAT_FORMAT_LINES, 2),
+         "bom.txt:1=ab full=4|#0");
+  p = write_file("short.txt", "Salom\n\nXayr", 11, 0);
+  expect("no cut: full_len == text_len", read_tr(p, KUZAT_FORMAT_LINES, 5),
+         "short.txt:1=Salom|short.txt:2=|short.txt:3=Xayr|#0");
+
+  /* Whisper: the whole file is the raw record */
+  p = write_big("big.json", "{\"segments\":[{\"start\":0,\"end\":1,\"text\":\"", "ab", 40000,
+                "\"}]}");
+  expect("whisper: too long", read_tr(p, KUZAT_FORMAT_AUTO, 1000),
+         "big.json!big.json:1: record longer than 69536 bytes, the limit set by --max-chars|#0");
+
+  /* subtitles: text cut, the segment across the cut shortened, later ones
+   * dropped, full_len the whole joined text */
+  const char srt[] = "1\n00:00:01,000 --> 00:00:02,000\nSalom dunyo\n\n"
+                     "2\n00:00:03,000 --> 00:00:04,000\nБугун ҳаво\n\n"
+                     "3\n00:00:05,000 --> 00:00:06,000\nKeyingi\n";
+  p = write_file("cut.srt", srt, sizeof srt - 1, 0);
+  expect("srt: no cut at 39", read_tr(p, KUZAT_FORMAT_SRT, 39),
+         "cut.srt=Salom dunyo\nБугун ҳаво\nKeyingi[1.000-2.000 @0+11][3.000-4.000 @12+19]"
+         "[5.000-6.000 @32+7]|#0");
+  expect("srt: cut after a letter", read_tr(p, KUZAT_FORMAT_SRT, 18),
+         "cut.srt=Salom dunyo\nБуг[1.000-2.000 @0+11][3.000-4.000 @12+6] full=39|#0");
+  expect("srt: cut inside a letter", read_tr(p, KUZAT_FORMAT_SRT, 17),
+         "cut.srt=Salom dunyo\nБу[1.000-2.000 @0+11][3.000-4.000 @12+4] full=39|#0");
+  expect("srt: cut at a separator", read_tr(p, KUZAT_FORMAT_SRT, 12),
+         "cut.srt=Salom dunyo\n[1.000-2.000 @0+11] full=39|#0");
+  expect("srt: cut in the first cue", read_tr(p, KUZAT_FORMAT_SRT, 5),
+         "cut.srt=Salom[1.000-2.000 @0+5] full=39|#0");
+  /* a 30 MB cue line, bounded memory; its length counted */
+  p = write_big("big.srt", "1\n00:00:01,000 --> 00:00:02,000\n", "Kar ", 7500000,
+                "\n\n2\n00:00:03,000 --> 00:00:04,000\nXayr\n");
+  c.peak = 0;
+  r = first_record(p, KUZAT_FORMAT_AUTO, 1000, &a, &rec);
+  CHECK(r && !rec.error && rec.text_len == 1000 && rec.full_len == 30000000 + 4 &&
+            rec.segments_len == 1 && rec.segments[0].len == 1000,
+        "srt: 30 MB cue: text_len %zu full_len %zu segments %zu", r ? rec.text_len : 0,
+        r ? rec.full_len : 0, r ? rec.segments_len : 0);
+  kuzat_reader_free(r);
+  CHECK(c.peak < 1000000 && c.now == 0, "srt: peak %zu bytes", c.peak);
 }
 
 int main(void) {
@@ -335,6 +863,13 @@ int main(void) {
   kuzat_record rec;
   CHECK(kuzat_reader_next(NULL, &rec, &err) == KUZAT_EINVAL, "next(NULL)");
   kuzat_reader_free(NULL);
+
+  test_srt();
+  test_vtt();
+  test_whisper();
+  test_jsonl_segments();
+  test_names();
+  test_limit();
 
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
