@@ -3,9 +3,13 @@
  * fastText, and transcripts: SubRip (.srt), WebVTT (.vtt), Whisper's JSON
  * output and JSON Lines records that carry "segments".
  *
- * Every input goes through zlib's gzread(), which reads gzip members and
- * passes any other bytes through unchanged, so compression is detected by
- * its magic bytes whatever the file is called. Lines may be of any length
+ * Compression is detected by its magic bytes whatever the file is called:
+ * input that starts with 1f 8b goes through zlib's inflate() (members one
+ * after another, as gzip -d reads them; bytes after the last member that
+ * start no new one are ignored, as gzread() does), anything else is read
+ * as it is. The reader calls read(2) itself rather than gzread(), because
+ * gzread() waits until its whole buffer is full: on a pipe a record must
+ * come out as soon as its line has arrived (DESIGN.md section 7). Lines may be of any length
  * and may contain NUL bytes; "\r\n" line ends and a UTF-8 BOM at the start
  * of the file are accepted.
  *
@@ -108,7 +112,14 @@
 
 struct kuzat_reader {
   kz_alloc a;
-  gzFile gz;
+  int fd;
+  /* gzip: compressed bytes in zbuf, zs inflating them into rbuf */
+  int zmode;       /* IN_UNKNOWN, IN_PLAIN, IN_GZIP (see refill()) */
+  int zinit;       /* inflateInit2() done */
+  int zin_eof;     /* no more compressed bytes */
+  int zmember_end; /* the last member ended; another may follow */
+  z_stream zs;
+  unsigned char *zbuf;
   char *name; /* display name, for ids and messages */
   int format;
   int done;
@@ -204,6 +215,7 @@ int kuzat_reader_open(const char *path, int format, const char *display,
   r->a = a;
   r->format = format;
   r->text_col = r->id_col = r->label_col = r->lang_col = r->group_col = -1;
+  r->fd = -1;
   r->name = dup_str(&a, display);
   r->rbuf = kuzat__malloc(&a, RBUF_SIZE);
   r->rcap = RBUF_SIZE;
@@ -225,13 +237,7 @@ int kuzat_reader_open(const char *path, int format, const char *display,
     kuzat_reader_free(r);
     return kuzat__fail(err, KUZAT_EIO, "%s: %s", display, strerror(e));
   }
-  r->gz = gzdopen(fd, "rb");
-  if (!r->gz) {
-    close(fd);
-    kuzat_reader_free(r);
-    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-  }
-  gzbuffer(r->gz, RBUF_SIZE);
+  r->fd = fd;
   *out = r;
   return KUZAT_OK;
 }
@@ -243,37 +249,124 @@ void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes) {
 void kuzat_reader_free(kuzat_reader *r) {
   if (!r) return;
   kz_alloc a = r->a;
-  if (r->gz) gzclose(r->gz);
+  if (r->fd >= 0) close(r->fd);
+  if (r->zinit) inflateEnd(&r->zs);
   if (r->json) json_decref(r->json);
-  void *bufs[] = {r->name, r->rbuf, r->line, r->id, r->text, r->msg,
+  void *bufs[] = {r->name, r->rbuf, r->zbuf, r->line, r->id, r->text, r->msg,
                   r->labels, r->lang, r->group, r->segs};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) kuzat__free(&a, bufs[i]);
   kuzat__free(&a, r);
 }
 
-/* Refill the raw buffer. Returns KUZAT_OK (r->eof set at the end) or
- * KUZAT_EIO with the reason. */
-static int refill(kuzat_reader *r, kuzat_error *err) {
-  int n = gzread(r->gz, r->rbuf, (unsigned)r->rcap);
-  if (n < 0 || (n == 0 && !gzeof(r->gz))) {
-    int zerr;
-    const char *m = gzerror(r->gz, &zerr);
-    if (zerr == Z_ERRNO) m = strerror(errno);
-    return kuzat__fail(err, KUZAT_EIO, "%s: read error after line %ld: %s",
-                       r->name, r->line_no, m);
+enum { IN_UNKNOWN, IN_PLAIN, IN_GZIP };
+
+/* read(2) what is there, up to n bytes; -1 on error (errno set). */
+static long read_some(int fd, unsigned char *buf, size_t n) {
+  for (;;) {
+    ssize_t k = read(fd, buf, n);
+    if (k >= 0 || errno != EINTR) return (long)k;
   }
-  if (n == 0) {
-    /* gzread reports a gzip stream cut short only through gzerror */
-    int zerr;
-    const char *m = gzerror(r->gz, &zerr);
-    if (zerr != Z_OK && zerr != Z_STREAM_END)
+}
+
+static int io_error(kuzat_reader *r, kuzat_error *err, const char *why) {
+  return kuzat__fail(err, KUZAT_EIO, "%s: read error after line %ld: %s", r->name,
+                     r->line_no, why);
+}
+
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
+  const kz_alloc *a = opaque;
+  return (size_t)items > SIZE_MAX / size ? NULL : kuzat__malloc(a, (size_t)items * size);
+}
+
+static void z_free(voidpf opaque, voidpf p) { kuzat__free(opaque, p); }
+
+/* The first bytes decide: 1f 8b starts gzip, anything else is plain. The
+ * bytes read to decide are in rbuf[0..rend); for gzip they move to zbuf. */
+static int detect(kuzat_reader *r, kuzat_error *err) {
+  size_t have = 0;
+  while (have < 2) {
+    long k = read_some(r->fd, r->rbuf + have, r->rcap - have);
+    if (k < 0) return io_error(r, err, strerror(errno));
+    if (k == 0) break;
+    have += (size_t)k;
+    if (r->rbuf[0] != 0x1f) break;
+  }
+  r->rend = have;
+  r->eof = have == 0;
+  if (have < 2 || r->rbuf[0] != 0x1f || r->rbuf[1] != 0x8b) {
+    r->zmode = IN_PLAIN;
+    return KUZAT_OK;
+  }
+  r->zmode = IN_GZIP;
+  r->zbuf = kuzat__malloc(&r->a, RBUF_SIZE);
+  r->zs.zalloc = z_alloc;
+  r->zs.zfree = z_free;
+  r->zs.opaque = &r->a;
+  if (!r->zbuf || inflateInit2(&r->zs, 15 + 16) != Z_OK)
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  r->zinit = 1;
+  memcpy(r->zbuf, r->rbuf, have);
+  r->zs.next_in = r->zbuf;
+  r->zs.avail_in = (uInt)have;
+  r->rend = 0;
+  return KUZAT_OK;
+}
+
+/* Inflate into rbuf whatever the compressed bytes at hand give, reading
+ * more only while they give nothing. */
+static int inflate_some(kuzat_reader *r, kuzat_error *err) {
+  z_stream *zs = &r->zs;
+  zs->next_out = r->rbuf;
+  zs->avail_out = (uInt)r->rcap;
+  for (;;) {
+    if (zs->avail_in == 0 && !r->zin_eof) {
+      long k = read_some(r->fd, r->zbuf, RBUF_SIZE);
+      if (k < 0) return io_error(r, err, strerror(errno));
+      r->zin_eof = k == 0;
+      zs->next_in = r->zbuf;
+      zs->avail_in = (uInt)k;
+    }
+    if (r->zmember_end) {
+      if (zs->avail_in == 0 && r->zin_eof) break;
+      if (zs->avail_in == 0) continue;
+      if (zs->next_in[0] != 0x1f) { /* trailing garbage: ignored */
+        zs->avail_in = 0;
+        r->zin_eof = 1;
+        break;
+      }
+      inflateReset(zs);
+      r->zmember_end = 0;
+    }
+    int ret = inflate(zs, Z_NO_FLUSH);
+    if (ret == Z_STREAM_END) r->zmember_end = 1;
+    else if (ret == Z_MEM_ERROR) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    else if (ret != Z_OK && ret != Z_BUF_ERROR)
       return kuzat__fail(err, KUZAT_EIO, "%s: %s (after line %ld)", r->name,
-                         zerr == Z_BUF_ERROR ? "truncated gzip stream" : m,
-                         r->line_no);
-    r->eof = 1;
+                         zs->msg ? zs->msg : "invalid gzip data", r->line_no);
+    if (zs->avail_out < r->rcap) break;
+    if (!r->zmember_end && zs->avail_in == 0 && r->zin_eof)
+      return kuzat__fail(err, KUZAT_EIO, "%s: truncated gzip stream (after line %ld)",
+                         r->name, r->line_no);
   }
-  r->rpos = 0;
-  r->rend = (size_t)n;
+  r->rend = r->rcap - zs->avail_out;
+  r->eof = r->rend == 0;
+  return KUZAT_OK;
+}
+
+/* Refill the raw buffer with what the input has now (never waiting for
+ * more than one read's worth). Returns KUZAT_OK (r->eof set at the end),
+ * KUZAT_EIO with the reason, or KUZAT_ENOMEM. */
+static int refill(kuzat_reader *r, kuzat_error *err) {
+  r->rpos = r->rend = 0;
+  if (r->zmode == IN_UNKNOWN) {
+    int rc = detect(r, err);
+    if (rc || r->zmode == IN_PLAIN) return rc;
+  }
+  if (r->zmode == IN_GZIP) return inflate_some(r, err);
+  long k = read_some(r->fd, r->rbuf, r->rcap);
+  if (k < 0) return io_error(r, err, strerror(errno));
+  r->rend = (size_t)k;
+  r->eof = k == 0;
   return KUZAT_OK;
 }
 

@@ -610,6 +610,62 @@ static void test_limit(void) {
   CHECK(c.peak < 1000000 && c.now == 0, "srt: peak %zu bytes", c.peak);
 }
 
+/* The input layer: gzip members one after another, bytes after them,
+ * damaged data, and a pipe read without waiting for more than is there. */
+static void test_input(void) {
+  /* two gzip members, then bytes that start no member */
+  char two[512];
+  size_t n = 0;
+  const char *p = write_file("m1.gz", "Salom\n", 6, 1);
+  FILE *f = fopen(p, "rb");
+  n += fread(two, 1, sizeof two, f);
+  fclose(f);
+  p = write_file("m2.gz", "Xayr\n", 5, 1);
+  f = fopen(p, "rb");
+  n += fread(two + n, 1, sizeof two - n, f);
+  fclose(f);
+  p = write_file("two.txt", two, n, 0);
+  expect("gzip members one after another", read_all(p, KUZAT_FORMAT_LINES),
+         "two.txt:1=Salom|two.txt:2=Xayr|#0");
+  memcpy(two + n, "junk\n", 5);
+  p = write_file("junk.txt", two, n + 5, 0);
+  expect("bytes after the last member are ignored", read_all(p, KUZAT_FORMAT_LINES),
+         "junk.txt:1=Salom|junk.txt:2=Xayr|#0");
+  two[12] ^= 0x55; /* inside the first member's deflate data */
+  p = write_file("bad.txt", two, n, 0);
+  const char *got = read_all(p, KUZAT_FORMAT_LINES);
+  CHECK(strstr(got, "#-2 bad.txt: ") != NULL, "damaged gzip data: %s", got);
+  p = write_file("one.txt", "\x1f", 1, 0);
+  expect("a lone 0x1f byte is text", read_all(p, KUZAT_FORMAT_TEXT), "one.txt=\x1f|#0");
+  p = write_file("x1f.txt", "\x1f" "a\n", 3, 0);
+  expect("0x1f then not 0x8b is text", read_all(p, KUZAT_FORMAT_LINES), "x1f.txt:1=\x1f" "a|#0");
+
+  /* a pipe: the first line comes back while the writer is still there */
+  int fds[2];
+  if (pipe(fds) != 0) {
+    kt_skip("pipe", "pipe() failed");
+    return;
+  }
+  char dev[64];
+  snprintf(dev, sizeof dev, "/dev/fd/%d", fds[0]);
+  kuzat_reader *r;
+  kuzat_record rec;
+  if (write(fds[1], "Bugun\nha", 8) != 8) printf("note: short write\n");
+  alarm(20); /* a reader that waits for more input fails here, not hangs */
+  int ok = kuzat_reader_open(dev, KUZAT_FORMAT_LINES, "pipe", NULL, &r, NULL) == KUZAT_OK;
+  CHECK(ok && kuzat_reader_next(r, &rec, NULL) == 1 && rec.text_len == 5 &&
+            memcmp(rec.text, "Bugun", 5) == 0,
+        "a pipe's first line without waiting for more");
+  if (write(fds[1], "vo\n", 3) != 3) printf("note: short write\n");
+  close(fds[1]);
+  CHECK(ok && kuzat_reader_next(r, &rec, NULL) == 1 && rec.text_len == 4 && rec.line == 2,
+        "then the rest");
+  CHECK(ok && kuzat_reader_next(r, &rec, NULL) == 0, "then the end");
+  alarm(0);
+  if (ok) kuzat_reader_free(r);
+  close(fds[0]);
+}
+
 int main(void) {
   if (!mkdtemp(dir)) {
     printf("not ok - mkdtemp\n");
@@ -870,6 +926,7 @@ int main(void) {
   test_jsonl_segments();
   test_names();
   test_limit();
+  test_input();
 
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
