@@ -58,7 +58,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(filter-out tests/unit/che
 PROGRAMS := $(B)/kuzat-train $(B)/kuzat-classify
 SHLIB := $(B)/libkuzat.so.$(VERSION)
 
-.PHONY: all check-deps deps test demo bench valgrind install uninstall clean
+.PHONY: all check-deps deps test demo bench valgrind install uninstall clean model
 .DELETE_ON_ERROR:
 
 all: check-deps $(B)/libkuzat.a $(SHLIB) $(PROGRAMS)
@@ -112,6 +112,12 @@ test:
 	@scripts/deps.sh parallel
 	$(MAKE) all $(UNIT_TESTS)
 	tests/run.sh $(B)
+
+# The default model, from ../shared/datasets (see models/MODEL_CARD.md).
+model:
+	@scripts/deps.sh python3
+	$(MAKE) all
+	datasets/recipes/make-model.sh $(B)
 
 demo: deps
 	$(MAKE) all

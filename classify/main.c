@@ -94,8 +94,10 @@ static const char usage3[] =
     "      --normalize      print each record's normalised text instead of scores:\n"
     "                       what the model sees. Needs no model.\n"
     "      --eval           the input is labelled (a labels column or field):\n"
-    "                       print precision, recall, F1, PR-AUC per marker and per\n"
-    "                       language on stderr, after the records\n"
+    "                       print precision, recall, F1, PR-AUC, ROC-AUC and the\n"
+    "                       false-positive rate per marker and per language on\n"
+    "                       stderr, after the records (language: the \"lang\"\n"
+    "                       column or field when given, else the identified one)\n"
     "      --line-buffered  flush after every record (automatic on a pipe)\n"
     "      --threads N      score with N threads (default 1); output unchanged\n"
     "  -q, --quiet          no messages about bad records on stderr\n"
@@ -686,8 +688,9 @@ static void eval_add(evalset *e, const ctx *c, const job *j) {
 static void eval_line(const char *name, const double *p, const int *t, size_t n, double thr) {
   kuzat_metrics m;
   if (kuzat_metrics_compute(p, t, n, thr, NULL, &m)) return;
-  fprintf(stderr, "  %-10s %6zu %6zu %9.3f %6.3f %6.3f %6.3f %7.3f\n", name, m.n, m.positives,
-          m.precision, m.recall, m.f1, m.pr_auc, m.roc_auc);
+  double fpr = m.fp + m.tn ? (double)m.fp / (double)(m.fp + m.tn) : 0;
+  fprintf(stderr, "  %-10s %6zu %6zu %9.3f %6.3f %6.3f %6.3f %7.3f %6.3f\n", name, m.n,
+          m.positives, m.precision, m.recall, m.f1, m.pr_auc, m.roc_auc, fpr);
 }
 
 static void eval_report(const evalset *e, const ctx *c) {
@@ -710,8 +713,8 @@ static void eval_report(const evalset *e, const ctx *c) {
   for (size_t i = 0; i < e->nm; i++) {
     double thr = c->o->threshold >= 0 ? c->o->threshold : kuzat_model_threshold(c->model, i);
     fprintf(stderr, "marker %s (threshold %.3f)\n", kuzat_model_marker(c->model, i), thr);
-    fprintf(stderr, "  %-10s %6s %6s %9s %6s %6s %6s %7s\n", "lang", "rows", "pos", "precision",
-            "recall", "F1", "PR-AUC", "ROC-AUC");
+    fprintf(stderr, "  %-10s %6s %6s %9s %6s %6s %6s %7s %6s\n", "lang", "rows", "pos",
+            "precision", "recall", "F1", "PR-AUC", "ROC-AUC", "FPR");
     for (int lang = -1; lang < KUZAT_LANG_COUNT; lang++) {
       size_t n = 0;
       for (size_t r = 0; r < e->n; r++)
