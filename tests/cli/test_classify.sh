@@ -36,6 +36,49 @@ golden tsv-out --format-out tsv "$G/posts.tsv"
 golden jsonl "$G/posts.jsonl"
 golden fasttext --format fasttext "$G/posts.ft"
 golden all-scores --all-scores --lines "$G/chat.txt"
+golden srt --window 2 "$G/talk.srt"
+golden vtt --window 2 "$G/talk.vtt"
+golden whisper --window 2 "$G/talk.json"
+golden jsonl-segments --window 2 "$G/segs.jsonl"
+golden bad-srt "$G/bad.srt"
+golden srt-all --all-scores --window 3 "$G/talk.srt"
+golden srt-tsv --format-out tsv "$G/talk.srt"
+
+# --- transcripts: the flagged part is reported with its timestamps ---
+seg_times() { sed 's/.*"segments":\[\(.*\)\].*/\1/; s/"score":[0-9.]*//g; s/[{}",]/ /g' | tr -s ' ' | sed 's/^ //; s/ $//'; }
+check "SRT: the pitch's cue and its times" "start : 00:01:02.500 end : 00:01:05.000" \
+  "$("$CLASSIFY" -m "$M" "$G/talk.srt" | seg_times)"
+check "WebVTT: the pitch's cue and its times" "start : 00:02:10.250 end : 00:02:14.000" \
+  "$("$CLASSIFY" -m "$M" "$G/talk.vtt" | seg_times)"
+check "Whisper JSON: the pitch's segment and its times" "start : 00:01:35.250 end : 00:01:39.000" \
+  "$("$CLASSIFY" -m "$M" "$G/talk.json" | seg_times)"
+check "--window 1: the worst window is the pitch's cue" '"worst":{"start":"00:01:02.500","end":"00:01:05.000"' \
+  "$("$CLASSIFY" -m "$M" --window 1 "$G/talk.srt" | grep -o '"worst":{"start":"[^"]*","end":"[^"]*"')"
+"$CLASSIFY" -m "$M" --explain 2 "$G/talk.srt" | grep -q '"at":"00:01:02.500"'
+check "--explain on a transcript: n-grams carry their cue's time" 0 $?
+
+# --- a folder of mixed transcripts and texts, some gzipped, some broken ---
+mkdir -p "$T/mixed"
+cp "$G/talk.srt" "$G/talk.vtt" "$G/segs.jsonl" "$G/post.txt" "$G/bad.srt" "$T/mixed/"
+gzip -c "$G/talk.json" > "$T/mixed/whisper.json.gz"
+gzip -c "$G/talk.vtt" | head -c 300 > "$T/mixed/cut.vtt.gz"
+"$CLASSIFY" -m "$M" "$T/mixed" > "$T/mixed.out" 2> /dev/null
+check "mixed folder: exit 2 (a gzip file cut short cannot be read to its end)" 2 $?
+check "mixed folder: one line per document, in order" \
+  "$T/mixed/bad.srt $T/mixed/cut.vtt.gz $T/mixed/post.txt v1 v2 v3 $T/mixed/talk.srt $T/mixed/talk.vtt $T/mixed/whisper.json.gz" \
+  "$(sed 's/^{"id":"\([^"]*\)".*/\1/' "$T/mixed.out" | paste -sd ' ')"
+check "mixed folder: errors for the broken ones" 3 "$(grep -c '"error"' "$T/mixed.out")"
+check "mixed folder: the gzipped Whisper file has its times" "start : 00:01:35.250 end : 00:01:39.000" \
+  "$(grep whisper.json.gz "$T/mixed.out" | seg_times)"
+
+# --- --max-chars: long documents are cut, and the output says so ---
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "Bugun havo yaxshi. "; print "" }' > "$T/long.txt"
+"$CLASSIFY" -m "$M" --max-chars 1000 "$T/long.txt" > "$T/long.out"
+check "--max-chars: exit 0" 0 $?
+grep -q '"truncated":{"scored":1000,"bytes":380001}' "$T/long.out"
+check "--max-chars: the cut is in the output" 0 $?
+"$CLASSIFY" -m "$M" --window-bytes 500 "$T/long.txt" | grep -q '"windows":[0-9]*,"worst":{"start":[0-9]*,"end":[0-9]*'
+check "a long text is scored in windows, the worst one located" 0 $?
 
 # every output line answers one input line, in order
 n_in=$(wc -l < "$G/chat.txt")
