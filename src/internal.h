@@ -184,4 +184,12 @@ int kuzat__model_set_id(kuzat_model *m);
 /* Marker i's weight for bucket `index` (linear markers; 0 for RBF). */
 double kuzat__model_weight(const kuzat_model *m, size_t i, int index);
 
+/* (features.c) Decision values of every marker of `m` for normalised text
+ * into dec[0 .. nm-1]: the same values as kuzat_featurise() then
+ * kuzat_model_decision(), bit for bit, without handing out the vector; f
+ * must have m's feature parameters. A linear model is dotted in place; RBF
+ * markers take the general path. KUZAT_OK or KUZAT_ENOMEM. */
+int kuzat__featurise_dot(kuzat_featuriser *f, const char *norm, size_t len,
+                         const kuzat_model *m, double *dec);
+
 #endif /* KUZAT_INTERNAL_H */

@@ -4,8 +4,11 @@
  */
 #include "check.h"
 #include "kuzat.h"
+#include "internal.h" /* kuzat__featurise_visit, kuzat__featurise_dot */
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -95,6 +98,373 @@ static void compare(const char *text, const kuzat_feature_params *p) {
         text, p->bits, p->word_min, p->word_max, p->char_min, p->char_max, n, wn);
   CHECK(rc == KUZAT_OK && got[n].index == -1, "\"%s\": ends with index -1", text);
   kuzat_featuriser_free(f);
+}
+
+/* ---- the first implementation, kept as the reference of the fast one ----
+ *
+ * kuzat_featurise() as it was before it was made fast, on the public API
+ * only: every hash into one array, a radix sort by bucket, qsort of a
+ * bucket's run when it holds several distinct hashes, sums in that order.
+ * The fast code must give the same vector, bit for bit. */
+
+typedef struct old_fz {
+  kuzat_feature_params p;
+  kuzat_token *toks;
+  size_t *wt;
+  uint64_t *keys, *tmp;
+  size_t nkeys, cap;
+  kuzat_feature *out;
+} old_fz;
+
+static void old_add(old_fz *f, int ns, const char *bytes, size_t len) {
+  if (f->nkeys == f->cap) {
+    f->cap = f->cap ? 2 * f->cap : 256;
+    f->keys = realloc(f->keys, f->cap * sizeof *f->keys);
+  }
+  f->keys[f->nkeys++] = kuzat_feature_hash(f->p.seed, ns, bytes, len);
+}
+
+static void old_char_grams(old_fz *f, const char *w, size_t len) {
+  char buf[258];
+  size_t off[259], ncp = 0, blen = 0;
+  if (len > 256) len = 256;
+  buf[blen++] = '<';
+  memcpy(buf + blen, w, len);
+  blen += len;
+  buf[blen++] = '>';
+  for (size_t i = 0; i < blen; i++)
+    if (((unsigned char)buf[i] & 0xC0) != 0x80) off[ncp++] = i;
+  off[ncp] = blen;
+  for (size_t i = 0; i < ncp; i++)
+    for (int n = f->p.char_min; n <= f->p.char_max && i + (size_t)n <= ncp; n++)
+      old_add(f, KUZAT_NS_CHAR, buf + off[i], off[i + (size_t)n] - off[i]);
+}
+
+static void old_word_grams(old_fz *f, const char *s, size_t k) {
+  for (int n = f->p.word_min; n >= 1 && n <= f->p.word_max && (size_t)n <= k + 1; n++) {
+    char buf[256];
+    size_t blen = 0;
+    for (size_t q = k + 1 - (size_t)n; q <= k; q++) {
+      const kuzat_token *t = &f->toks[f->wt[q]];
+      if (blen && blen < sizeof buf) buf[blen++] = ' ';
+      size_t take = t->len < sizeof buf - blen ? t->len : sizeof buf - blen;
+      memcpy(buf + blen, s + t->off, take);
+      blen += take;
+    }
+    old_add(f, n == 1 ? KUZAT_NS_WORD : n == 2 ? KUZAT_NS_BIGRAM : 0x10 + n, buf, blen);
+  }
+}
+
+/* The hashes, in the order the features are taken. */
+static void old_collect(old_fz *f, const char *norm, size_t len) {
+  size_t nt = 0;
+  kuzat_tokenise(norm, len, NULL, 0, &nt);
+  f->toks = realloc(f->toks, (nt + 1) * sizeof *f->toks);
+  f->wt = realloc(f->wt, (nt + 1) * sizeof *f->wt);
+  kuzat_tokenise(norm, len, f->toks, nt + 1, &nt);
+  static const char *const class_name[] = {NULL, "num", "url", "mention", "hashtag", "email"};
+  f->nkeys = 0;
+  size_t nw = 0;
+  for (size_t i = 0; i < nt; i++) {
+    const kuzat_token *t = &f->toks[i];
+    if (t->kind != KUZAT_TOKEN_WORD) {
+      old_add(f, KUZAT_NS_CLASS, class_name[t->kind], strlen(class_name[t->kind]));
+      if (t->kind != KUZAT_TOKEN_NUMBER) continue;
+    }
+    f->wt[nw] = i;
+    if (f->p.word_max) old_word_grams(f, norm, nw);
+    nw++;
+    if (f->p.char_max && t->kind == KUZAT_TOKEN_WORD) old_char_grams(f, norm + t->off, t->len);
+  }
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double old_tf_weight(size_t tf) {
+  static const double w[9] = {0, 1.0, 1.6931471805599454, 2.0986122886681098,
+                              2.386294361119891, 2.6094379124341003, 2.791759469228055,
+                              2.9459101490553135, 3.0794415416798357};
+  return tf < 9 ? w[tf] : 1.0 + log((double)tf);
+}
+
+static size_t old_build(old_fz *f) {
+  f->tmp = realloc(f->tmp, (f->nkeys + 1) * sizeof *f->tmp);
+  uint64_t *src = f->keys, *dst = f->tmp;
+  for (int shift = 0; shift < f->p.bits; shift += 8) {
+    size_t count[257] = {0};
+    unsigned width = (unsigned)(f->p.bits - shift < 8 ? f->p.bits - shift : 8);
+    uint64_t dmask = (1u << width) - 1;
+    for (size_t i = 0; i < f->nkeys; i++) count[((src[i] >> shift) & dmask) + 1]++;
+    for (int d = 0; d < 256; d++) count[d + 1] += count[d];
+    for (size_t i = 0; i < f->nkeys; i++) dst[count[(src[i] >> shift) & dmask]++] = src[i];
+    uint64_t *t = src; src = dst; dst = t;
+  }
+  uint64_t *k = src;
+  f->out = realloc(f->out, (f->nkeys + 1) * sizeof *f->out);
+  uint64_t mask = (1ull << f->p.bits) - 1;
+  size_t n = 0;
+  double norm2 = 0;
+  for (size_t i = 0; i < f->nkeys;) {
+    size_t j = i + 1;
+    while (j < f->nkeys && ((k[j] ^ k[i]) & mask) == 0) j++;
+    size_t same = i + 1;
+    while (same < j && k[same] == k[i]) same++;
+    if (same < j) qsort(k + i, j - i, sizeof *k, cmp_u64);
+    double sum = 0;
+    for (size_t q = i; q < j;) {
+      size_t r = q + 1;
+      while (r < j && k[r] == k[q]) r++;
+      sum += old_tf_weight(r - q) * ((k[q] >> 63) ? -1.0 : 1.0);
+      q = r;
+    }
+    if (sum != 0) {
+      f->out[n].index = (int)(k[i] & mask) + 1;
+      f->out[n].value = sum;
+      norm2 += sum * sum;
+      n++;
+    }
+    i = j;
+  }
+  double inv = norm2 > 0 ? 1.0 / sqrt(norm2) : 0;
+  for (size_t i = 0; i < n; i++) f->out[i].value *= inv;
+  f->out[n].index = -1;
+  f->out[n].value = 0;
+  return n;
+}
+
+static void old_free(old_fz *f) {
+  free(f->toks);
+  free(f->wt);
+  free(f->keys);
+  free(f->tmp);
+  free(f->out);
+}
+
+/* ---- random and real texts ---- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(uint32_t n) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (uint32_t)((rng >> 11) % n);
+}
+
+/* A text of tokens of every kind: words in the scripts the library reads,
+ * numbers, URLs, mentions, hashtags, e-mails, emoji, punctuation, words
+ * longer than a feature may be, repeats (tf over 8), now and then raw
+ * bytes that are not UTF-8. */
+static size_t random_text(char *buf, size_t cap) {
+  static const char *const letters[] = {
+      "a", "b", "e", "h", "i", "k", "o", "q", "s", "t", "u", "z", "oʻ", "gʻ", "ʼ", "а", "б",
+      "и", "к", "о", "с", "т", "ы", "ң", "ө", "ү", "ҷ", "ҳ", "ӣ", "ӯ", "қ", "ғ", "ا", "ل",
+      "م", "ي", "é", "ş", "ı", "😀", "𝑥", "中"};
+  static const char *const pieces[] = {
+      "https://t.me/xuroson", "www.example.uz/a/b?c=1", "@abu_bakr", "#hijrat", "info@mail.uz",
+      "2024", "12.5", "3:15", "1,000", ",", ".", "!", "?", "«", "»", "—", "'", "\"", "(", ")"};
+  size_t n = 0, want = rnd(8) == 0 ? rnd((uint32_t)cap - 600) : rnd(400);
+  char word[700];
+  size_t wl = 0;
+  while (n < want) {
+    int kind = (int)rnd(20);
+    if (kind < 14) { /* a word, maybe repeated */
+      if (kind < 4 && wl) {
+        /* the last word again */
+      } else {
+        wl = 0;
+        size_t len = rnd(10) == 0 ? 1 + rnd(300) : 1 + rnd(9);
+        for (size_t i = 0; i < len && wl < 600; i++) {
+          const char *l = letters[rnd(rnd(3) ? 12 : sizeof letters / sizeof *letters)];
+          memcpy(word + wl, l, strlen(l));
+          wl += strlen(l);
+        }
+      }
+      memcpy(buf + n, word, wl);
+      n += wl;
+    } else if (kind < 19) {
+      const char *p = pieces[rnd(sizeof pieces / sizeof *pieces)];
+      memcpy(buf + n, p, strlen(p));
+      n += strlen(p);
+    } else {
+      size_t k = 1 + rnd(4);
+      for (size_t i = 0; i < k; i++) buf[n++] = (char)(1 + rnd(255));
+    }
+    buf[n++] = rnd(6) ? ' ' : (char)"\n\t-_/"[rnd(5)];
+  }
+  return n;
+}
+
+/* Every line of a file, NUL-separated, into a buffer. */
+static char *read_lines(const char *path, size_t limit, size_t *nlines) {
+  FILE *fp = fopen(path, "rb");
+  *nlines = 0;
+  if (!fp) return NULL;
+  size_t cap = 1 << 16, len = 0;
+  char *b = malloc(cap), line[1 << 16];
+  while (*nlines < limit && fgets(line, sizeof line, fp)) {
+    size_t l = strcspn(line, "\r\n");
+    line[l] = '\0';
+    if (len + l + 1 > cap) {
+      while (len + l + 1 > cap) cap *= 2;
+      b = realloc(b, cap);
+    }
+    memcpy(b + len, line, l + 1);
+    len += l + 1;
+    (*nlines)++;
+  }
+  fclose(fp);
+  return b;
+}
+
+typedef struct corpus {
+  char **text;
+  size_t *len, n, cap;
+} corpus;
+
+static void corpus_add(corpus *c, const char *s, size_t len) {
+  if (c->n == c->cap) {
+    c->cap = c->cap ? 2 * c->cap : 1024;
+    c->text = realloc(c->text, c->cap * sizeof *c->text);
+    c->len = realloc(c->len, c->cap * sizeof *c->len);
+  }
+  c->text[c->n] = malloc(len + 1);
+  memcpy(c->text[c->n], s, len);
+  c->text[c->n][len] = '\0';
+  c->len[c->n++] = len;
+}
+
+/* Real text from the test data and the shared datasets (the line as it is,
+ * and normalised), random texts (raw and normalised), and whole files
+ * joined as long documents. */
+static void build_corpus(corpus *c, size_t nrandom) {
+  kuzat_normaliser *nz;
+  kuzat_normaliser_new(NULL, &nz, NULL);
+  char path[1024];
+  const char *shared = kt_shared();
+  static const char *const local[] = {"tests/data/normalise.tsv", "tests/data/invariance.tsv",
+                                      "tests/data/classify/train.tsv"};
+  static const char *const remote[] = {"isis-twitter-en", "kyrgyz-24kg-topics", "tajik-text",
+                                       "tatoeba-uzbek-cyrillic", "uzbek-sentiment",
+                                       "unlp2025-manipulation-telegram", "radicalization-tt"};
+  size_t nfiles = 3 + (shared ? sizeof remote / sizeof *remote : 0);
+  for (size_t i = 0; i < nfiles; i++) {
+    if (i < 3) snprintf(path, sizeof path, "%s", local[i]);
+    else snprintf(path, sizeof path, "%s/%s/train.tsv", shared, remote[i - 3]);
+    size_t nl;
+    char *b = read_lines(path, i < 3 ? 100000 : 300, &nl);
+    if (!b) continue;
+    char *s = b;
+    size_t total = 0;
+    for (size_t k = 0; k < nl; k++) {
+      size_t l = strlen(s);
+      kuzat_text t;
+      corpus_add(c, s, l);
+      if (kuzat_normalise(nz, s, l, 0, &t, NULL) == KUZAT_OK) corpus_add(c, t.utf8, t.len);
+      total += l + 1;
+      s += l + 1;
+    }
+    for (size_t k = 0; k + 1 < total; k++)
+      if (b[k] == '\0') b[k] = '\n';
+    kuzat_text t;
+    if (total && kuzat_normalise(nz, b, total - 1, 0, &t, NULL) == KUZAT_OK)
+      corpus_add(c, t.utf8, t.len);
+    free(b);
+  }
+  static char buf[1 << 16];
+  for (size_t k = 0; k < nrandom; k++) {
+    size_t l = random_text(buf, sizeof buf);
+    kuzat_text t;
+    if (k % 2 && kuzat_normalise(nz, buf, l, 0, &t, NULL) == KUZAT_OK) corpus_add(c, t.utf8, t.len);
+    else corpus_add(c, buf, l);
+  }
+  kuzat_normaliser_free(nz);
+}
+
+static void corpus_free(corpus *c) {
+  for (size_t i = 0; i < c->n; i++) free(c->text[i]);
+  free(c->text);
+  free(c->len);
+}
+
+/* kuzat__featurise_visit() reports the hashes in the reference's order. */
+typedef struct seen {
+  uint64_t *h;
+  size_t n, cap;
+} seen;
+
+static void on_visit(void *ud, uint64_t hash, int ns, const char *bytes, size_t len, size_t start,
+                     size_t end) {
+  seen *s = ud;
+  if (s->n == s->cap) {
+    s->cap = s->cap ? 2 * s->cap : 256;
+    s->h = realloc(s->h, s->cap * sizeof *s->h);
+  }
+  s->h[s->n++] = hash;
+  (void)ns, (void)bytes, (void)len, (void)start, (void)end;
+}
+
+/* The fast featuriser against the reference on every text of the corpus,
+ * one featuriser reused throughout (as a scorer does), under `p`. */
+static void against_reference(const corpus *c, const kuzat_feature_params *p, const char *what) {
+  kuzat_featuriser *f;
+  if (!CHECK(kuzat_featuriser_new(p, NULL, &f, NULL) == KUZAT_OK, "featuriser_new")) return;
+  old_fz o = {.p = *p};
+  seen sv = {0};
+  size_t bad = 0, bad_visit = 0, first = (size_t)-1, features = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    const kuzat_feature *got;
+    size_t n;
+    int rc = kuzat_featurise(f, c->text[i], c->len[i], &got, &n, NULL);
+    old_collect(&o, c->text[i], c->len[i]);
+    size_t want = old_build(&o);
+    features += n;
+    int same = rc == KUZAT_OK && n == want;
+    for (size_t k = 0; same && k <= n; k++) /* the values bit for bit */
+      same = got[k].index == o.out[k].index &&
+             memcmp(&got[k].value, &o.out[k].value, sizeof got[k].value) == 0;
+    if (!same && !bad++) first = i;
+    sv.n = 0;
+    old_collect(&o, c->text[i], c->len[i]);
+    if (kuzat__featurise_visit(f, c->text[i], c->len[i], on_visit, &sv) != KUZAT_OK ||
+        sv.n != o.nkeys || (sv.n && memcmp(sv.h, o.keys, sv.n * sizeof *sv.h) != 0))
+      bad_visit++;
+  }
+  CHECK(bad == 0, "%s: %zu of %zu texts differ from the reference, the first \"%.60s\"", what,
+        bad, c->n, bad ? c->text[first] : "");
+  CHECK(bad_visit == 0, "%s: the visitor reports other hashes than the reference for %zu texts",
+        what, bad_visit);
+  CHECK(features > 0, "%s: %zu features in %zu texts", what, features, c->n);
+  free(sv.h);
+  old_free(&o);
+  kuzat_featuriser_free(f);
+}
+
+static void test_against_reference(void) {
+  corpus c = {0};
+  build_corpus(&c, getenv("KUZAT_TEST_QUICK") ? 300 : 3000);
+  CHECK(c.n > 1000, "corpus of %zu texts", c.n);
+  kuzat_feature_params p;
+  kuzat_feature_params_default(&p);
+  against_reference(&c, &p, "defaults");
+  static const struct { uint64_t seed; int bits, wmin, wmax, cmin, cmax; } var[] = {
+      {7, 1, 1, 2, 2, 5},  {1, 4, 1, 1, 1, 8},   {2, 9, 1, 4, 3, 3}, {3, 12, 0, 0, 1, 2},
+      {4, 16, 2, 3, 0, 0}, {5, 24, 1, 2, 2, 5},  {6, 28, 1, 3, 4, 8}};
+  for (size_t i = 0; i < sizeof var / sizeof *var; i++) {
+    p.seed = var[i].seed;
+    p.bits = var[i].bits;
+    p.word_min = var[i].wmin;
+    p.word_max = var[i].wmax;
+    p.char_min = var[i].cmin;
+    p.char_max = var[i].cmax;
+    char what[96];
+    snprintf(what, sizeof what, "seed %llu, %d bits, words %d..%d, chars %d..%d",
+             (unsigned long long)p.seed, p.bits, p.word_min, p.word_max, p.char_min, p.char_max);
+    against_reference(&c, &p, what);
+  }
+  corpus_free(&c);
 }
 
 /* Structure of any vector: ascending unique 1-based indices within range,
@@ -188,5 +558,7 @@ int main(void) {
   CHECK(kuzat_featurise(f, NULL, 3, &v, &n_url, &err) == KUZAT_EINVAL, "NULL text");
   kuzat_featuriser_free(f);
   kuzat_featuriser_free(NULL);
+
+  test_against_reference();
   return kt_done();
 }
