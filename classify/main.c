@@ -86,7 +86,8 @@ static const char usage2[] =
     ;
 static const char usage3[] =
     "Output:\n"
-    "      --format-out FMT jsonl (default), tsv, or text (with --normalize)\n"
+    "      --format-out FMT jsonl (default), tsv, pretty (one readable line per\n"
+    "                       record, for people), or text (with --normalize)\n"
     "      --all-scores     every marker's probability (default: flagged ones),\n"
     "                       and every segment of a transcript\n"
     "      --explain K      the K n-grams that weigh most in each flagged marker's\n"
@@ -137,7 +138,7 @@ static const char usage4[] =
     "--strict was given; 2 usage error, no usable model, an input that could\n"
     "not be opened or read, or a write error.\n";
 
-enum { OUT_JSONL, OUT_TSV, OUT_TEXT };
+enum { OUT_JSONL, OUT_TSV, OUT_TEXT, OUT_PRETTY };
 
 typedef struct opts {
   int normalize, format, out, out_set, line_buffered, quiet, strict, all_scores, eval;
@@ -246,11 +247,17 @@ static void tsv_field(buf *b, const char *s, size_t n) {
 /* Probabilities with four decimals; -0 never appears. */
 static void put_prob(buf *b, double p) { buf_printf(b, "%.4f", p < 0 ? 0.0 : p); }
 
-static void put_time(buf *b, double sec) {
+static void put_clock(buf *b, double sec) {
   if (!(sec >= 0)) sec = 0;
   long long ms = llround(sec * 1000);
-  buf_printf(b, "\"%02lld:%02lld:%02lld.%03lld\"", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
+  buf_printf(b, "%02lld:%02lld:%02lld.%03lld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
              ms % 1000);
+}
+
+static void put_time(buf *b, double sec) {
+  buf_puts(b, "\"");
+  put_clock(b, sec);
+  buf_puts(b, "\"");
 }
 
 /* Characters (code points) in s[0..n): the offsets explanations give. */
@@ -315,9 +322,9 @@ static void job_error(job *j, const char *id, size_t id_len, const char *msg, in
     buf_puts(&j->out, ",\"error\":");
     json_string(&j->out, msg, strlen(msg));
     buf_puts(&j->out, "}\n");
-  } else if (out == OUT_TSV) {
+  } else if (out == OUT_TSV || out == OUT_PRETTY) {
     tsv_field(&j->out, id, id_len);
-    buf_puts(&j->out, "\terror\t");
+    buf_puts(&j->out, out == OUT_TSV ? "\terror\t" : "  ERROR  ");
     tsv_field(&j->out, msg, strlen(msg));
     buf_puts(&j->out, "\n");
   } else {
@@ -429,6 +436,47 @@ static double max_of(const double *p, size_t n) {
   return m;
 }
 
+/* One readable line: id, language, verdict, score, the flagged markers,
+ * where the worst part is, and the n-grams behind it. */
+static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
+  buf *b = &j->out;
+  size_t top = 0;
+  for (size_t i = 1; i < c->nm; i++)
+    if (r->prob[i] > r->prob[top]) top = i;
+  tsv_field(b, j->id, j->id_len);
+  buf_printf(b, "  %s  %s  ", kuzat_lang_name(r->lang), r->any_flagged ? "FLAGGED" : "-");
+  put_prob(b, r->score);
+  for (size_t i = 0; i < c->nm; i++)
+    if (r->flagged[i] || c->o->all_scores) {
+      buf_printf(b, "  %s ", kuzat_model_marker(c->model, i));
+      put_prob(b, r->prob[i]);
+    }
+  if (c->nm && r->any_flagged && (j->nseg || r->windows > 1)) {
+    const kuzat_window *w = &r->window[r->best[top]];
+    buf_puts(b, "  at ");
+    if (j->nseg) {
+      put_clock(b, j->seg[w->first].start);
+      buf_puts(b, "-");
+      put_clock(b, j->seg[w->last].end);
+    } else {
+      size_t s0 = chars(j->text, w->src_start);
+      buf_printf(b, "characters %zu-%zu", s0, s0 + chars(j->text + w->src_start, w->src_end - w->src_start));
+    }
+  }
+  if (c->o->explain && c->nm && r->flagged[top] && r->explain_len[top]) {
+    buf_puts(b, "  because:");
+    for (size_t k = 0; k < r->explain_len[top]; k++) {
+      const kuzat_contribution *con = &r->explain[top][k];
+      if (!con->ngrams_len) continue;
+      const kuzat_ngram *ng = &con->ngrams[0];
+      buf_puts(b, " \"");
+      tsv_field(b, j->text + ng->src_start, ng->src_end - ng->src_start);
+      buf_printf(b, "\" %+.2f", con->value);
+    }
+  }
+  buf_puts(b, "\n");
+}
+
 static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   const kuzat_result *r;
   kuzat_error err;
@@ -441,6 +489,10 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   j->lang_id = r->lang;
   if (j->prob) memcpy(j->prob, r->prob, c->nm * sizeof *j->prob);
   buf *b = &j->out;
+  if (c->o->out == OUT_PRETTY) {
+    format_pretty(c, j, r);
+    return;
+  }
   if (c->o->out == OUT_TSV) {
     tsv_field(b, j->id, j->id_len);
     buf_printf(b, "\t%s\t", r->any_flagged ? "true" : "false");
@@ -1072,7 +1124,8 @@ static int parse(int argc, char **argv, opts *o) {
       if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0) o->out = OUT_JSONL;
       else if (strcmp(optarg, "tsv") == 0) o->out = OUT_TSV;
       else if (strcmp(optarg, "text") == 0) o->out = OUT_TEXT;
-      else return usage_error("unknown output format", optarg, "expected jsonl, tsv or text");
+      else if (strcmp(optarg, "pretty") == 0) o->out = OUT_PRETTY;
+      else return usage_error("unknown output format", optarg, "expected jsonl, tsv, pretty or text");
       break;
     case OPT_LINE_BUFFERED: o->line_buffered = 1; break;
     case OPT_STRICT: o->strict = 1; break;
@@ -1124,7 +1177,9 @@ static int parse(int argc, char **argv, opts *o) {
   }
   if (!o->out_set) o->out = o->normalize ? OUT_TEXT : OUT_JSONL;
   if (!o->normalize && o->out == OUT_TEXT)
-    return usage_error("--format-out", "text", "text output is for --normalize; use jsonl or tsv");
+    return usage_error("--format-out", "text", "text output is for --normalize; use jsonl, tsv or pretty");
+  if (o->normalize && o->out == OUT_PRETTY)
+    return usage_error("--format-out", "pretty", "pretty output is for scores; use text, jsonl or tsv");
   return -1;
 }
 
