@@ -615,7 +615,7 @@ static void read_file(walker *w, const char *path) {
   }
   if (!w->o->normalize) kuzat_reader_set_limit(r, w->o->max_chars);
   kuzat_record rec;
-  int rc;
+  int rc = 0;
   while (!w->stop && (rc = kuzat_reader_next(r, &rec, &err)) == 1)
     if (w->emit(w->ud, &rec, NULL)) w->stop = 1;
   if (!w->stop && rc < 0) emit_io_error(w, path, err.msg);
