@@ -116,13 +116,19 @@ static const char usage4[] =
     "  \"worst\":{\"start\":\"00:01:02.500\",\"end\":\"00:01:20.000\",\"score\":0.97},\n"
     "  \"segments\":[{\"start\":\"00:01:02.500\",\"end\":\"00:01:05.000\",\"score\":0.95}]\n"
     "A long text scored in windows adds \"windows\" and \"worst\" with character\n"
-    "offsets. --explain adds \"explain\":{\"propaganda\":[{\"weight\":0.41,\n"
-    "\"ngrams\":[{\"ngram\":\"hijrat\",\"kind\":\"word\",\"count\":1,\"span\":[12,18],\n"
-    "\"source\":\"ҳижрат\"}]}]}: span is in characters of the record's text,\n"
-    "source the original characters. The model keeps one weight per hash\n"
-    "bucket, not per n-gram: n-grams of this text that share a bucket are\n"
-    "listed together (\"collision\":true), and unseen training n-grams may\n"
-    "share it too. A cut document adds \"truncated\":{\"scored\":N,\"bytes\":M}.\n"
+    "offsets. --explain K adds, per flagged marker, the K words and the K\n"
+    "hashed features that weigh most in its score (weights are parts of the\n"
+    "decision value; words and bias add up to it):\n"
+    "  \"explain\":{\"propaganda\":{\"words\":[{\"word\":\"hijratga\",\"weight\":0.41,\n"
+    "   \"count\":1,\"span\":[12,20],\"source\":\"ҳижратга\"}],\"features\":[{\"weight\":\n"
+    "   0.12,\"ngrams\":[{\"ngram\":\"<hij\",\"kind\":\"char\",\"count\":1,\"span\":[12,15],\n"
+    "   \"source\":\"ҳиж\"}]}]}}\n"
+    "span is in characters of the record's text, source the original text,\n"
+    "\"at\" the time of its segment in a transcript. The model keeps one weight\n"
+    "per hash bucket, not per n-gram: n-grams of this text that share a\n"
+    "bucket are listed together (\"collision\":true), and unseen training\n"
+    "n-grams may share it too. A cut document adds\n"
+    "\"truncated\":{\"scored\":N,\"bytes\":M}.\n"
     "TSV output: id<TAB>flagged<TAB>score<TAB>marker=probability...\n"
     "\n"
     "A record that cannot be read (broken JSON, no \"text\", a bad subtitle\n"
@@ -397,7 +403,26 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
       buf_puts(b, ":\"not available: an RBF marker's score is not a sum over n-grams\"");
       continue;
     }
-    buf_puts(b, ":[");
+    buf_puts(b, ":{\"words\":[");
+    for (size_t k = 0; k < r->explain_words_len[i]; k++) {
+      const kuzat_word_part *w = &r->explain_words[i][k];
+      buf_puts(b, k ? ",{\"word\":" : "{\"word\":");
+      json_string(b, w->word, w->len);
+      buf_printf(b, ",\"weight\":%.4f,\"count\":%zu", w->value, w->count);
+      size_t s0 = chars(j->text, w->src_start);
+      size_t s1 = s0 + chars(j->text + w->src_start, w->src_end - w->src_start);
+      buf_printf(b, ",\"span\":[%zu,%zu],\"source\":", s0, s1);
+      json_string(b, j->text + w->src_start, w->src_end - w->src_start);
+      if (j->nseg) {
+        size_t sg = segment_at(j, w->src_start);
+        if (sg < j->nseg) {
+          buf_puts(b, ",\"at\":");
+          put_time(b, j->seg[sg].start);
+        }
+      }
+      buf_puts(b, "}");
+    }
+    buf_puts(b, "],\"features\":[");
     for (size_t k = 0; k < r->explain_len[i]; k++) {
       const kuzat_contribution *con = &r->explain[i][k];
       buf_puts(b, k ? ",{\"weight\":" : "{\"weight\":");
@@ -424,7 +449,7 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
       }
       buf_puts(b, "]}");
     }
-    buf_puts(b, "]");
+    buf_puts(b, "]}");
   }
   buf_puts(b, "}");
 }
@@ -463,15 +488,13 @@ static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
       buf_printf(b, "characters %zu-%zu", s0, s0 + chars(j->text + w->src_start, w->src_end - w->src_start));
     }
   }
-  if (c->o->explain && c->nm && r->flagged[top] && r->explain_len[top]) {
+  if (c->o->explain && c->nm && r->flagged[top] && r->explain_words_len[top]) {
     buf_puts(b, "  because:");
-    for (size_t k = 0; k < r->explain_len[top]; k++) {
-      const kuzat_contribution *con = &r->explain[top][k];
-      if (!con->ngrams_len) continue;
-      const kuzat_ngram *ng = &con->ngrams[0];
+    for (size_t k = 0; k < r->explain_words_len[top]; k++) {
+      const kuzat_word_part *w = &r->explain_words[top][k];
       buf_puts(b, " \"");
-      tsv_field(b, j->text + ng->src_start, ng->src_end - ng->src_start);
-      buf_printf(b, "\" %+.2f", con->value);
+      tsv_field(b, j->text + w->src_start, w->src_end - w->src_start);
+      buf_printf(b, "\" %+.2f", w->value);
     }
   }
   buf_puts(b, "\n");

@@ -449,6 +449,21 @@ typedef struct kuzat_contribution {
   size_t ngrams_len;
 } kuzat_contribution;
 
+/* A word's part in a decision value: the share of every feature
+ * occurrence it holds (a feature seen tf times gives each occurrence
+ * 1/tf of its part; a word pair is shared half and half; a class token
+ * such as a URL goes to its first word). Over all the words of a window
+ * the parts add up, with the bias, to the decision value. A word that
+ * occurs more than once is one entry, its parts summed. */
+typedef struct kuzat_word_part {
+  const char *word; /* normalised */
+  size_t len;
+  double value;
+  size_t count;     /* occurrences in the window */
+  /* its first occurrence: bytes [src_start, src_end) of the scored text */
+  size_t src_start, src_end;
+} kuzat_word_part;
+
 /* A scored window: segments first..last of a transcript, or a stretch of
  * plain text; bytes [src_start, src_end) of the scored text. */
 typedef struct kuzat_window {
@@ -480,6 +495,12 @@ typedef struct kuzat_result {
    * whose decision is not a sum over features). */
   const kuzat_contribution *const *explain;
   const size_t *explain_len;
+  /* With params.explain > 0: per marker, the `explain` words with the
+   * largest parts (by absolute value) in its worst window, largest first
+   * (none for RBF markers). Easier to read than n-grams: a word's part
+   * gathers its character n-grams. */
+  const kuzat_word_part *const *explain_words;
+  const size_t *explain_words_len;
 } kuzat_result;
 
 /* Score `len` bytes of text. For a transcript, `segs` lists its segments

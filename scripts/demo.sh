@@ -1,23 +1,39 @@
 #!/bin/sh
-# make demo: run kuzat-classify on the sample documents in datasets/samples.
+# make demo: score the sample documents in datasets/samples with the default
+# model, then show what the normaliser does with spelling tricks.
 #   scripts/demo.sh [BUILD]
 set -eu
 cd "$(dirname "$0")/.."
 B=${1:-build}
 C="$B/kuzat-classify"
+M=models/default.kzm
 
 echo "kuzat $("$C" --version | cut -d' ' -f2-)"
 echo
-echo "This version has the normaliser and language identification; scoring with"
-echo "the default model comes with the training and classify issues. What follows"
-echo "is what a model will see: each sample document's language and normalised text."
+if [ ! -f "$M" ]; then
+  echo "demo: $M is missing (it is part of the repository; 'make model' rebuilds it" >&2
+  echo "  from ../shared/datasets)." >&2
+  exit 2
+fi
+echo "Scoring datasets/samples/ with the default model ($M, id $(printf x | "$C" -m "$M" |
+  sed 's/.*"model":"\([0-9a-f]*\)".*/\1/')):"
+echo "document, language, verdict, score, the flagged marker, where in a transcript"
+echo "or long text the worst part is, and the words that weigh most in the score."
 echo
-for f in datasets/samples/*.txt; do
-  [ "$(basename "$f")" = evasion.txt ] && continue
-  "$C" --normalize --format-out jsonl "$f"
-done | sed -e 's/^{"id":"datasets\/samples\/\([^"]*\)","lang":"\([^"]*\)","text":"\(.*\)"}$/\1\t\2\t\3/' |
-  awk -F'\t' '{ printf "%-14s %-8s %s\n", $1, $2, $3 }'
+set -- channel-post.txt migrant-vlog.srt news-report.vtt uz-latn.txt uz-cyrl.txt tg.txt ky.txt \
+  ru.txt en.txt
+echo "\$ cd datasets/samples; kuzat-classify --format-out pretty --explain 4 --window 3 $*"
+CA=$(cd "$(dirname "$C")" && pwd)/kuzat-classify
+(cd datasets/samples && "$CA" -m ../../"$M" --format-out pretty --explain 4 --window 3 "$@")
 echo
-echo "Spelling tricks, one per line (datasets/samples/evasion.txt), before and after:"
-"$C" --normalize --lines datasets/samples/evasion.txt | paste -d'\n' datasets/samples/evasion.txt - |
-  awk 'NR % 2 == 1 { printf "  in:  %s\n", $0 } NR % 2 == 0 { printf "  out: %s\n\n", $0 }'
+echo "The same run as JSON Lines (what pipelines read), for the transcript:"
+echo "\$ kuzat-classify --window 3 datasets/samples/migrant-vlog.srt"
+"$C" -m "$M" --window 3 datasets/samples/migrant-vlog.srt
+echo
+echo "Spelling tricks, one per line (datasets/samples/evasion.txt): what the model"
+echo "sees after normalisation, and the score, for each line:"
+"$C" --normalize --lines datasets/samples/evasion.txt > "${TMPDIR:-/tmp}/kuzat-demo.$$"
+"$C" -m "$M" --lines --format-out tsv datasets/samples/evasion.txt | cut -f2,3 |
+  paste datasets/samples/evasion.txt "${TMPDIR:-/tmp}/kuzat-demo.$$" - |
+  awk -F'\t' '{ printf "  in:  %s\n  out: %s\n  flagged %s, score %s\n\n", $1, $2, $3, $4 }'
+rm -f "${TMPDIR:-/tmp}/kuzat-demo.$$"

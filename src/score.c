@@ -21,6 +21,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct kuzat_scorer {
@@ -56,6 +57,25 @@ struct kuzat_scorer {
   size_t gout_cap;
   char *arena;
   size_t arena_cap, arena_len;
+  /* word parts: the window's hashes, its word tokens, their parts */
+  struct kz_hb {
+    uint64_t hash;
+    uint32_t bucket; /* 0-based */
+  } *hv;
+  size_t hv_cap, nhv;
+  double *hval; /* per distinct hash (sorted hv): its part per occurrence */
+  size_t hval_cap;
+  kuzat_token *tok;
+  size_t tok_cap;
+  size_t *word; /* token indices of the words */
+  size_t word_cap, nword;
+  double *wpart;
+  size_t *wcount;
+  size_t wpart_cap, wcount_cap;
+  kuzat_word_part *wp; /* markers * K */
+  size_t wp_cap;
+  const kuzat_word_part **wp_ptr;
+  size_t *wp_len;
 };
 
 void kuzat_score_params_default(kuzat_score_params *p) {
@@ -83,7 +103,9 @@ int kuzat_scorer_new(const kuzat_model *m, const kuzat_allocator *alloc, kuzat_s
   s->best = kuzat__calloc(&a, nm * 2, sizeof *s->best);
   s->flagged = kuzat__calloc(&a, nm, sizeof *s->flagged);
   s->explain = kuzat__calloc(&a, nm, sizeof *s->explain);
-  if (!s->prob || !s->best || !s->flagged || !s->explain) {
+  s->wp_ptr = kuzat__calloc(&a, nm, sizeof *s->wp_ptr);
+  s->wp_len = kuzat__calloc(&a, nm, sizeof *s->wp_len);
+  if (!s->prob || !s->best || !s->flagged || !s->explain || !s->wp_ptr || !s->wp_len) {
     kuzat_scorer_free(s);
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   }
@@ -121,6 +143,15 @@ void kuzat_scorer_free(kuzat_scorer *s) {
   kuzat__free(&a, s->gram);
   kuzat__free(&a, s->gout);
   kuzat__free(&a, s->arena);
+  kuzat__free(&a, s->hv);
+  kuzat__free(&a, s->hval);
+  kuzat__free(&a, s->tok);
+  kuzat__free(&a, s->word);
+  kuzat__free(&a, s->wpart);
+  kuzat__free(&a, s->wcount);
+  kuzat__free(&a, s->wp);
+  kuzat__free(&a, (void *)s->wp_ptr);
+  kuzat__free(&a, s->wp_len);
   kuzat__free(&a, s);
 }
 
@@ -283,6 +314,171 @@ static int explain_marker(kuzat_scorer *s, size_t i, size_t lo, size_t hi, size_
   return KUZAT_OK;
 }
 
+/* ---- word parts ---- */
+
+typedef struct words_ctx {
+  kuzat_scorer *s;
+  uint64_t mask;
+  int pass; /* 1: collect hashes; 2: attribute */
+  int rc;
+} words_ctx;
+
+/* Order by bucket, then by hash, so a bucket's hashes are one run. */
+static int cmp_bucket_hash(const void *a, const void *b) {
+  const struct kz_hb *x = a, *y = b;
+  if (x->bucket != y->bucket) return x->bucket < y->bucket ? -1 : 1;
+  return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* The word holding normalised window byte `pos`: the first word that ends
+ * after it. nword when there is none. */
+static size_t word_at(const kuzat_scorer *s, size_t pos) {
+  size_t lo = 0, hi = s->nword;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const kuzat_token *t = &s->tok[s->word[mid]];
+    if (t->off + t->len <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static size_t find_hash(const kuzat_scorer *s, const struct kz_hb *key) {
+  size_t lo = 0, hi = s->nhv;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (cmp_bucket_hash(&s->hv[mid], key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static void on_word_feature(void *ud, uint64_t hash, int ns, const char *bytes, size_t len,
+                            size_t start, size_t end) {
+  words_ctx *c = ud;
+  kuzat_scorer *s = c->s;
+  (void)bytes;
+  (void)len;
+  if (c->rc) return;
+  struct kz_hb key = {hash, (uint32_t)(hash & c->mask)};
+  if (c->pass == 1) {
+    if (kuzat__grow(&s->a, (void **)&s->hv, &s->hv_cap, s->nhv + 1, sizeof *s->hv)) {
+      c->rc = KUZAT_ENOMEM;
+      return;
+    }
+    s->hv[s->nhv++] = key;
+    return;
+  }
+  size_t q = find_hash(s, &key);
+  if (q >= s->nhv || s->hv[q].hash != hash) return;
+  double part = s->hval[q];
+  size_t w1 = word_at(s, start);
+  size_t w2 = end > start ? word_at(s, end - 1) : w1;
+  int pair = ns != KUZAT_NS_WORD && ns != KUZAT_NS_CHAR && ns != KUZAT_NS_CLASS && w2 != w1 &&
+             w2 < s->nword;
+  if (w1 >= s->nword) return;
+  if (pair) {
+    s->wpart[w1] += part / 2;
+    s->wpart[w2] += part / 2;
+  } else {
+    s->wpart[w1] += part;
+  }
+}
+
+/* The K words with the largest parts in marker i's decision over window
+ * [lo, hi), into s->wp + i * K. */
+static int explain_words(kuzat_scorer *s, size_t i, size_t lo, size_t hi, size_t K) {
+  const char *text = s->t.utf8 + lo;
+  size_t len = hi - lo;
+  kuzat_feature_params fp;
+  kuzat_model_feature_params(s->m, &fp);
+  words_ctx c = {s, ((uint64_t)1 << fp.bits) - 1, 1, KUZAT_OK};
+  s->nhv = 0;
+  int rc = kuzat__featurise_visit(s->feat, text, len, on_word_feature, &c);
+  if (!rc) rc = c.rc;
+  if (rc) return rc;
+  qsort(s->hv, s->nhv, sizeof *s->hv, cmp_bucket_hash);
+  /* distinct keys with their counts; bucket sums for the norm */
+  if (kuzat__grow(&s->a, (void **)&s->hval, &s->hval_cap, s->nhv + 1, sizeof *s->hval))
+    return KUZAT_ENOMEM;
+  size_t nd = 0;
+  double norm2 = 0, bucket_sum = 0;
+  uint32_t cur_bucket = UINT32_MAX;
+  for (size_t q = 0; q < s->nhv;) {
+    size_t r = q + 1;
+    while (r < s->nhv && s->hv[r].hash == s->hv[q].hash) r++;
+    size_t tf = r - q;
+    double v = (1.0 + log((double)tf)) * ((s->hv[q].hash >> 63) ? -1.0 : 1.0);
+    if (s->hv[q].bucket != cur_bucket) {
+      norm2 += bucket_sum * bucket_sum;
+      bucket_sum = 0;
+      cur_bucket = s->hv[q].bucket;
+    }
+    bucket_sum += v;
+    s->hv[nd] = s->hv[q];
+    s->hval[nd] = v / (double)tf; /* per occurrence, before weight and norm */
+    nd++;
+    q = r;
+  }
+  norm2 += bucket_sum * bucket_sum;
+  s->nhv = nd;
+  double inv = norm2 > 0 ? 1.0 / sqrt(norm2) : 0;
+  for (size_t q = 0; q < nd; q++)
+    s->hval[q] *= inv * kuzat__model_weight(s->m, i, (int)s->hv[q].bucket + 1);
+  /* the window's words */
+  size_t nt = 0;
+  kuzat_tokenise(text, len, NULL, 0, &nt);
+  if (kuzat__grow(&s->a, (void **)&s->tok, &s->tok_cap, nt + 1, sizeof *s->tok) ||
+      kuzat__grow(&s->a, (void **)&s->word, &s->word_cap, nt + 1, sizeof *s->word) ||
+      kuzat__grow(&s->a, (void **)&s->wpart, &s->wpart_cap, nt + 1, sizeof *s->wpart) ||
+      kuzat__grow(&s->a, (void **)&s->wcount, &s->wcount_cap, nt + 1, sizeof *s->wcount))
+    return KUZAT_ENOMEM;
+  kuzat_tokenise(text, len, s->tok, s->tok_cap, &nt);
+  s->nword = 0;
+  for (size_t q = 0; q < nt; q++)
+    if (s->tok[q].kind == KUZAT_TOKEN_WORD || s->tok[q].kind == KUZAT_TOKEN_NUMBER)
+      s->word[s->nword++] = q;
+  for (size_t q = 0; q < s->nword; q++) s->wpart[q] = 0;
+  c.pass = 2;
+  rc = kuzat__featurise_visit(s->feat, text, len, on_word_feature, &c);
+  if (rc) return rc;
+  /* one entry per distinct word: parts of later occurrences move to the first */
+  for (size_t q = 0; q < s->nword; q++) s->wcount[q] = 1;
+  for (size_t q = 1; q < s->nword; q++) {
+    const kuzat_token *t = &s->tok[s->word[q]];
+    for (size_t p = 0; p < q; p++) {
+      const kuzat_token *u = &s->tok[s->word[p]];
+      if (s->wcount[p] && u->len == t->len && memcmp(text + u->off, text + t->off, t->len) == 0) {
+        s->wpart[p] += s->wpart[q];
+        s->wcount[p]++;
+        s->wcount[q] = 0;
+        break;
+      }
+    }
+  }
+  kuzat_word_part *out = s->wp + i * K;
+  size_t n = 0;
+  for (size_t q = 0; q < s->nword; q++) {
+    double v = s->wpart[q];
+    if (!s->wcount[q] || v == 0) continue;
+    size_t at = n;
+    while (at > 0 && fabs(out[at - 1].value) < fabs(v)) at--;
+    if (at >= K) continue;
+    size_t last = n < K ? n : K - 1;
+    memmove(out + at + 1, out + at, (last - at) * sizeof *out);
+    const kuzat_token *t = &s->tok[s->word[q]];
+    out[at].word = text + t->off;
+    out[at].len = t->len;
+    out[at].value = v;
+    out[at].count = s->wcount[q];
+    src_range(s, lo + t->off, lo + t->off + t->len, &out[at].src_start, &out[at].src_end);
+    if (n < K) n++;
+  }
+  s->wp_ptr[i] = out;
+  s->wp_len[i] = n;
+  return KUZAT_OK;
+}
+
 /* Point every contribution at its n-grams, once all are collected (the
  * arrays may have moved while they grew). */
 static int link_grams(kuzat_scorer *s) {
@@ -365,6 +561,8 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
     s->best[i] = 0;
     s->explain_len[i] = 0;
     s->explain[i] = NULL;
+    s->wp_len[i] = 0;
+    s->wp_ptr[i] = NULL;
   }
   for (size_t w = 0; w < nw; w++) {
     size_t lo = s->win[w].first, hi = s->win[w].last;
@@ -383,14 +581,18 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
   s->ngram = 0;
   s->arena_len = 0;
   if (p->explain && nm) {
-    if (kuzat__grow(&s->a, (void **)&s->con, &s->con_cap, nm * p->explain, sizeof *s->con))
+    if (kuzat__grow(&s->a, (void **)&s->con, &s->con_cap, nm * p->explain, sizeof *s->con) ||
+        kuzat__grow(&s->a, (void **)&s->wp, &s->wp_cap, nm * p->explain, sizeof *s->wp))
       return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
     for (size_t i = 0; i < nm; i++) {
       s->explain[i] = s->con + i * p->explain;
+      s->wp_ptr[i] = s->wp + i * p->explain;
       if (kuzat_model_kernel(s->m, i) != KUZAT_KERNEL_LINEAR) continue;
       const kuzat_window *w = &s->win[s->best[i]];
       rc = explain_marker(s, i, w->first, w->last, p->explain, err);
       if (rc) return rc;
+      if (explain_words(s, i, w->first, w->last, p->explain))
+        return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
     }
     if (link_grams(s)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   }
@@ -437,6 +639,8 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
   r->segment_prob = nsegs ? s->sprob : NULL;
   r->explain = p->explain ? s->explain : NULL;
   r->explain_len = s->explain_len;
+  r->explain_words = p->explain ? s->wp_ptr : NULL;
+  r->explain_words_len = s->wp_len;
   *out = r;
   return KUZAT_OK;
 }

@@ -54,8 +54,8 @@ check "Whisper JSON: the pitch's segment and its times" "start : 00:01:35.250 en
   "$("$CLASSIFY" -m "$M" "$G/talk.json" | seg_times)"
 check "--window 1: the worst window is the pitch's cue" '"worst":{"start":"00:01:02.500","end":"00:01:05.000"' \
   "$("$CLASSIFY" -m "$M" --window 1 "$G/talk.srt" | grep -o '"worst":{"start":"[^"]*","end":"[^"]*"')"
-"$CLASSIFY" -m "$M" --explain 2 "$G/talk.srt" | grep -q '"at":"00:01:02.500"'
-check "--explain on a transcript: n-grams carry their cue's time" 0 $?
+"$CLASSIFY" -m "$M" --explain 2 "$G/talk.srt" | grep -q '"source":"шошилинг","at":"00:01:02.500"'
+check "--explain on a transcript: a word carries its cue's time" 0 $?
 
 # --- a folder of mixed transcripts and texts, some gzipped, some broken ---
 mkdir -p "$T/mixed"
@@ -186,7 +186,9 @@ check "--eval: a line per language" 5 "$(grep -Ec '^  (uz-Latn|uz-Cyrl|tg|ky|en)
 
 # --- --explain: spans point at the original text ---
 printf 'BIRODARLAR, HIJRATGA shoshiling!\n' | "$CLASSIFY" -m "$M" --explain 5 > "$T/ex.out"
-check "--explain: five contributions" 5 "$(grep -o '"weight"' "$T/ex.out" | wc -l)"
+check "--explain 5: five features" 5 "$(grep -o '"ngrams"' "$T/ex.out" | wc -l)"
+check "--explain 5: the three words, each once" "birodarlar hijratga shoshiling" \
+  "$(grep -o '"word":"[^"]*"' "$T/ex.out" | cut -d'"' -f4 | sort | paste -sd ' ')"
 # every source must be the characters at its span of the input
 printf 'BIRODARLAR, HIJRATGA shoshiling!' > "$T/ex.in"
 bad=0

@@ -257,6 +257,27 @@ static void test_explain(kuzat_scorer *s) {
   CHECK(fabs(sum + bias - dec) < 1e-9, "all contributions plus the bias make the decision "
         "value (%.12g + %.12g vs %.12g)", sum, bias, dec);
   CHECK(sorted, "contributions come largest first");
+  /* word parts: they too add up to the decision value */
+  double wsum = 0;
+  int wsorted = 1, wspans = 1;
+  kuzat_normaliser *n2;
+  kuzat_normaliser_new(NULL, &n2, NULL);
+  for (size_t k = 0; k < r->explain_words_len[0]; k++) {
+    const kuzat_word_part *w = &r->explain_words[0][k];
+    wsum += w->value;
+    if (k && fabs(w->value) > fabs(r->explain_words[0][k - 1].value)) wsorted = 0;
+    kuzat_text t;
+    kuzat_normalise(n2, text + w->src_start, w->src_end - w->src_start, 0, &t, NULL);
+    if (t.len != w->len || memcmp(t.utf8, w->word, w->len) != 0) wspans = 0;
+  }
+  kuzat_normaliser_free(n2);
+  CHECK(r->explain_words_len[0] == 6, "six words, six parts (got %zu)", r->explain_words_len[0]);
+  CHECK(fabs(wsum + bias - dec) < 1e-9, "word parts plus the bias make the decision value "
+        "(%.12g + %.12g vs %.12g)", wsum, bias, dec);
+  CHECK(wsorted && wspans, "word parts come largest first, each word normalising from its span");
+  CHECK(r->explain_words[0][0].value > 0 && r->explain_words[0][0].len > 4,
+        "the largest part is a word for the flag: %.*s %+.3f", (int)r->explain_words[0][0].len,
+        r->explain_words[0][0].word, r->explain_words[0][0].value);
   CHECK(spans && words >= 5, "every n-gram has a span; each of %d words normalises from "
         "its span to itself", words);
   p.explain = 3;
