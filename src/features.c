@@ -38,9 +38,25 @@ _Static_assert(sizeof(kuzat_feature) == sizeof(struct svm_node) &&
 #define KZ_MAX_CHAR_N 8
 #define KZ_MAX_GRAM 256 /* bytes of one hashed feature; longer words are cut */
 
+/* The character n-grams of recent words, so a frequent word is hashed
+ * once rather than in every document: a direct-mapped table of words of
+ * up to KZ_WC_WORD bytes, found by the hash of the word and compared byte
+ * for byte, their hashes in a pool; when the pool fills up, everything is
+ * forgotten. */
+#define KZ_WC_SLOTS 8192 /* a power of two */
+#define KZ_WC_WORD 32
+#define KZ_WC_POOL 262144 /* hashes */
+
+typedef struct kz_wslot {
+  uint64_t tag; /* hash of the word */
+  uint32_t off; /* of its n-grams' hashes in the pool */
+  uint16_t len, n; /* bytes of the word (0: empty slot); hashes */
+  char word[KZ_WC_WORD];
+} kz_wslot;
+
 typedef struct kz_slot {
-  uint64_t key;
-  uint32_t gen, idx;
+  uint64_t r;        /* a hash rotated right by `bits` */
+  uint32_t gen, tf;  /* the document's stamp; the count */
 } kz_slot;
 
 struct kuzat_featuriser {
@@ -49,21 +65,17 @@ struct kuzat_featuriser {
   kuzat_token *toks;
   size_t toks_cap;
   uint64_t *keys; /* the document's feature hashes */
-  uint64_t *tmp;  /* radix-sort scratch, as long as keys */
-  size_t keys_cap, tmp_cap, nkeys;
+  size_t keys_cap, nkeys;
   size_t *wt; /* indices of the word-like tokens, for word n-grams */
   size_t wt_cap;
   kuzat_feature *out;
   size_t out_cap;
-  kz_slot *slot; /* count_distinct()'s table */
+  kz_slot *slot; /* order_table()'s table */
   size_t slot_cap;
   uint32_t gen;  /* the current document's stamp in it */
-  uint32_t *tf;  /* count of each distinct hash */
-  size_t tf_cap;
-  uint64_t *pk;  /* sort_by_bucket()'s scratch */
-  size_t pk_cap;
-  uint32_t *bin; /* its bin counts */
-  size_t bin_cap;
+  kz_wslot *wc;   /* the word cache: KZ_WC_SLOTS slots */
+  uint64_t *wc_pool; /* KZ_WC_POOL hashes */
+  size_t wc_used;
   uint64_t ns_seed[5];  /* the seed of namespaces 1..4 */
   uint64_t class_hash[6]; /* the class feature of each KUZAT_TOKEN_* but WORD */
   kz_visit_fn visit; /* kuzat__featurise_visit(): report, do not collect */
@@ -154,13 +166,11 @@ void kuzat_featuriser_free(kuzat_featuriser *f) {
   kz_alloc a = f->a;
   kuzat__free(&a, f->toks);
   kuzat__free(&a, f->keys);
-  kuzat__free(&a, f->tmp);
   kuzat__free(&a, f->wt);
   kuzat__free(&a, f->out);
   kuzat__free(&a, f->slot);
-  kuzat__free(&a, f->tf);
-  kuzat__free(&a, f->pk);
-  kuzat__free(&a, f->bin);
+  kuzat__free(&a, f->wc);
+  kuzat__free(&a, f->wc_pool);
   kuzat__free(&a, f);
 }
 
@@ -284,6 +294,30 @@ static size_t char_grams(const kuzat_featuriser *f, const char *w, size_t len, u
   return k;
 }
 
+/* char_grams() through the word cache; wh is the hash of the word. */
+static size_t char_grams_cached(kuzat_featuriser *f, const char *w, size_t len, uint64_t wh,
+                                uint64_t *out) {
+  if (len > KZ_WC_WORD) return char_grams(f, w, len, out);
+  kz_wslot *s = &f->wc[(wh >> 32) & (KZ_WC_SLOTS - 1)];
+  if (s->tag == wh && s->len == len && memcmp(s->word, w, len) == 0) {
+    memcpy(out, f->wc_pool + s->off, s->n * sizeof *out);
+    return s->n;
+  }
+  size_t n = char_grams(f, w, len, out);
+  if (f->wc_used + n > KZ_WC_POOL) { /* full: forget every word */
+    memset(f->wc, 0, KZ_WC_SLOTS * sizeof *f->wc);
+    f->wc_used = 0;
+  }
+  s->tag = wh;
+  s->off = (uint32_t)f->wc_used;
+  s->len = (uint16_t)len;
+  s->n = (uint16_t)n;
+  memcpy(s->word, w, len);
+  memcpy(f->wc_pool + f->wc_used, out, n * sizeof *out);
+  f->wc_used += n;
+  return n;
+}
+
 /* Every feature hash of the text into f->keys, in the order collect_visit()
  * reports them. */
 static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
@@ -302,6 +336,15 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
   size_t bound = nt * (1 + nword) + wbytes * nchar;
   if (kuzat__grow(&f->a, (void **)&f->keys, &f->keys_cap, bound + 1, sizeof *f->keys))
     return KUZAT_ENOMEM;
+  if (nchar && !f->wc) {
+    f->wc = kuzat__calloc(&f->a, KZ_WC_SLOTS, sizeof *f->wc);
+    f->wc_pool = kuzat__malloc(&f->a, KZ_WC_POOL * sizeof *f->wc_pool);
+    if (!f->wc || !f->wc_pool) {
+      kuzat__free(&f->a, f->wc);
+      f->wc = NULL;
+      return KUZAT_ENOMEM;
+    }
+  }
   uint64_t *keys = f->keys;
   size_t *wt = f->wt, nk = 0, nw = 0;
   const int wmin = f->p.word_min, wmax = f->p.word_max;
@@ -312,10 +355,14 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
       if (t->kind != KUZAT_TOKEN_NUMBER) continue; /* its parts follow */
     }
     wt[nw] = i;
+    const int chars = nchar && t->kind == KUZAT_TOKEN_WORD;
+    uint64_t wh = 0; /* the word alone, hashed where it lies */
+    if (wmin == 1 || chars)
+      wh = hash_seeded(norm + t->off, t->len < KZ_MAX_GRAM ? t->len : KZ_MAX_GRAM,
+                       f->ns_seed[KUZAT_NS_WORD]);
     for (int n = wmin; n >= 1 && n <= wmax && (size_t)n <= nw + 1; n++) {
-      if (n == 1) { /* a word alone: hashed where it lies */
-        size_t l = t->len < KZ_MAX_GRAM ? t->len : KZ_MAX_GRAM;
-        keys[nk++] = hash_seeded(norm + t->off, l, f->ns_seed[KUZAT_NS_WORD]);
+      if (n == 1) {
+        keys[nk++] = wh;
       } else {
         char buf[KZ_MAX_GRAM];
         size_t blen = word_gram(f, norm, wt, nw, n, buf);
@@ -323,128 +370,14 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
       }
     }
     nw++;
-    if (nchar && t->kind == KUZAT_TOKEN_WORD) nk += char_grams(f, norm + t->off, t->len, keys + nk);
+    if (chars) nk += char_grams_cached(f, norm + t->off, t->len, wh, keys + nk);
   }
   f->nkeys = nk;
   return KUZAT_OK;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-static void insertion_sort(uint64_t *a, size_t n) {
-  for (size_t i = 1; i < n; i++) {
-    uint64_t x = a[i];
-    size_t j = i;
-    for (; j > 0 && a[j - 1] > x; j--) a[j] = a[j - 1];
-    a[j] = x;
-  }
-}
-
-/* Count each distinct hash: f->keys[0 .. *nd) ends up holding the distinct
- * hashes in order of first appearance, f->tf their counts. An open-
- * addressing table of at least twice as many slots as hashes, indexed by
- * the top bits of the hash (the bucket is the low bits); a slot belongs to
- * the current document when its stamp is f->gen, so nothing is cleared
- * between documents. */
-static int count_distinct(kuzat_featuriser *f, size_t *nd_out) {
-  const size_t nk = f->nkeys;
-  if (nk > UINT32_MAX) return KUZAT_ERANGE;
-  unsigned lg = 1;
-  while (((size_t)1 << lg) < 2 * nk) lg++;
-  const size_t size = (size_t)1 << lg, mask = size - 1;
-  if (size > f->slot_cap) {
-    if (kuzat__grow(&f->a, (void **)&f->slot, &f->slot_cap, size, sizeof *f->slot))
-      return KUZAT_ENOMEM;
-    memset(f->slot, 0, f->slot_cap * sizeof *f->slot);
-    f->gen = 0;
-  }
-  if (kuzat__grow(&f->a, (void **)&f->tf, &f->tf_cap, nk + 1, sizeof *f->tf))
-    return KUZAT_ENOMEM;
-  if (++f->gen == 0) { /* the stamps wrapped: start afresh */
-    memset(f->slot, 0, f->slot_cap * sizeof *f->slot);
-    f->gen = 1;
-  }
-  const uint32_t gen = f->gen;
-  const unsigned shift = 64 - lg;
-  kz_slot *slot = f->slot;
-  uint64_t *keys = f->keys;
-  uint32_t *tf = f->tf, nd = 0;
-  for (size_t i = 0; i < nk; i++) {
-    const uint64_t key = keys[i];
-    for (size_t s = (size_t)(key >> shift);; s = (s + 1) & mask) {
-      kz_slot *e = &slot[s];
-      if (e->gen != gen) {
-        e->gen = gen;
-        e->key = key;
-        e->idx = nd;
-        keys[nd] = key; /* nd <= i: compacting in place */
-        tf[nd++] = 1;
-        break;
-      }
-      if (e->key == key) {
-        tf[e->idx]++;
-        break;
-      }
-    }
-  }
-  *nd_out = nd;
-  return KUZAT_OK;
-}
-
-/* Order the distinct hashes by bucket: f->tmp[0 .. nd) gets each one's
- * bucket in its top `bits` bits and its index in f->keys in the low bits,
- * sorted. The buckets are uniform, so one counting pass on their top bits
- * into about half as many bins as values, then insertion sort within the
- * bins (qsort for a bin that is not small) finish the job. */
-static int sort_by_bucket(kuzat_featuriser *f, size_t nd) {
-  if (kuzat__grow(&f->a, (void **)&f->tmp, &f->tmp_cap, nd + 1, sizeof *f->tmp))
-    return KUZAT_ENOMEM;
-  const unsigned bshift = 64 - (unsigned)f->p.bits;
-  const uint64_t bmask = ((uint64_t)1 << f->p.bits) - 1;
-  const uint64_t *keys = f->keys;
-  uint64_t *d = f->tmp;
-  if (nd <= 32) {
-    for (size_t j = 0; j < nd; j++) d[j] = ((keys[j] & bmask) << bshift) | j;
-    insertion_sort(d, nd);
-    return KUZAT_OK;
-  }
-  unsigned lg = 1;
-  while (((size_t)2 << lg) < nd) lg++;
-  const size_t nbins = (size_t)1 << lg;
-  const unsigned shift = 64 - lg;
-  if (kuzat__grow(&f->a, (void **)&f->bin, &f->bin_cap, nbins + 1, sizeof *f->bin) ||
-      kuzat__grow(&f->a, (void **)&f->pk, &f->pk_cap, nd, sizeof *f->pk))
-    return KUZAT_ENOMEM;
-  uint32_t *bin = f->bin;
-  uint64_t *pk = f->pk;
-  memset(bin, 0, (nbins + 1) * sizeof *bin);
-  for (size_t j = 0; j < nd; j++) {
-    pk[j] = ((keys[j] & bmask) << bshift) | j;
-    bin[(pk[j] >> shift) + 1]++;
-  }
-  uint32_t most = 0;
-  for (size_t b = 1; b <= nbins; b++) {
-    if (bin[b] > most) most = bin[b];
-    bin[b] += bin[b - 1];
-  }
-  for (size_t j = 0; j < nd; j++) d[bin[pk[j] >> shift]++] = pk[j];
-  /* now bin[b] is where bin b ends */
-  if (most <= 16) {
-    insertion_sort(d, nd); /* each value moves within its bin only */
-  } else {
-    for (size_t b = 0, start = 0; b < nbins; start = bin[b], b++) {
-      size_t m = bin[b] - start;
-      if (m > 16) qsort(d + start, m, sizeof *d, cmp_u64);
-      else if (m > 1) insertion_sort(d + start, m);
-    }
-  }
-  return KUZAT_OK;
-}
-
-/* 1 + ln(tf), from a table for the small counts nearly every feature has. */
+/* 1 + ln(tf), from a table for the small counts nearly every feature has;
+ * negated when bit 63 of the hash is set. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -452,8 +385,6 @@ static double tf_weight_log(size_t tf) {
   return 1.0 + log((double)tf);
 }
 
-/* The weight of a distinct hash seen tf times: 1 + ln(tf), negated when
- * bit 63 of the hash is set. */
 static inline double weight(uint64_t key, size_t tf) {
   static const double w[9] = {0, 1.0, 1.6931471805599454, 2.0986122886681098,
                               2.386294361119891, 2.6094379124341003, 2.791759469228055,
@@ -462,78 +393,146 @@ static inline double weight(uint64_t key, size_t tf) {
   return (key >> 63) ? -x : x;
 }
 
-typedef struct kz_pair {
-  uint64_t key, tf;
-} kz_pair;
-
-static int cmp_pair(const void *a, const void *b) {
-  return cmp_u64(&((const kz_pair *)a)->key, &((const kz_pair *)b)->key);
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
 }
 
-/* The sum of a bucket that holds m > 1 distinct hashes, d[0 .. m) their
- * entries: in ascending order of hash. (Two in either order: addition
- * commutes.) */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static double bucket_sum(kuzat_featuriser *f, const uint64_t *d, size_t m, uint64_t imask) {
+/* Count and order the hashes in one go: an ordered linear-probing table
+ * (Amble and Knuth) holding the rotated values, at least as many slots as
+ * hashes. A value's home slot is its top bits, and each run of occupied
+ * slots is kept sorted -- an insertion shifts the larger values of its run
+ * one slot on -- so reading the table from the start gives the values in
+ * ascending order. Nothing wraps around: the table has room past its end
+ * for a run to spill into. A slot belongs to the current document when its
+ * stamp is f->gen, so nothing is cleared between documents. The hashes are
+ * uniform, so runs are short; if they are not (the moves exceed a budget
+ * linear in the count), the caller sorts instead. The table's used slots
+ * end before f->slot[*end]. Returns 0, 1 for the sort, or KUZAT_ENOMEM
+ * (which is negative). */
+static int order_table(kuzat_featuriser *f, size_t *end) {
+  const size_t nk = f->nkeys;
+  unsigned lg = 1;
+  while (((size_t)1 << lg) < nk) lg++;
+  const size_t need = ((size_t)1 << lg) + nk + 1;
+  if (need > f->slot_cap) {
+    if (kuzat__grow(&f->a, (void **)&f->slot, &f->slot_cap, need, sizeof *f->slot))
+      return KUZAT_ENOMEM;
+    memset(f->slot, 0, f->slot_cap * sizeof *f->slot);
+    f->gen = 0;
+  }
+  if (++f->gen == 0) { /* the stamps wrapped: start afresh */
+    memset(f->slot, 0, f->slot_cap * sizeof *f->slot);
+    f->gen = 1;
+  }
+  const uint32_t gen = f->gen;
+  const unsigned shift = 64 - lg, bits = (unsigned)f->p.bits;
+  kz_slot *slot = f->slot;
   const uint64_t *keys = f->keys;
-  const uint32_t *tf = f->tf;
-  if (m == 2) {
-    double sum = 0;
-    sum += weight(keys[d[0] & imask], tf[d[0] & imask]);
-    return sum + weight(keys[d[1] & imask], tf[d[1] & imask]);
+  size_t hi = 0, moves = 0, budget = 8 * nk + 256;
+  for (size_t i = 0; i < nk; i++) {
+    const uint64_t r = (keys[i] >> bits) | (keys[i] << (64 - bits));
+    size_t s = (size_t)(r >> shift);
+    for (;; s++, moves++) {
+      kz_slot *e = &slot[s];
+      if (e->gen != gen) {
+        e->r = r;
+        e->gen = gen;
+        e->tf = 1;
+        break;
+      }
+      if (e->r == r) {
+        e->tf++;
+        break;
+      }
+      if (e->r > r) { /* r goes here; the rest of the run moves on */
+        uint64_t cr = e->r;
+        uint32_t ctf = e->tf;
+        e->r = r;
+        e->tf = 1;
+        for (s++; slot[s].gen == gen; s++, moves++) {
+          uint64_t tr = slot[s].r;
+          uint32_t ttf = slot[s].tf;
+          slot[s].r = cr;
+          slot[s].tf = ctf;
+          cr = tr;
+          ctf = ttf;
+        }
+        slot[s].r = cr;
+        slot[s].tf = ctf;
+        slot[s].gen = gen;
+        break;
+      }
+    }
+    if (s > hi) hi = s;
+    if (KZ_UNLIKELY(moves > budget)) return 1;
   }
-  kz_pair *p = (kz_pair *)f->pk; /* pk has room for 2 * nd values */
-  for (size_t q = 0; q < m; q++) {
-    p[q].key = keys[d[q] & imask];
-    p[q].tf = tf[d[q] & imask];
-  }
-  qsort(p, m, sizeof *p, cmp_pair);
-  double sum = 0;
-  for (size_t q = 0; q < m; q++) sum += weight(p[q].key, (size_t)p[q].tf);
-  return sum;
+  *end = nk ? hi + 1 : 0;
+  return 0;
 }
 
 /* Hashes to weighted, summed, normalised buckets in f->out: a distinct
  * hash seen tf times weighs 1 + ln(tf) with the sign of its bit 63; the
- * distinct hashes of a bucket are summed in ascending order of hash;
- * buckets in ascending order. */
-static int build_vector(kuzat_featuriser *f, size_t *count) {
-  size_t nd;
-  int rc = count_distinct(f, &nd);
-  if (!rc) rc = sort_by_bucket(f, nd);
-  if (!rc && (kuzat__grow(&f->a, (void **)&f->out, &f->out_cap, nd + 1, sizeof *f->out) ||
-              kuzat__grow(&f->a, (void **)&f->pk, &f->pk_cap, 2 * nd, sizeof *f->pk)))
-    rc = KUZAT_ENOMEM;
-  if (rc) return rc;
-  const uint64_t *d = f->tmp; /* bucket << bshift | index */
-  const uint64_t *keys = f->keys;
-  const uint32_t *tf = f->tf;
-  const unsigned bshift = 64 - (unsigned)f->p.bits;
-  const uint64_t imask = ((uint64_t)1 << bshift) - 1;
-  kuzat_feature *out = f->out;
-  size_t n = 0;
-  double norm2 = 0;
-  for (size_t i = 0; i < nd;) {
-    const uint64_t e = d[i], bucket = e >> bshift;
-    double sum;
-    if (KZ_LIKELY(i + 1 == nd || (d[i + 1] >> bshift) != bucket)) { /* one hash */
-      sum = weight(keys[e & imask], tf[e & imask]);
-      i++;
-    } else {
-      size_t j = i + 2;
-      while (j < nd && (d[j] >> bshift) == bucket) j++;
-      sum = bucket_sum(f, d + i, j - i, imask);
-      i = j;
-    }
-    if (sum != 0) { /* a bucket whose features cancelled exactly is dropped */
-      out[n].index = (int)bucket + 1;
-      out[n].value = sum;
-      norm2 += sum * sum;
-      n++;
+ * distinct hashes of a bucket are summed in ascending order of hash, from
+ * 0; buckets in ascending order. A hash rotated right by `bits` has its
+ * bucket in the top bits, so that is the ascending order of the rotated
+ * values. When `row` is not NULL (a model's bucket -> row index), the
+ * entries of the buckets found are fetched into the cache meanwhile. */
+static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row) {
+  const size_t nk = f->nkeys;
+  if (nk > UINT32_MAX) return KUZAT_ERANGE; /* the table counts in 32 bits */
+  if (kuzat__grow(&f->a, (void **)&f->out, &f->out_cap, nk + 1, sizeof *f->out))
+    return KUZAT_ENOMEM;
+  size_t end;
+  int rc = order_table(f, &end);
+  if (rc < 0) return rc;
+  kz_slot *d = f->slot;
+  const uint32_t gen = f->gen;
+  if (rc == 1) { /* not uniform after all: sort the rotated values instead */
+    uint64_t *k = f->keys;
+    const unsigned bits = (unsigned)f->p.bits;
+    for (size_t i = 0; i < nk; i++) k[i] = (k[i] >> bits) | (k[i] << (64 - bits));
+    qsort(k, nk, sizeof *k, cmp_u64);
+    end = 0; /* the table has room for nk + 1 */
+    for (size_t i = 0, j; i < nk; i = j) {
+      for (j = i + 1; j < nk && k[j] == k[i]; j++) {}
+      d[end].r = k[i];
+      d[end].gen = gen;
+      d[end++].tf = (uint32_t)(j - i);
     }
   }
+  /* Each distinct value in turn: a new bucket gets an entry, a further hash
+   * of the same bucket adds to it. */
+  const unsigned bshift = 64 - (unsigned)f->p.bits, sshift = 63 - (unsigned)f->p.bits;
+  kuzat_feature *out = f->out;
+  size_t n = 0;
+  uint64_t last = UINT64_MAX;
+  int shared = 0;
+  for (size_t s = 0; s < end; s++) {
+    if (d[s].gen != gen) continue;
+    const uint64_t r = d[s].r, bucket = r >> bshift;
+    const double w = weight((r >> sshift) << 63, d[s].tf);
+    if (KZ_LIKELY(bucket != last)) {
+#if defined(__GNUC__)
+      if (row) __builtin_prefetch(&row[bucket + 1]);
+#endif
+      out[n].index = (int)bucket + 1;
+      out[n].value = w; /* 0 + w */
+      n++;
+      last = bucket;
+    } else {
+      out[n - 1].value += w;
+      shared = 1;
+    }
+  }
+  double norm2 = 0;
+  if (shared) { /* a bucket whose features cancelled exactly is dropped */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+      if (out[i].value != 0) out[k++] = out[i];
+    n = k;
+  }
+  for (size_t i = 0; i < n; i++) norm2 += out[i].value * out[i].value;
   double inv = norm2 > 0 ? 1.0 / sqrt(norm2) : 0;
   for (size_t i = 0; i < n; i++) out[i].value *= inv;
   out[n].index = -1;
@@ -548,7 +547,7 @@ int kuzat_featurise(kuzat_featuriser *f, const char *norm, size_t len,
   if (!f || !out || !count || (!norm && len))
     return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
   int rc = collect_keys(f, norm ? norm : "", len);
-  if (!rc) rc = build_vector(f, count);
+  if (!rc) rc = build_vector(f, count, NULL);
   if (rc) return kuzat__fail(err, rc, rc == KUZAT_ENOMEM ? "out of memory" : "too many features");
   *out = f->out;
   return KUZAT_OK;
@@ -578,7 +577,9 @@ int kuzat__featurise_dot(kuzat_featuriser *f, const char *norm, size_t len,
     int rc = kuzat_featurise(f, norm, len, &x, &n, NULL);
     return rc ? rc : kuzat_model_decision(m, x, dec, NULL);
   }
-  if (collect_keys(f, norm ? norm : "", len) || build_vector(f, &n)) return KUZAT_ENOMEM;
+  int rc = collect_keys(f, norm ? norm : "", len);
+  if (!rc) rc = build_vector(f, &n, m->row);
+  if (rc) return rc;
   const size_t nm = m->nm;
   const uint32_t *row = m->row;
   for (size_t i = 0; i < nm; i++) dec[i] = m->mk[i].bias;

@@ -444,7 +444,7 @@ static void against_reference(const corpus *c, const kuzat_feature_params *p, co
 
 static void test_against_reference(void) {
   corpus c = {0};
-  build_corpus(&c, getenv("KUZAT_TEST_QUICK") ? 300 : 3000);
+  build_corpus(&c, getenv("KUZAT_TEST_QUICK") ? 300 : 1000);
   CHECK(c.n > 1000, "corpus of %zu texts", c.n);
   kuzat_feature_params p;
   kuzat_feature_params_default(&p);
@@ -463,6 +463,99 @@ static void test_against_reference(void) {
     snprintf(what, sizeof what, "seed %llu, %d bits, words %d..%d, chars %d..%d",
              (unsigned long long)p.seed, p.bits, p.word_min, p.word_max, p.char_min, p.char_max);
     against_reference(&c, &p, what);
+  }
+  corpus_free(&c);
+}
+
+/* ---- kuzat__featurise_dot() against featurise + decision ---- */
+
+static kuzat_model *train_model(int kernel) {
+  kuzat_trainset *t = NULL;
+  kuzat_reader *r = NULL;
+  kuzat_error err;
+  if (kuzat_trainset_new(NULL, NULL, &t, &err) ||
+      kuzat_reader_open("tests/data/classify/train.tsv", KUZAT_FORMAT_AUTO, NULL, NULL, &r, &err)) {
+    printf("# cannot read the training data: %s\n", err.msg);
+    kuzat_trainset_free(t);
+    return NULL;
+  }
+  kuzat_record rec;
+  while (kuzat_reader_next(r, &rec, &err) == 1)
+    kuzat_trainset_add(t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
+                       rec.lang_len, rec.group, rec.group_len, &err);
+  kuzat_reader_free(r);
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  p.kernel = kernel;
+  kuzat_model *m = NULL;
+  if (kuzat_train(t, &p, &m, NULL, &err)) printf("# training failed: %s\n", err.msg);
+  kuzat_trainset_free(t);
+  return m;
+}
+
+static void dot_on_corpus(const corpus *c, const kuzat_model *m, const char *what) {
+  kuzat_feature_params fp;
+  kuzat_model_feature_params(m, &fp);
+  kuzat_featuriser *f1, *f2;
+  kuzat_featuriser_new(&fp, NULL, &f1, NULL);
+  kuzat_featuriser_new(&fp, NULL, &f2, NULL);
+  size_t nm = kuzat_model_markers(m), bad = 0, inexact = 0, first = 0;
+  double *a = calloc(nm, sizeof *a), *b = calloc(nm, sizeof *b), worst = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    const kuzat_feature *x;
+    size_t n;
+    int rc1 = kuzat_featurise(f1, c->text[i], c->len[i], &x, &n, NULL);
+    if (!rc1) rc1 = kuzat_model_decision(m, x, a, NULL);
+    int rc2 = kuzat__featurise_dot(f2, c->text[i], c->len[i], m, b);
+    int ok = rc1 == KUZAT_OK && rc2 == KUZAT_OK;
+    for (size_t k = 0; ok && k < nm; k++) {
+      double rel = fabs(a[k] - b[k]) / (fabs(a[k]) > 1 ? fabs(a[k]) : 1);
+      if (rel > worst) worst = rel;
+      if (rel > 1e-12) ok = 0;
+      if (memcmp(&a[k], &b[k], sizeof a[k]) != 0) inexact++;
+    }
+    if (!ok && !bad++) first = i;
+  }
+  CHECK(bad == 0, "%s: kuzat__featurise_dot differs from featurise + decision on %zu of %zu "
+        "texts (worst relative difference %g), the first \"%.60s\"", what, bad, c->n, worst,
+        bad ? c->text[first] : "");
+  CHECK(inexact == 0, "%s: kuzat__featurise_dot is bit for bit featurise + decision (%zu values "
+        "differ in the last bits)", what, inexact);
+  free(a);
+  free(b);
+  kuzat_featuriser_free(f1);
+  kuzat_featuriser_free(f2);
+}
+
+static void test_dot(void) {
+  corpus c = {0};
+  rng = 12345;
+  build_corpus(&c, getenv("KUZAT_TEST_QUICK") ? 300 : 1000);
+  kuzat_model *m = train_model(KUZAT_KERNEL_LINEAR);
+  if (CHECK(m != NULL, "train the linear test model")) {
+    dot_on_corpus(&c, m, "linear model");
+    /* a featuriser whose parameters are not the model's: the general path,
+     * which refuses indices out of the model's range */
+    kuzat_feature_params fp;
+    kuzat_model_feature_params(m, &fp);
+    fp.bits = fp.bits < 28 ? fp.bits + 1 : fp.bits - 1;
+    kuzat_featuriser *f;
+    kuzat_featuriser_new(&fp, NULL, &f, NULL);
+    double dec[8];
+    int rc = KUZAT_OK;
+    for (size_t i = 0; i < c.n && rc == KUZAT_OK; i++)
+      rc = kuzat__featurise_dot(f, c.text[i], c.len[i], m, dec);
+    CHECK(fp.bits < 20 || rc == KUZAT_EINVAL,
+          "other bits than the model's: kuzat_model_decision's answer (%d)", rc);
+    kuzat_featuriser_free(f);
+    kuzat_model_free(m);
+  }
+  m = train_model(KUZAT_KERNEL_RBF);
+  if (CHECK(m != NULL, "train the RBF test model")) {
+    corpus small = c;
+    if (small.n > 800) small.n = 800; /* RBF scoring is slow */
+    dot_on_corpus(&small, m, "RBF model");
+    kuzat_model_free(m);
   }
   corpus_free(&c);
 }
@@ -560,5 +653,6 @@ int main(void) {
   kuzat_featuriser_free(NULL);
 
   test_against_reference();
+  test_dot();
   return kt_done();
 }
