@@ -173,6 +173,110 @@ static void test_collapse_equals_libsvm(void) {
   kuzat_trainset_free(t);
 }
 
+/* ---- the exact fit of a large set against plain libsvm ---- */
+
+static void test_large_exact_equals_libsvm(void) {
+  /* 4,500 documents: more than the trainer gives libsvm as a kernel
+   * matrix, so the final fit is its own decomposition of libsvm's dual;
+   * its decision values must equal a plain libsvm fit's within the
+   * solver's tolerance (both stop when the most violating pair is within
+   * 1e-3) */
+  if (getenv("KUZAT_TEST_QUICK")) {
+    kt_skip("the exact fit of 4,500 documents against plain libsvm", "KUZAT_TEST_QUICK is set");
+    return;
+  }
+  enum { N = 4500 };
+  char(*doc)[200] = malloc(N * sizeof *doc);
+  int *lab = malloc(N * sizeof *lab);
+  kuzat_feature_params fp;
+  kuzat_feature_params_default(&fp);
+  fp.bits = 16;
+  kuzat_trainset *t;
+  if (!doc || !lab || kuzat_trainset_new(&fp, NULL, &t, NULL)) return;
+  int npos = 0;
+  for (int d = 0; d < N; d++) {
+    int a = rnd() % 3 == 0;
+    size_t k = 0;
+    int words = 5 + (int)(rnd() % 10);
+    for (int w = 0; w < words; w++)
+      k += (size_t)snprintf(doc[d] + k, sizeof doc[d] - k, "%sv%u", w ? " " : "", rnd() % 400);
+    if (a ? rnd() % 4 != 0 : rnd() % 12 == 0)
+      k += (size_t)snprintf(doc[d] + k, sizeof doc[d] - k, " gamma v%u", rnd() % 5);
+    if (rnd() % 10 == 0) a = !a; /* noise: not separable, many bounded alphas */
+    lab[d] = a;
+    npos += a;
+    char g[16];
+    snprintf(g, sizeof g, "g%d", d % 97);
+    kuzat_trainset_add(t, doc[d], strlen(doc[d]), a ? "a" : "z", 1, "", 0, g, strlen(g), NULL);
+  }
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  double C = 1;
+  p.grid = &C;
+  p.grid_len = 1;
+  p.folds = 3;
+  p.negatives = "z";
+  kuzat_model *m;
+  kuzat_error err;
+  if (!CHECK(kuzat_train(t, &p, &m, NULL, &err) == KUZAT_OK, "train 4,500: %s", err.msg)) return;
+  kuzat_normaliser *nz;
+  kuzat_featuriser *f;
+  kuzat_normaliser_new(NULL, &nz, NULL);
+  kuzat_featuriser_new(&fp, NULL, &f, NULL);
+  struct svm_node **x = malloc(N * sizeof *x);
+  double *y = malloc(N * sizeof *y), *mine = malloc(N * sizeof *mine);
+  for (int d = 0; d < N; d++) {
+    kuzat_text tx;
+    const kuzat_feature *v;
+    size_t c;
+    kuzat_normalise(nz, doc[d], strlen(doc[d]), 0, &tx, NULL);
+    kuzat_featurise(f, tx.utf8, tx.len, &v, &c, NULL);
+    x[d] = malloc((c + 1) * sizeof **x);
+    memcpy(x[d], v, (c + 1) * sizeof **x);
+    y[d] = lab[d] ? 1 : -1;
+    kuzat_model_decision(m, v, &mine[d], NULL);
+  }
+  svm_set_print_string_function(quiet);
+  struct svm_problem prob = {N, y, x};
+  int wl[2] = {1, -1};
+  double wv[2] = {(double)N / (2.0 * npos), (double)N / (2.0 * (N - npos))};
+  struct svm_parameter par;
+  memset(&par, 0, sizeof par);
+  par.svm_type = C_SVC;
+  par.kernel_type = LINEAR;
+  par.cache_size = 200;
+  par.eps = 1e-3;
+  par.C = C;
+  par.nr_weight = 2;
+  par.weight_label = wl;
+  par.weight = wv;
+  par.shrinking = 1;
+  struct svm_model *s = svm_train(&prob, &par);
+  double worst = 0;
+  int agree = 0;
+  for (int d = 0; d < N; d++) {
+    double v;
+    svm_predict_values(s, x[d], &v);
+    if (s->label[0] != 1) v = -v;
+    if (fabs(v - mine[d]) > worst) worst = fabs(v - mine[d]);
+    agree += (v > 0) == (mine[d] > 0);
+  }
+  CHECK(worst < 1e-2 && agree >= N - 5,
+        "exact fit of 4,500 documents vs plain libsvm: largest decision difference %g, "
+        "%d of %d signs agree", worst, agree, N);
+  svm_free_and_destroy_model(&s);
+  for (int d = 0; d < N; d++) free(x[d]);
+  free(x);
+  free(y);
+  free(mine);
+  free(doc);
+  free(lab);
+  kuzat_normaliser_free(nz);
+  kuzat_featuriser_free(f);
+  kuzat_model_free(m);
+  kuzat_trainset_free(t);
+}
+
 /* ---- training, round trips, determinism ---- */
 
 static kuzat_model *train_ab(kuzat_trainset *t, int threads, kuzat_train_report **rep) {
@@ -584,6 +688,7 @@ int main(void) {
   if (!mkdtemp(dir)) return 1;
   make_data();
   test_collapse_equals_libsvm();
+  test_large_exact_equals_libsvm();
   test_train_and_round_trip();
   test_rbf_round_trip();
   test_refusals();
