@@ -159,11 +159,8 @@ void kuzat_scorer_free(kuzat_scorer *s) {
  * prob[0 .. nm-1], decision values into dec (may be NULL). */
 static int score_range(kuzat_scorer *s, size_t lo, size_t hi, double *prob, double *dec,
                        kuzat_error *err) {
-  const kuzat_feature *x;
-  size_t n;
-  int rc = kuzat_featurise(s->feat, s->t.utf8 + lo, hi - lo, &x, &n, err);
-  if (!rc) rc = kuzat_model_decision(s->m, x, s->tmp, err);
-  if (rc) return rc;
+  if (kuzat__featurise_dot(s->feat, s->t.utf8 + lo, hi - lo, s->m, s->tmp))
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   for (size_t i = 0; i < s->nm; i++) {
     prob[i] = kuzat_model_probability(s->m, i, s->tmp[i]);
     if (dec) dec[i] = s->tmp[i];
