@@ -108,7 +108,7 @@ int main(void) {
   for (size_t i = 0; i < nrows; i++) {
     if (rows[i].test) continue;
     const char *lab = strstr(rows[i].labels, "propaganda") ? "propaganda" : "";
-    char group[16];
+    char group[32];
     snprintf(group, sizeof group, "g%zu", i);
     kuzat_trainset_add(t, rows[i].text, strlen(rows[i].text), lab, strlen(lab), "uz-Latn", 7,
                        group, strlen(group), &err);
