@@ -22,7 +22,7 @@ MSG
   exit 2
 fi
 W="$B/model"
-mkdir -p "$W"
+mkdir -p "$W" models
 python3 datasets/recipes/default.py "$S" "$W"
 "$B/kuzat-train" --threads "${KUZAT_THREADS:-2}" -o models/default.kzm --report "$W/report.json" \
   --dev "$W/heldout.tsv" "$W/train.tsv" 2> "$W/train.txt" || { cat "$W/train.txt" >&2; exit 2; }
