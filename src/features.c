@@ -478,7 +478,8 @@ static int order_table(kuzat_featuriser *f, size_t *end) {
  * bucket in the top bits, so that is the ascending order of the rotated
  * values. When `row` is not NULL (a model's bucket -> row index), the
  * entries of the buckets found are fetched into the cache meanwhile. */
-static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row) {
+static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row,
+                        const uint64_t *present) {
   const size_t nk = f->nkeys;
   if (nk > UINT32_MAX) return KUZAT_ERANGE; /* the table counts in 32 bits */
   if (kuzat__grow(&f->a, (void **)&f->out, &f->out_cap, nk + 1, sizeof *f->out))
@@ -514,7 +515,8 @@ static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row)
     const double w = weight((r >> sshift) << 63, d[s].tf);
     if (KZ_LIKELY(bucket != last)) {
 #if defined(__GNUC__)
-      if (row) __builtin_prefetch(&row[bucket + 1]);
+      if (row && (present[(bucket + 1) >> 6] >> ((bucket + 1) & 63) & 1))
+        __builtin_prefetch(&row[bucket + 1]);
 #endif
       out[n].index = (int)bucket + 1;
       out[n].value = w; /* 0 + w */
@@ -547,7 +549,7 @@ int kuzat_featurise(kuzat_featuriser *f, const char *norm, size_t len,
   if (!f || !out || !count || (!norm && len))
     return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
   int rc = collect_keys(f, norm ? norm : "", len);
-  if (!rc) rc = build_vector(f, count, NULL);
+  if (!rc) rc = build_vector(f, count, NULL, NULL);
   if (rc) return kuzat__fail(err, rc, rc == KUZAT_ENOMEM ? "out of memory" : "too many features");
   *out = f->out;
   return KUZAT_OK;
@@ -578,13 +580,16 @@ int kuzat__featurise_dot(kuzat_featuriser *f, const char *norm, size_t len,
     return rc ? rc : kuzat_model_decision(m, x, dec, NULL);
   }
   int rc = collect_keys(f, norm ? norm : "", len);
-  if (!rc) rc = build_vector(f, &n, m->row);
+  if (!rc) rc = build_vector(f, &n, m->row, m->present);
   if (rc) return rc;
   const size_t nm = m->nm;
   const uint32_t *row = m->row;
+  const uint64_t *present = m->present;
   for (size_t i = 0; i < nm; i++) dec[i] = m->mk[i].bias;
   for (const kuzat_feature *x = f->out; x->index != -1; x++) {
-    uint32_t r = row[x->index];
+    const unsigned b = (unsigned)x->index;
+    if (!(present[b >> 6] >> (b & 63) & 1)) continue; /* no weight: skip the row read */
+    uint32_t r = row[b];
     if (!r) continue;
     const double *w = m->rows + (size_t)(r - 1) * nm;
     for (size_t i = 0; i < nm; i++) dec[i] += w[i] * x->value;

@@ -171,6 +171,8 @@ struct kuzat_model {
   kz_marker *mk;
   /* linear scoring: bucket -> 1 + row of `rows` (nm weights), 0 for none */
   uint32_t *row;
+  uint64_t *present; /* bit b: bucket b has a row (1/32 of row's size, so it
+                        stays in cache where row does not) */
   double *rows;
 };
 

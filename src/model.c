@@ -79,6 +79,7 @@ void kuzat_model_free(kuzat_model *m) {
   for (size_t i = 0; i < m->nm; i++) free_marker(&a, &m->mk[i]);
   kuzat__free(&a, m->mk);
   kuzat__free(&a, m->row);
+  kuzat__free(&a, m->present);
   kuzat__free(&a, m->rows);
   kuzat__free(&a, m);
 }
@@ -123,7 +124,10 @@ int kuzat__model_finish(kuzat_model *m) {
       for (uint32_t q = 0; q < m->mk[i].nnz; q++)
         if (!m->row[m->mk[i].idx[q]]) m->row[m->mk[i].idx[q]] = (uint32_t)++nrows;
     m->rows = kuzat__calloc(&m->a, (nrows ? nrows : 1) * m->nm, sizeof *m->rows);
-    if (!m->rows) return KUZAT_ENOMEM;
+    m->present = kuzat__calloc(&m->a, (buckets >> 6) + 2, sizeof *m->present);
+    if (!m->rows || !m->present) return KUZAT_ENOMEM;
+    for (size_t b = 0; b <= buckets; b++)
+      if (m->row[b]) m->present[b >> 6] |= (uint64_t)1 << (b & 63);
     for (size_t i = 0; i < m->nm; i++)
       for (uint32_t q = 0; q < m->mk[i].nnz; q++)
         m->rows[(size_t)(m->row[m->mk[i].idx[q]] - 1) * m->nm + i] = m->mk[i].w[q];
