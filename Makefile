@@ -18,6 +18,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+# The default model; kuzat-classify looks for it at ../share/kuzat beside
+# its own directory, so keep DATADIR there.
+DATADIR ?= $(PREFIX)/share/kuzat
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 
@@ -141,10 +144,14 @@ install: all
 	ln -sf libkuzat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libkuzat.so
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 	  kuzat.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/kuzat.pc
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 644 models/default.kzm models/MODEL_CARD.md $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kuzat-train $(DESTDIR)$(BINDIR)/kuzat-classify
 	rm -f $(DESTDIR)$(INCLUDEDIR)/kuzat.h $(DESTDIR)$(PKGCONFIGDIR)/kuzat.pc
+	rm -f $(DESTDIR)$(DATADIR)/default.kzm $(DESTDIR)$(DATADIR)/MODEL_CARD.md
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	rm -f $(DESTDIR)$(LIBDIR)/libkuzat.a $(DESTDIR)$(LIBDIR)/libkuzat.so \
 	  $(DESTDIR)$(LIBDIR)/libkuzat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libkuzat.so.$(VERSION)
 

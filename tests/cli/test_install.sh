@@ -49,6 +49,11 @@ else
   skip "kuzat.h from C++: no C++ compiler"
 fi
 
+printf 'Bugun havo yaxshi\n' | env -u KUZAT_MODEL "$D/usr/bin/kuzat-classify" > "$T/inst.out" 2> "$T/inst.err"
+check "the installed kuzat-classify finds the installed default model" \
+  "$(printf x | "$B/kuzat-classify" -m models/default.kzm | sed 's/.*"model":"\([0-9a-f]*\)".*/\1/')" \
+  "$(sed -n 's/.*"model":"\([0-9a-f]*\)".*/\1/p' "$T/inst.out")"
+
 make -s uninstall B="$B" DESTDIR="$D" PREFIX=/usr > /dev/null 2>&1
 check "make uninstall leaves nothing" "" "$(find "$D" -type f -o -type l)"
 kt_done
