@@ -845,10 +845,17 @@ static int smo_exact(kz_worker *k, const int *rows, size_t n, const int *y, doub
     alpha[r] = na;
     if (fabs(s) < 1e-12) s = 0;
   }
-  size_t cap = 0;
-  double *K = NULL, *qd = NULL, *yy = NULL, *U = NULL, *a = NULL, *g = NULL;
-  int *ws = k->ws;
-  for (int round = 0; round < KZ_SMO_ROUNDS; round++) {
+  /* the rounds' sets overlap much: the kernel values of rows that stay
+   * are kept from one round to the next (pos: row -> 1 + its place in
+   * the last set, pw: the last set) */
+  size_t mcap = n < KZ_SMO_MAXW ? n : KZ_SMO_MAXW, mp = 0;
+  double *K = kuzat__malloc(&k->a, mcap * mcap * sizeof *K);
+  double *Kp = kuzat__malloc(&k->a, mcap * mcap * sizeof *Kp);
+  double *qd = kuzat__malloc(&k->a, mcap * 5 * sizeof *qd);
+  int *pw = kuzat__malloc(&k->a, mcap * sizeof *pw), *pos = k->in_ws, *ws = k->ws;
+  if (!K || !Kp || !qd || !pw) rc = KUZAT_ENOMEM;
+  for (size_t i = 0; i < n; i++) pos[rows[i]] = 0;
+  for (int round = 0; !rc && round < KZ_SMO_ROUNDS; round++) {
     w_from_alpha(k, rows, n, y, alpha);
     double gap = gradients(k, rows, n, y, alpha, G, cpos, cneg, &iup, &ilow);
     if (gap < KZ_SMO_EPS || iup < 0 || ilow < 0) break;
@@ -867,25 +874,25 @@ static int smo_exact(kz_worker *k, const int *rows, size_t n, const int *y, doub
     size_t m = 0;
     ws[m++] = iup;
     if (ilow != iup) ws[m++] = ilow;
-    for (size_t q = 0; q < nk && m < KZ_SMO_MAXW; q++) ws[m++] = key[q].row;
-    if (m > cap) {
-      kuzat__free(&k->a, K);
-      kuzat__free(&k->a, qd);
-      K = kuzat__malloc(&k->a, m * m * sizeof *K);
-      qd = kuzat__malloc(&k->a, m * 5 * sizeof *qd);
-      if (!K || !qd) {
-        rc = KUZAT_ENOMEM;
-        break;
-      }
-      cap = m;
+    for (size_t q = 0; q < nk && m < mcap; q++) ws[m++] = key[q].row;
+    /* rows of the last set first, in their order; then the new ones */
+    size_t nold = 0, c = 0;
+    for (size_t i = 0; i < m; i++)
+      if (pos[ws[i]]) key[c++].row = ws[i];
+    nold = c;
+    for (size_t i = 0; i < m; i++)
+      if (!pos[ws[i]]) key[c++].row = ws[i];
+    for (size_t i = 0; i < m; i++) ws[i] = key[i].row;
+    for (size_t i = 0; i < nold; i++) {
+      const double *old = Kp + (size_t)(pos[ws[i]] - 1) * mp;
+      for (size_t j = 0; j <= i; j++) K[i * m + j] = old[pos[ws[j]] - 1];
     }
-    yy = qd + m;
-    U = yy + m;
-    a = U + m;
-    g = a + m;
-    if ((rc = postings(k, ws, m))) break;
+    if (nold < m) {
+      if ((rc = postings(k, ws, m))) break;
+      for (size_t i = nold; i < m; i++) gram_row(k, ws, i, K + i * m);
+    }
+    double *yy = qd + m, *U = yy + m, *a = U + m, *g = a + m;
     for (size_t i = 0; i < m; i++) {
-      gram_row(k, ws, i, K + i * m);
       for (size_t j = 0; j < i; j++) K[j * m + i] = K[i * m + j];
       int r = ws[i];
       qd[i] = K[i * m + i];
@@ -896,9 +903,21 @@ static int smo_exact(kz_worker *k, const int *rows, size_t n, const int *y, doub
     }
     smo_sub(m, K, qd, yy, U, a, g, KZ_SMO_EPS);
     for (size_t i = 0; i < m; i++) alpha[ws[i]] = a[i];
+    /* this set becomes the last one */
+    for (size_t q = 0; q < mp; q++) pos[pw[q]] = 0;
+    for (size_t i = 0; i < m; i++) {
+      pos[ws[i]] = (int)i + 1;
+      pw[i] = ws[i];
+    }
+    mp = m;
+    double *tk = K;
+    K = Kp;
+    Kp = tk;
   }
   kuzat__free(&k->a, K);
+  kuzat__free(&k->a, Kp);
   kuzat__free(&k->a, qd);
+  kuzat__free(&k->a, pw);
   kuzat__free(&k->a, key);
   if (rc) return rc;
   w_from_alpha(k, rows, n, y, alpha);
