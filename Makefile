@@ -61,7 +61,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(filter-out tests/unit/che
 PROGRAMS := $(B)/kuzat-train $(B)/kuzat-classify
 SHLIB := $(B)/libkuzat.so.$(VERSION)
 
-.PHONY: all check-deps deps test demo bench valgrind install uninstall clean model
+.PHONY: all check-deps deps test demo bench valgrind tsan install uninstall clean model
 .DELETE_ON_ERROR:
 
 all: check-deps $(B)/libkuzat.a $(SHLIB) $(PROGRAMS)
@@ -130,6 +130,11 @@ bench: check-deps all $(B)/bench/normalise $(B)/bench/featurize
 	bench/run.sh $(B)
 	bench/train.sh $(B)
 	bench/classify.sh $(B)
+
+# The threads test under ThreadSanitizer (built in build-thread/).
+tsan: check-deps
+	$(MAKE) SANITIZER=thread build-thread/tests/test_threads
+	build-thread/tests/test_threads
 
 valgrind: check-deps all $(UNIT_TESTS)
 	KUZAT_VALGRIND=1 tests/run.sh $(B)
