@@ -598,10 +598,11 @@ KUZAT_EXTERN void kuzat_train_report_free(kuzat_train_report *r);
  * the grid, k-fold cross-validation with folds cut by group; the C with
  * the best out-of-fold average precision (ties: the smaller C); Platt
  * calibration and the threshold fitted on the out-of-fold scores; then the
- * final fit on all rows. Linear fits are libsvm fits found by working
- * sets: libsvm on a subset, then the rows the collapsed model leaves
- * inside the margin are added and libsvm refits, until none is left, which
- * is the solution of a plain libsvm fit on all rows.
+ * final fit on all rows. A linear fit is the solution of a plain libsvm
+ * fit on all rows, within libsvm's tolerance: up to 4,000 rows found by
+ * libsvm on working sets (a subset, then the rows the collapsed model
+ * leaves inside the margin, until none is left); above that by kuzat's own
+ * solver of the same dual, with libsvm's pair steps and stopping rule.
  * Returns KUZAT_OK with *out (and *report when report is not NULL);
  * KUZAT_EINVAL with err->msg for: no rows, no marker, a marker with only
  * one class, a marker whose positives all fall in one group, bad
