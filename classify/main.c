@@ -48,7 +48,10 @@ static const char usage[] =
     "      --lines          same as --format lines\n"
     "      --max-chars N    score at most the first N bytes of each document\n"
     "                       (cut at a character boundary; default 1000000); a cut\n"
-    "                       is reported in the record's output, never silent\n"
+    "                       is reported in the record's output, never silent.\n"
+    "                       A TSV, JSONL or Whisper record of more than\n"
+    "                       4N + 65536 bytes cannot be parsed within that bound\n"
+    "                       and becomes an error line\n"
     "  Formats, by file name (any of them may end in .gz), with an example:\n"
     "    text (.txt, anything else)  the whole file is one document, id FILE\n"
     "    lines  every line is a document, blank lines included; id FILE:LINE\n"
@@ -364,12 +367,13 @@ static void format_normalised(const ctx *c, job *j, kuzat_normaliser *n) {
   }
 }
 
-/* The markers object: flagged markers, or all with --all-scores. */
-static void put_markers(const ctx *c, buf *b, const double *prob, const int *flagged) {
+/* The markers object: those at or above their threshold, or all with
+ * --all-scores. */
+static void put_markers(const ctx *c, buf *b, const double *prob, const double *threshold) {
   buf_puts(b, "{");
   int first = 1;
   for (size_t i = 0; i < c->nm; i++) {
-    if (!c->o->all_scores && !flagged[i]) continue;
+    if (!c->o->all_scores && prob[i] < threshold[i]) continue;
     if (!first) buf_puts(b, ",");
     first = 0;
     json_string(b, kuzat_model_marker(c->model, i), strlen(kuzat_model_marker(c->model, i)));
@@ -534,7 +538,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   buf_printf(b, ",\"flagged\":%s,\"score\":", r->any_flagged ? "true" : "false");
   put_prob(b, r->score);
   buf_puts(b, ",\"markers\":");
-  put_markers(c, b, r->prob, r->flagged);
+  put_markers(c, b, r->prob, r->threshold);
   buf_printf(b, ",\"lang\":\"%s\",\"model\":\"%s\"", kuzat_lang_name(r->lang), c->model_id);
   if (j->full_len > j->text_len)
     buf_printf(b, ",\"truncated\":{\"scored\":%zu,\"bytes\":%zu}", j->text_len, j->full_len);
@@ -574,12 +578,8 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
       buf_puts(b, ",\"score\":");
       put_prob(b, max_of(sp, c->nm));
       if (c->o->all_scores || c->nm > 1) {
-        int fl[64];
-        if (c->nm <= 64) {
-          for (size_t i = 0; i < c->nm; i++) fl[i] = sp[i] >= r->threshold[i];
-          buf_puts(b, ",\"markers\":");
-          put_markers(c, b, sp, fl);
-        }
+        buf_puts(b, ",\"markers\":");
+        put_markers(c, b, sp, r->threshold);
       }
       buf_puts(b, "}");
     }

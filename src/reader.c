@@ -522,7 +522,7 @@ static int bad_record_at(kuzat_reader *r, kuzat_record *rec, long line, const ch
 /* A line or file over the raw bound: a bad record (the rest of it was
  * counted, not kept, by read_line()). */
 static int too_long(kuzat_reader *r, kuzat_record *rec) {
-  return bad_record(r, rec, "record longer than %zu bytes, the limit set by --max-chars",
+  return bad_record(r, rec, "record longer than %zu bytes, more than the reader's memory limit lets it parse",
                     raw_limit(r));
 }
 

@@ -523,7 +523,10 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
   if (!text) text = "";
 
   size_t nm = s->nm;
-  int need_offsets = nsegs > 0 || p->explain > 0 || len > p->window_bytes / 2;
+  /* offsets cost time on every byte: only when segments, explanations or
+   * windows need them (text rarely grows when normalised; if it does, it is
+   * normalised again below) */
+  int need_offsets = nsegs > 0 || p->explain > 0 || len > p->window_bytes;
   int rc = kuzat_normalise(s->norm, text, len, need_offsets ? KUZAT_NORM_OFFSETS : 0, &s->t, err);
   if (!rc && !need_offsets && s->t.len > p->window_bytes) /* it grew: windows need offsets */
     rc = kuzat_normalise(s->norm, text, len, KUZAT_NORM_OFFSETS, &s->t, err);
@@ -536,14 +539,16 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
         kuzat__grow(&s->a, (void **)&s->seg_hi, &s->seg_hi_cap, nsegs, sizeof *s->seg_hi) ||
         kuzat__grow(&s->a, (void **)&s->sprob, &s->sprob_cap, nsegs * nm + 1, sizeof *s->sprob))
       return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    size_t W = p->window < nsegs ? p->window : nsegs;
     for (size_t k = 0; k < nsegs; k++) {
       s->seg_lo[k] = lower_bound(s->t.src_start, s->t.len, segs[k].off);
       s->seg_hi[k] = lower_bound(s->t.src_start, s->t.len, segs[k].off + segs[k].len);
       if (s->seg_hi[k] < s->seg_lo[k]) s->seg_hi[k] = s->seg_lo[k];
-      rc = score_range(s, s->seg_lo[k], s->seg_hi[k], s->sprob + k * nm, NULL, err);
-      if (rc) return rc;
+      if (W > 1) { /* windows of one segment are the segments: scored below */
+        rc = score_range(s, s->seg_lo[k], s->seg_hi[k], s->sprob + k * nm, NULL, err);
+        if (rc) return rc;
+      }
     }
-    size_t W = p->window < nsegs ? p->window : nsegs;
     for (size_t k = 0; k + W <= nsegs; k++)
       if (add_window(s, nw++, s->seg_lo[k], s->seg_hi[k + W - 1]))
         return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
@@ -573,6 +578,9 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
         s->best[i] = w;
       }
   }
+
+  if (nsegs && nw == nsegs) /* one-segment windows: a segment's score is its window's */
+    memcpy(s->sprob, s->wprob, nsegs * nm * sizeof *s->sprob);
 
   /* explanations, while windows are still normalised ranges */
   s->ngram = 0;

@@ -322,6 +322,37 @@ static double sparse_dot_dense(const double *d, const kuzat_feature *x) {
   return s;
 }
 
+/* The inverted index of rows[0..n) into k->post_*; feature f's rows are
+ * then [off[f-1], off[f]), ascending positions. */
+static int postings(kz_worker *k, const int *rows, size_t n) {
+  const kuzat_trainset *t = k->t;
+  size_t buckets = (size_t)1 << t->fp.bits, nnz = 0;
+  uint32_t *off = k->post_off;
+  memset(off, 0, (buckets + 2) * sizeof *off);
+  for (size_t i = 0; i < n; i++)
+    for (const kuzat_feature *f = t->x[rows[i]]; f->index != -1; f++) {
+      off[f->index + 1]++;
+      nnz++;
+    }
+  if (nnz > UINT32_MAX) return KUZAT_ENOMEM;
+  if (nnz > k->post_cap) {
+    void *r = k->a.realloc(k->a.ud, k->post_row, nnz * sizeof *k->post_row);
+    if (r) k->post_row = r;
+    void *v = r ? k->a.realloc(k->a.ud, k->post_val, nnz * sizeof *k->post_val) : NULL;
+    if (v) k->post_val = v;
+    if (!v) return KUZAT_ENOMEM;
+    k->post_cap = nnz;
+  }
+  for (size_t b = 1; b < buckets + 2; b++) off[b] += off[b - 1];
+  for (size_t i = 0; i < n; i++)
+    for (const kuzat_feature *f = t->x[rows[i]]; f->index != -1; f++) {
+      uint32_t q = off[f->index]++;
+      k->post_row[q] = (int)i;
+      k->post_val[q] = f->value;
+    }
+  return KUZAT_OK;
+}
+
 /* Fill k->pre with libsvm's precomputed-kernel rows for rows[0..n): row i
  * is {0: i+1}, then {j+1: x_i . x_j} for every j, then -1. Within one fit
  * the set only grows at its end: the rows already there keep their values
@@ -361,31 +392,10 @@ static int precompute(kz_worker *k, const int *rows, size_t n) {
     return KUZAT_OK;
   }
   if (old == n) return KUZAT_OK;
-  /* the inverted index of rows[0..n): counting sort by feature */
-  size_t buckets = (size_t)1 << t->fp.bits, nnz = 0;
-  uint32_t *off = k->post_off;
-  memset(off, 0, (buckets + 2) * sizeof *off);
-  for (size_t i = 0; i < n; i++)
-    for (const kuzat_feature *f = t->x[rows[i]]; f->index != -1; f++) {
-      off[f->index + 1]++;
-      nnz++;
-    }
-  if (nnz > UINT32_MAX) return KUZAT_ENOMEM;
-  if (nnz > k->post_cap) {
-    void *r = k->a.realloc(k->a.ud, k->post_row, nnz * sizeof *k->post_row);
-    if (r) k->post_row = r;
-    void *v = r ? k->a.realloc(k->a.ud, k->post_val, nnz * sizeof *k->post_val) : NULL;
-    if (v) k->post_val = v;
-    if (!v) return KUZAT_ENOMEM;
-    k->post_cap = nnz;
-  }
-  for (size_t b = 1; b < buckets + 2; b++) off[b] += off[b - 1];
-  for (size_t i = 0; i < n; i++)
-    for (const kuzat_feature *f = t->x[rows[i]]; f->index != -1; f++) {
-      uint32_t q = off[f->index]++;
-      k->post_row[q] = (int)i;
-      k->post_val[q] = f->value;
-    }
+  /* the inverted index of rows[0..n) */
+  int prc = postings(k, rows, n);
+  if (prc) return prc;
+  const uint32_t *off = k->post_off;
   /* now feature f's rows are [off[f-1], off[f]), ascending */
   double *acc = k->acc;
   for (size_t i = old; i < n; i++) {
@@ -623,37 +633,6 @@ static double dcd_free_bias(kz_worker *k, const int *rows, size_t n, const int *
 #define KZ_SMO_NEAR 0.2   /* rows within this of a KKT violation join it */
 #define KZ_SMO_ROUNDS 500
 #define KZ_TAU 1e-12
-
-/* The inverted index of rows[0..n) into k->post_*; feature f's rows are
- * then [off[f-1], off[f]), ascending positions. */
-static int postings(kz_worker *k, const int *rows, size_t n) {
-  const kuzat_trainset *t = k->t;
-  size_t buckets = (size_t)1 << t->fp.bits, nnz = 0;
-  uint32_t *off = k->post_off;
-  memset(off, 0, (buckets + 2) * sizeof *off);
-  for (size_t i = 0; i < n; i++)
-    for (const kuzat_feature *f = t->x[rows[i]]; f->index != -1; f++) {
-      off[f->index + 1]++;
-      nnz++;
-    }
-  if (nnz > UINT32_MAX) return KUZAT_ENOMEM;
-  if (nnz > k->post_cap) {
-    void *r = k->a.realloc(k->a.ud, k->post_row, nnz * sizeof *k->post_row);
-    if (r) k->post_row = r;
-    void *v = r ? k->a.realloc(k->a.ud, k->post_val, nnz * sizeof *k->post_val) : NULL;
-    if (v) k->post_val = v;
-    if (!v) return KUZAT_ENOMEM;
-    k->post_cap = nnz;
-  }
-  for (size_t b = 1; b < buckets + 2; b++) off[b] += off[b - 1];
-  for (size_t i = 0; i < n; i++)
-    for (const kuzat_feature *f = t->x[rows[i]]; f->index != -1; f++) {
-      uint32_t q = off[f->index]++;
-      k->post_row[q] = (int)i;
-      k->post_val[q] = f->value;
-    }
-  return KUZAT_OK;
-}
 
 /* x_i . x_j for i, j < n into acc[0..i], from the postings. */
 static void gram_row(kz_worker *k, const int *rows, size_t i, double *acc) {

@@ -3,6 +3,7 @@
  * from the documented rules, plus the published hash vectors.
  */
 #include "check.h"
+#include "helpers.h"
 #include "kuzat.h"
 #include "internal.h" /* kuzat__featurise_visit, kuzat__featurise_dot */
 
@@ -469,30 +470,6 @@ static void test_against_reference(void) {
 
 /* ---- kuzat__featurise_dot() against featurise + decision ---- */
 
-static kuzat_model *train_model(int kernel) {
-  kuzat_trainset *t = NULL;
-  kuzat_reader *r = NULL;
-  kuzat_error err;
-  if (kuzat_trainset_new(NULL, NULL, &t, &err) ||
-      kuzat_reader_open("tests/data/classify/train.tsv", KUZAT_FORMAT_AUTO, NULL, NULL, &r, &err)) {
-    printf("# cannot read the training data: %s\n", err.msg);
-    kuzat_trainset_free(t);
-    return NULL;
-  }
-  kuzat_record rec;
-  while (kuzat_reader_next(r, &rec, &err) == 1)
-    kuzat_trainset_add(t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
-                       rec.lang_len, rec.group, rec.group_len, &err);
-  kuzat_reader_free(r);
-  kuzat_train_params p;
-  kuzat_train_params_default(&p);
-  p.kernel = kernel;
-  kuzat_model *m = NULL;
-  if (kuzat_train(t, &p, &m, NULL, &err)) printf("# training failed: %s\n", err.msg);
-  kuzat_trainset_free(t);
-  return m;
-}
-
 static void dot_on_corpus(const corpus *c, const kuzat_model *m, const char *what) {
   kuzat_feature_params fp;
   kuzat_model_feature_params(m, &fp);
@@ -531,7 +508,7 @@ static void test_dot(void) {
   corpus c = {0};
   rng = 12345;
   build_corpus(&c, getenv("KUZAT_TEST_QUICK") ? 300 : 1000);
-  kuzat_model *m = train_model(KUZAT_KERNEL_LINEAR);
+  kuzat_model *m = kt_train_tsv("tests/data/classify/train.tsv", KUZAT_KERNEL_LINEAR);
   if (CHECK(m != NULL, "train the linear test model")) {
     dot_on_corpus(&c, m, "linear model");
     /* a featuriser whose parameters are not the model's: the general path,
@@ -550,7 +527,7 @@ static void test_dot(void) {
     kuzat_featuriser_free(f);
     kuzat_model_free(m);
   }
-  m = train_model(KUZAT_KERNEL_RBF);
+  m = kt_train_tsv("tests/data/classify/train.tsv", KUZAT_KERNEL_RBF);
   if (CHECK(m != NULL, "train the RBF test model")) {
     corpus small = c;
     if (small.n > 800) small.n = 800; /* RBF scoring is slow */

@@ -10,6 +10,7 @@
  * never ends a document, and a 50 MB line goes through whole.
  */
 #include "check.h"
+#include "helpers.h"
 #include "kuzat.h"
 
 #include <stdint.h>
@@ -323,35 +324,12 @@ static void test_ascii_boundaries(void) {
   CHECK(all, "every ASCII character has a normalisation boundary before it");
 }
 
-/* An allocator that fails the Nth allocation and counts what is live, so
- * every failure path can be shown to return KUZAT_ENOMEM and leak nothing. */
-static long fail_at, allocs, live;
-static void *t_alloc(void *ud, size_t n) {
-  (void)ud;
-  if (++allocs == fail_at) return NULL;
-  void *p = malloc(n);
-  if (p) live++;
-  return p;
-}
-static void *t_realloc(void *ud, void *p, size_t n) {
-  (void)ud;
-  if (++allocs == fail_at) return NULL;
-  void *q = realloc(p, n);
-  if (q && !p) live++;
-  return q;
-}
-static void t_free(void *ud, void *p) {
-  (void)ud;
-  if (p) live--;
-  free(p);
-}
-
 static void test_out_of_memory(void) {
-  const kuzat_allocator a = {t_alloc, t_realloc, t_free, NULL};
+  const kuzat_allocator a = {kt_alloc, kt_realloc, kt_free, NULL};
   const char *doc = "Ўзбекистон, O'zbekiston va Тоҷикистон ﬁ e\xCC\x81 \xF0\x9D\x90\x80";
   int ok = 1, reached = 0;
-  for (fail_at = 1; fail_at < 5000 && !reached; fail_at++) {
-    allocs = live = 0;
+  for (kt_fail_at = 1; kt_fail_at < 5000 && !reached; kt_fail_at++) {
+    kt_allocs = kt_live = 0;
     kuzat_normaliser *n = NULL;
     kuzat_error err;
     int rc = kuzat_normaliser_new(&a, &n, &err);
@@ -363,10 +341,10 @@ static void test_out_of_memory(void) {
     if (rc != KUZAT_OK && rc != KUZAT_ENOMEM) ok = 0;
     if (rc == KUZAT_ENOMEM && err.status != KUZAT_ENOMEM) ok = 0;
     kuzat_normaliser_free(n);
-    if (live != 0) ok = 0;
+    if (kt_live != 0) ok = 0;
   }
   CHECK(ok && reached, "allocation failures: every one gives KUZAT_ENOMEM and frees all "
-                       "(%ld allocations to succeed)", fail_at - 1);
+                       "(%ld allocations to succeed)", kt_fail_at - 1);
 }
 
 /* A single 50 MB line: nothing lost, same as its parts. */

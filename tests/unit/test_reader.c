@@ -523,8 +523,8 @@ static void test_limit(void) {
   r = first_record(p, KUZAT_FORMAT_JSONL, 1000, &a, &rec);
   CHECK(r && rec.full_len == 5 && rec.text_len == 5, "jsonl first record");
   CHECK(r && kuzat_reader_next(r, &rec, NULL) == 1 && rec.error &&
-            strstr(rec.error, "/big.jsonl:2: record longer than 69536 bytes, the limit set by "
-                              "--max-chars") &&
+            strstr(rec.error, "/big.jsonl:2: record longer than 69536 bytes, more than the "
+                              "reader's memory limit lets it parse") &&
             rec.line == 2 && rec.text_len == 0 && rec.full_len == 0,
         "jsonl: too long: %s", r && rec.error ? rec.error : "(no error)");
   CHECK(r && kuzat_reader_next(r, &rec, NULL) == 1 && !rec.error && rec.line == 3 &&
@@ -578,7 +578,7 @@ static void test_limit(void) {
   p = write_big("big.json", "{\"segments\":[{\"start\":0,\"end\":1,\"text\":\"", "ab", 40000,
                 "\"}]}");
   expect("whisper: too long", read_tr(p, KUZAT_FORMAT_AUTO, 1000),
-         "big.json!big.json:1: record longer than 69536 bytes, the limit set by --max-chars|#0");
+         "big.json!big.json:1: record longer than 69536 bytes, more than the reader's memory limit lets it parse|#0");
 
   /* subtitles: text cut, the segment across the cut shortened, later ones
    * dropped, full_len the whole joined text */

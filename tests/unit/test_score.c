@@ -5,6 +5,7 @@
  * tests).
  */
 #include "check.h"
+#include "helpers.h"
 #include "kuzat.h"
 
 #include <math.h>
@@ -13,28 +14,6 @@
 #include <string.h>
 
 static kuzat_model *model;
-
-static kuzat_model *train_model(void) {
-  kuzat_trainset *t = NULL;
-  kuzat_reader *r = NULL;
-  kuzat_error err;
-  if (kuzat_trainset_new(NULL, NULL, &t, &err) ||
-      kuzat_reader_open("tests/data/classify/train.tsv", KUZAT_FORMAT_AUTO, NULL, NULL, &r, &err)) {
-    printf("# cannot read the training data: %s\n", err.msg);
-    return NULL;
-  }
-  kuzat_record rec;
-  while (kuzat_reader_next(r, &rec, &err) == 1)
-    kuzat_trainset_add(t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
-                       rec.lang_len, rec.group, rec.group_len, &err);
-  kuzat_reader_free(r);
-  kuzat_train_params p;
-  kuzat_train_params_default(&p);
-  kuzat_model *m = NULL;
-  if (kuzat_train(t, &p, &m, NULL, &err)) printf("# training failed: %s\n", err.msg);
-  kuzat_trainset_free(t);
-  return m;
-}
 
 /* The probability of a text scored by hand: normalise, featurise, decide. */
 static double by_hand(const char *text) {
@@ -137,6 +116,8 @@ static void test_transcript(kuzat_scorer *s) {
   for (size_t k = 0; k < r->windows; k++) mx = fmax(mx, r->window_prob[k]);
   CHECK(r->prob[0] == mx, "the document's probability is the worst window's");
   CHECK(r->flagged[0], "the transcript is flagged by its worst window (p=%.3f)", r->prob[0]);
+  double alone[N]; /* each segment scored on its own, with windows of 3 */
+  for (int i = 0; i < N; i++) alone[i] = r->segment_prob[i];
   /* the same transcript as one plain document is diluted */
   p.window = N;
   rc = kuzat_score(s, text, len, seg, N, &p, &r, &err);
@@ -146,6 +127,11 @@ static void test_transcript(kuzat_scorer *s) {
   CHECK(rc == KUZAT_OK && r->windows == N && r->prob[0] > whole,
         "one-segment windows score the pitch higher (%.3f) than the whole transcript (%.3f)",
         r->prob[0], whole);
+  int same = 1;
+  for (int i = 0; i < N; i++)
+    same &= r->segment_prob[i] == alone[i] && r->window_prob[i] == alone[i];
+  CHECK(same, "with one-segment windows, each segment's and window's probability is the "
+        "segment's own");
   p.window = 100; /* more than there are segments: one window of all */
   rc = kuzat_score(s, text, len, seg, N, &p, &r, &err);
   CHECK(rc == KUZAT_OK && r->windows == 1 && fabs(r->prob[0] - whole) < 1e-12,
@@ -313,29 +299,8 @@ static void test_two_scorers(void) {
 }
 
 /* Fail the 1st, 2nd, ... allocation of kuzat_scorer_new + kuzat_score. */
-static long fail_at, allocs, live;
-static void *t_alloc(void *ud, size_t n) {
-  (void)ud;
-  if (++allocs == fail_at) return NULL;
-  void *p = malloc(n);
-  if (p) live++;
-  return p;
-}
-static void *t_realloc(void *ud, void *p, size_t n) {
-  (void)ud;
-  if (++allocs == fail_at) return NULL;
-  void *q = realloc(p, n);
-  if (q && !p) live++;
-  return q;
-}
-static void t_free(void *ud, void *p) {
-  (void)ud;
-  if (p) live--;
-  free(p);
-}
-
 static void test_oom(void) {
-  const kuzat_allocator a = {t_alloc, t_realloc, t_free, NULL};
+  const kuzat_allocator a = {kt_alloc, kt_realloc, kt_free, NULL};
   const char *text = "BIRODARLAR hijratga shoshiling\nBugun havo yaxshi\nsafimizga qo'shiling";
   kuzat_segment seg[3] = {{0, 1, 0, 30}, {1, 2, 31, 17}, {2, 3, 49, strlen(text) - 49}};
   kuzat_score_params p;
@@ -344,8 +309,8 @@ static void test_oom(void) {
   p.window = 2;
   int ok = 1, reached = 0;
   long limit = getenv("KUZAT_TEST_QUICK") ? 400 : 5000;
-  for (fail_at = 1; fail_at < limit && !reached; fail_at++) {
-    allocs = live = 0;
+  for (kt_fail_at = 1; kt_fail_at < limit && !reached; kt_fail_at++) {
+    kt_allocs = kt_live = 0;
     kuzat_scorer *s = NULL;
     kuzat_error err;
     int rc = kuzat_scorer_new(model, &a, &s, &err);
@@ -356,14 +321,14 @@ static void test_oom(void) {
     }
     if (rc && rc != KUZAT_ENOMEM) ok = 0;
     kuzat_scorer_free(s);
-    if (live != 0) ok = 0;
+    if (kt_live != 0) ok = 0;
   }
   CHECK(ok && reached, "allocation failures: each gives KUZAT_ENOMEM and frees all "
-                       "(%ld allocations to succeed)", fail_at - 1);
+                       "(%ld allocations to succeed)", kt_fail_at - 1);
 }
 
 int main(void) {
-  model = train_model();
+  model = kt_train_tsv("tests/data/classify/train.tsv", KUZAT_KERNEL_LINEAR);
   if (!CHECK(model != NULL, "train the test model")) return kt_done();
   kuzat_scorer *s;
   kuzat_error err;

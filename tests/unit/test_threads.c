@@ -5,6 +5,7 @@
  * that the shared model is only ever read.
  */
 #include "check.h"
+#include "helpers.h"
 #include "kuzat.h"
 
 #include <pthread.h>
@@ -40,27 +41,6 @@ static void load_docs(void) {
     }
 }
 
-static int train(void) {
-  kuzat_trainset *t;
-  kuzat_reader *r;
-  kuzat_error err;
-  if (kuzat_trainset_new(NULL, NULL, &t, &err)) return 0;
-  if (kuzat_reader_open("tests/data/classify/train.tsv", KUZAT_FORMAT_AUTO, NULL, NULL, &r, &err)) {
-    kuzat_trainset_free(t);
-    return 0;
-  }
-  kuzat_record rec;
-  while (kuzat_reader_next(r, &rec, &err) == 1)
-    kuzat_trainset_add(t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
-                       rec.lang_len, rec.group, rec.group_len, &err);
-  kuzat_reader_free(r);
-  kuzat_train_params p;
-  kuzat_train_params_default(&p);
-  int rc = kuzat_train(t, &p, &model, NULL, &err);
-  kuzat_trainset_free(t);
-  return rc == KUZAT_OK;
-}
-
 typedef struct worker {
   pthread_t th;
   size_t start;
@@ -91,7 +71,8 @@ static void *work(void *arg) {
 }
 
 int main(void) {
-  if (!CHECK(train(), "train the test model")) return kt_done();
+  model = kt_train_tsv("tests/data/classify/train.tsv", KUZAT_KERNEL_LINEAR);
+  if (!CHECK(model != NULL, "train the test model")) return kt_done();
   load_docs();
   CHECK(ndoc >= 200, "%zu documents", ndoc);
   kuzat_scorer *s;

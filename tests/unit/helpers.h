@@ -1,0 +1,64 @@
+/*
+ * helpers.h -- pieces several unit tests share: an allocator that fails on
+ * request, and a model trained from a TSV file of the repository.
+ */
+#ifndef KUZAT_TEST_HELPERS_H
+#define KUZAT_TEST_HELPERS_H
+
+#include "kuzat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* An allocator that fails the kt_fail_at-th allocation (counting from 1
+ * since kt_allocs was last set to 0) and counts the live blocks, so every
+ * failure path can be shown to return KUZAT_ENOMEM and leak nothing. */
+static long kt_fail_at, kt_allocs, kt_live;
+static inline void *kt_alloc(void *ud, size_t n) {
+  (void)ud;
+  if (++kt_allocs == kt_fail_at) return NULL;
+  void *p = malloc(n);
+  if (p) kt_live++;
+  return p;
+}
+static inline void *kt_realloc(void *ud, void *p, size_t n) {
+  (void)ud;
+  if (++kt_allocs == kt_fail_at) return NULL;
+  void *q = realloc(p, n);
+  if (q && !p) kt_live++;
+  return q;
+}
+static inline void kt_free(void *ud, void *p) {
+  (void)ud;
+  if (p) kt_live--;
+  free(p);
+}
+
+/* A model trained with the default parameters (and `kernel`) on a labelled
+ * TSV file, e.g. tests/data/classify/train.tsv; NULL (and why, on stdout)
+ * when that fails. */
+static inline kuzat_model *kt_train_tsv(const char *path, int kernel) {
+  kuzat_trainset *t = NULL;
+  kuzat_reader *r = NULL;
+  kuzat_error err;
+  if (kuzat_trainset_new(NULL, NULL, &t, &err) ||
+      kuzat_reader_open(path, KUZAT_FORMAT_AUTO, NULL, NULL, &r, &err)) {
+    printf("# cannot read the training data: %s\n", err.msg);
+    kuzat_trainset_free(t);
+    return NULL;
+  }
+  kuzat_record rec;
+  while (kuzat_reader_next(r, &rec, &err) == 1)
+    kuzat_trainset_add(t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
+                       rec.lang_len, rec.group, rec.group_len, &err);
+  kuzat_reader_free(r);
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  p.kernel = kernel;
+  kuzat_model *m = NULL;
+  if (kuzat_train(t, &p, &m, NULL, &err)) printf("# training failed: %s\n", err.msg);
+  kuzat_trainset_free(t);
+  return m;
+}
+
+#endif
