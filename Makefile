@@ -162,3 +162,6 @@ uninstall:
 
 clean:
 	rm -rf build build-*
+
+# make fuzz [FUZZ_SECONDS=N]: the libFuzzer targets (see fuzz/README.md).
+-include fuzz/fuzz.mk
