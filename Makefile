@@ -163,5 +163,5 @@ uninstall:
 clean:
 	rm -rf build build-*
 
-# make fuzz [FUZZ_SECONDS=N]: the libFuzzer targets (see fuzz/README.md).
--include fuzz/fuzz.mk
+# make fuzz [FUZZ_SECONDS=N]: the libFuzzer targets (see tests/fuzz/README.md).
+-include tests/fuzz/fuzz.mk
