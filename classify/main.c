@@ -465,6 +465,18 @@ static double max_of(const double *p, size_t n) {
   return m;
 }
 
+/* A transcript window's times. Cues may overlap or come out of order, so
+ * it spans from its earliest start to its latest end, not from its first
+ * cue's start to its last cue's end. */
+static void window_times(const job *j, const kuzat_window *w, double *t0, double *t1) {
+  *t0 = j->seg[w->first].start;
+  *t1 = j->seg[w->first].end;
+  for (size_t k = w->first + 1; k <= w->last && k < j->nseg; k++) {
+    if (j->seg[k].start < *t0) *t0 = j->seg[k].start;
+    if (j->seg[k].end > *t1) *t1 = j->seg[k].end;
+  }
+}
+
 /* One readable line: id, language, verdict, score, the flagged markers,
  * where the worst part is, and the n-grams behind it. */
 static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
@@ -484,9 +496,11 @@ static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
     const kuzat_window *w = &r->window[r->best[top]];
     buf_puts(b, "  at ");
     if (j->nseg) {
-      put_clock(b, j->seg[w->first].start);
+      double t0, t1;
+      window_times(j, w, &t0, &t1);
+      put_clock(b, t0);
       buf_puts(b, "-");
-      put_clock(b, j->seg[w->last].end);
+      put_clock(b, t1);
     } else {
       size_t s0 = chars(j->text, w->src_start);
       buf_printf(b, "characters %zu-%zu", s0, s0 + chars(j->text + w->src_start, w->src_end - w->src_start));
@@ -551,9 +565,11 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
     if (!j->nseg) buf_printf(b, ",\"windows\":%zu", r->windows);
     buf_puts(b, ",\"worst\":{\"start\":");
     if (j->nseg) {
-      put_time(b, j->seg[w->first].start);
+      double t0, t1;
+      window_times(j, w, &t0, &t1);
+      put_time(b, t0);
       buf_puts(b, ",\"end\":");
-      put_time(b, j->seg[w->last].end);
+      put_time(b, t1);
     } else {
       size_t s0 = chars(j->text, w->src_start);
       buf_printf(b, "%zu,\"end\":%zu", s0, s0 + chars(j->text + w->src_start, w->src_end - w->src_start));
@@ -649,7 +665,7 @@ static int cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void walk(walker *w, const char *path);
+static void walk(walker *w, const char *path, int in_dir);
 
 static void walk_dir(walker *w, const char *path, const struct stat *sb) {
   char msg[PATH_MAX + 128];
@@ -697,7 +713,7 @@ static void walk_dir(walker *w, const char *path, const struct stat *sb) {
       char *child = malloc(len);
       if (child) {
         snprintf(child, len, "%s%s%s", path, plen && path[plen - 1] == '/' ? "" : "/", names[i]);
-        walk(w, child);
+        walk(w, child, 1);
         free(child);
       }
     }
@@ -707,10 +723,24 @@ static void walk_dir(walker *w, const char *path, const struct stat *sb) {
   w->depth--;
 }
 
-static void walk(walker *w, const char *path) {
+/* in_dir: the path was found by scanning a directory. Such an entry that
+ * is a FIFO, socket or device is reported and not opened, as grep -r
+ * does: opening a FIFO nobody writes to would wait forever. Named on the
+ * command line (a pipe from <(...), /dev/stdin) it is read. */
+static void walk(walker *w, const char *path, int in_dir) {
   struct stat sb;
-  if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) walk_dir(w, path, &sb);
-  else read_file(w, path); /* the reader names any failure */
+  int known = strcmp(path, "-") != 0 && stat(path, &sb) == 0;
+  if (known && S_ISDIR(sb.st_mode)) {
+    walk_dir(w, path, &sb);
+  } else if (known && in_dir && !S_ISREG(sb.st_mode)) {
+    char msg[PATH_MAX + 128];
+    snprintf(msg, sizeof msg, "%s: not a regular file (%s), not read; name it on the command "
+             "line to read it", path, S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISSOCK(sb.st_mode) ?
+             "a socket" : "a device");
+    emit_io_error(w, path, msg);
+  } else {
+    read_file(w, path); /* the reader names any failure */
+  }
 }
 
 /* ---- eval ---- */
@@ -978,8 +1008,8 @@ typedef struct feeder {
 } feeder;
 
 static void walk_all(walker *w, int argc, char **argv) {
-  if (argc == 0) walk(w, "-");
-  for (int i = 0; i < argc && !w->stop; i++) walk(w, argv[i]);
+  if (argc == 0) walk(w, "-", 0);
+  for (int i = 0; i < argc && !w->stop; i++) walk(w, argv[i], 0);
 }
 
 static void *feed(void *arg) {
