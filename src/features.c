@@ -341,7 +341,8 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
     f->wc_pool = kuzat__malloc(&f->a, KZ_WC_POOL * sizeof *f->wc_pool);
     if (!f->wc || !f->wc_pool) {
       kuzat__free(&f->a, f->wc);
-      f->wc = NULL;
+      kuzat__free(&f->a, f->wc_pool);
+      f->wc = NULL, f->wc_pool = NULL;
       return KUZAT_ENOMEM;
     }
   }

@@ -962,11 +962,15 @@ static int check_args(kuzat_normaliser *n, const char *utf8, size_t len,
 
 int kuzat_normalise(kuzat_normaliser *n, const char *utf8, size_t len,
                     unsigned flags, kuzat_text *out, kuzat_error *err) {
+  static const char empty[1] = "";
+  if (out) {
+    memset(out, 0, sizeof *out);
+    out->utf8 = empty;
+  }
   int rc = check_args(n, utf8, len, out, err);
   if (rc) return rc;
-  static const char empty[1] = "";
-  memset(out, 0, sizeof *out);
-  out->utf8 = empty;
+  if (flags & ~(unsigned)(KUZAT_NORM_OFFSETS | KUZAT_NORM_NO_TRANSLIT))
+    return kuzat__fail(err, KUZAT_EINVAL, "unknown flags 0x%x", flags);
   n->track = (flags & KUZAT_NORM_OFFSETS) != 0;
   if ((rc = fold_text(n, utf8 ? utf8 : empty, len, err))) return rc;
   int lang = identify_and_repair(n);

@@ -1363,12 +1363,12 @@ int kuzat_train(const kuzat_trainset *t, const kuzat_train_params *params, kuzat
   kuzat_model *m;
   if (kuzat__model_new(&a, &t->fp, nm, &m)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   struct kz_report_priv *rep = kuzat__calloc(&a, 1, sizeof *rep);
+  if (rep) rep->a = a; /* before anything can fail: the report's free needs it */
   kz_job *jobs = kuzat__calloc(&a, nm, sizeof *jobs);
   int nth = p.threads < (int)nm ? p.threads : (int)nm;
   kz_thread *th = kuzat__calloc(&a, (size_t)nth, sizeof *th);
   int rc = (!rep || !jobs || !th) ? KUZAT_ENOMEM : KUZAT_OK;
   if (!rc) {
-    rep->a = a;
     rep->marker = kuzat__calloc(&a, nm, sizeof *rep->marker);
     rep->oof = kuzat__calloc(&a, t->n * nm, sizeof *rep->oof);
     rep->truth = kuzat__calloc(&a, t->n * nm, sizeof *rep->truth);

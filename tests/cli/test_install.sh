@@ -17,6 +17,9 @@ done
 check "soname" "libkuzat.so.0" "$(objdump -p "$D/usr/lib/libkuzat.so" | awk '/SONAME/ {print $2}')"
 others=$(nm -D --defined-only "$D/usr/lib/libkuzat.so" | awk '{print $3}' | grep -v '^kuzat_')
 check "only kuzat_* symbols exported" "" "$others"
+untested=$(nm -D --defined-only "$D/usr/lib/libkuzat.so" | awk '$3 ~ /^kuzat_/ {print $3}' |
+  while read -r sym; do grep -q "$sym(" tests/unit/test_api.c || echo "$sym"; done)
+check "every exported function is in the NULL and out-of-memory table (tests/unit/test_api.c)" "" "$untested"
 
 cat > "$T/user.c" <<'C'
 #include <kuzat.h>
@@ -41,6 +44,9 @@ if cc -std=c99 -pedantic -Werror -o "$T/user" "$T/user.c" $(pkg-config --cflags 
 else
   notok "cc against the installed kuzat.pc"; cat "$T/cc.log"
 fi
+printf '#include <kuzat.h>\n' > "$T/alone.c"
+cc -std=c99 -pedantic -Wall -Wextra -Werror -c -o "$T/alone.o" "$T/alone.c" $(pkg-config --cflags kuzat) 2> "$T/cc.log" &&
+  ok || { notok "kuzat.h alone under -std=c99 -pedantic -Wall -Wextra"; cat "$T/cc.log"; }
 if command -v c++ > /dev/null 2>&1; then
   printf '#include <kuzat.h>\nint main() { return kuzat_version_number() == KUZAT_VERSION_NUMBER ? 0 : 1; }\n' > "$T/user.cc"
   c++ -std=c++11 -pedantic -Werror -o "$T/usercc" "$T/user.cc" $(pkg-config --cflags --libs kuzat) 2> "$T/cc.log" &&

@@ -10,7 +10,6 @@
  * never ends a document, and a 50 MB line goes through whole.
  */
 #include "check.h"
-#include "helpers.h"
 #include "kuzat.h"
 
 #include <stdint.h>
@@ -324,29 +323,6 @@ static void test_ascii_boundaries(void) {
   CHECK(all, "every ASCII character has a normalisation boundary before it");
 }
 
-static void test_out_of_memory(void) {
-  const kuzat_allocator a = {kt_alloc, kt_realloc, kt_free, NULL};
-  const char *doc = "Ўзбекистон, O'zbekiston va Тоҷикистон ﬁ e\xCC\x81 \xF0\x9D\x90\x80";
-  int ok = 1, reached = 0;
-  for (kt_fail_at = 1; kt_fail_at < 5000 && !reached; kt_fail_at++) {
-    kt_allocs = kt_live = 0;
-    kuzat_normaliser *n = NULL;
-    kuzat_error err;
-    int rc = kuzat_normaliser_new(&a, &n, &err);
-    if (rc == KUZAT_OK) {
-      kuzat_text t;
-      rc = kuzat_normalise(n, doc, strlen(doc), KUZAT_NORM_OFFSETS, &t, &err);
-      reached = rc == KUZAT_OK;
-    }
-    if (rc != KUZAT_OK && rc != KUZAT_ENOMEM) ok = 0;
-    if (rc == KUZAT_ENOMEM && err.status != KUZAT_ENOMEM) ok = 0;
-    kuzat_normaliser_free(n);
-    if (kt_live != 0) ok = 0;
-  }
-  CHECK(ok && reached, "allocation failures: every one gives KUZAT_ENOMEM and frees all "
-                       "(%ld allocations to succeed)", kt_fail_at - 1);
-}
-
 /* A single 50 MB line: nothing lost, same as its parts. */
 static void test_big_line(void) {
   if (getenv("KUZAT_TEST_QUICK")) {
@@ -382,7 +358,6 @@ int main(void) {
   test_nul_and_empty();
   test_offsets();
   test_ascii_boundaries();
-  test_out_of_memory();
   test_big_line();
   kuzat_normaliser_free(N);
   return kt_done();

@@ -1,8 +1,8 @@
 /*
  * test_score.c -- kuzat_score(): documents, transcripts, windows,
- * explanations, parameters and allocation failures, on a model trained
- * here from tests/data/classify/train.tsv (sentences written for the
- * tests).
+ * explanations and parameters (allocation failures: test_api.c), on a
+ * model trained here from tests/data/classify/train.tsv (sentences
+ * written for the tests).
  */
 #include "check.h"
 #include "helpers.h"
@@ -298,35 +298,6 @@ static void test_two_scorers(void) {
         "a NULL scorer is refused");
 }
 
-/* Fail the 1st, 2nd, ... allocation of kuzat_scorer_new + kuzat_score. */
-static void test_oom(void) {
-  const kuzat_allocator a = {kt_alloc, kt_realloc, kt_free, NULL};
-  const char *text = "BIRODARLAR hijratga shoshiling\nBugun havo yaxshi\nsafimizga qo'shiling";
-  kuzat_segment seg[3] = {{0, 1, 0, 30}, {1, 2, 31, 17}, {2, 3, 49, strlen(text) - 49}};
-  kuzat_score_params p;
-  kuzat_score_params_default(&p);
-  p.explain = 5;
-  p.window = 2;
-  int ok = 1, reached = 0;
-  long limit = getenv("KUZAT_TEST_QUICK") ? 400 : 5000;
-  for (kt_fail_at = 1; kt_fail_at < limit && !reached; kt_fail_at++) {
-    kt_allocs = kt_live = 0;
-    kuzat_scorer *s = NULL;
-    kuzat_error err;
-    int rc = kuzat_scorer_new(model, &a, &s, &err);
-    if (!rc) {
-      const kuzat_result *r;
-      rc = kuzat_score(s, text, strlen(text), seg, 3, &p, &r, &err);
-      if (!rc) reached = 1;
-    }
-    if (rc && rc != KUZAT_ENOMEM) ok = 0;
-    kuzat_scorer_free(s);
-    if (kt_live != 0) ok = 0;
-  }
-  CHECK(ok && reached, "allocation failures: each gives KUZAT_ENOMEM and frees all "
-                       "(%ld allocations to succeed)", kt_fail_at - 1);
-}
-
 int main(void) {
   model = kt_train_tsv("tests/data/classify/train.tsv", KUZAT_KERNEL_LINEAR);
   if (!CHECK(model != NULL, "train the test model")) return kt_done();
@@ -340,7 +311,6 @@ int main(void) {
     kuzat_scorer_free(s);
   }
   test_two_scorers();
-  test_oom();
   kuzat_model_free(model);
   return kt_done();
 }
