@@ -648,8 +648,9 @@ static void emit_io_error(walker *w, const char *path, const char *msg) {
 static void read_file(walker *w, const char *path) {
   kuzat_reader *r;
   kuzat_error err;
+  const char *id = strcmp(path, "-") == 0 ? "stdin" : path; /* as the reader names it */
   if (kuzat_reader_open(path, w->o->format, NULL, NULL, &r, &err)) {
-    emit_io_error(w, path, err.msg);
+    emit_io_error(w, id, err.msg);
     return;
   }
   if (!w->o->normalize) kuzat_reader_set_limit(r, w->o->max_chars);
@@ -657,7 +658,7 @@ static void read_file(walker *w, const char *path) {
   int rc = 0;
   while (!w->stop && (rc = kuzat_reader_next(r, &rec, &err)) == 1)
     if (w->emit(w->ud, &rec, NULL)) w->stop = 1;
-  if (!w->stop && rc < 0) emit_io_error(w, path, err.msg);
+  if (!w->stop && rc < 0) emit_io_error(w, id, err.msg);
   kuzat_reader_free(r);
 }
 
