@@ -45,7 +45,8 @@ int kuzat__grow(const kz_alloc *a, void **buf, size_t *cap, size_t need,
 /* Record a failure in err (may be NULL) and return `status`. */
 int kuzat__fail(kuzat_error *err, int status, const char *fmt, ...)
     KZ_PRINTF(3, 4);
-int kuzat__failv(kuzat_error *err, int status, const char *fmt, va_list ap);
+int kuzat__failv(kuzat_error *err, int status, const char *fmt, va_list ap)
+    KZ_PRINTF(3, 0);
 void kuzat__error_clear(kuzat_error *err);
 
 /* ---- normalise.c: character classes ---- */
