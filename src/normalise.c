@@ -542,11 +542,13 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
         apos |= ce->flags & CE_APOS;
         APPEND((int32_t)v, s, e);
       } else {
-        const int32_t *m = n->pool + ce->val;
+        /* len 0 (a deleted character) may come before anything is
+         * pooled: index the pool only when there is something to read */
         apos |= ce->flags & CE_APOS;
         for (size_t q = 0; q < ce->len; q++) {
-          COUNT(kuzat__script(m[q]));
-          APPEND(m[q], s, e);
+          int32_t v = n->pool[ce->val + q];
+          COUNT(kuzat__script(v));
+          APPEND(v, s, e);
         }
       }
     } else {
