@@ -7,7 +7,9 @@
 #   make SANITIZER=address,undefined test    the same under sanitizers, in
 #                         build-address-undefined/ (also: address, undefined)
 #   make valgrind         the unit tests under valgrind
-#   make install / uninstall   honour PREFIX (/usr/local) and DESTDIR
+#   make install / uninstall   honour PREFIX (/usr/local) and DESTDIR: programs,
+#                         libkuzat (.a, .so), kuzat.h, kuzat.pc, man pages, the
+#                         default model and the Python binding
 #
 # Warnings are errors; packagers may build with WERROR= to relax that.
 
@@ -21,6 +23,10 @@ INCLUDEDIR ?= $(PREFIX)/include
 # The default model; kuzat-classify looks for it at ../share/kuzat beside
 # its own directory, so keep DATADIR there.
 DATADIR ?= $(PREFIX)/share/kuzat
+MANDIR ?= $(PREFIX)/share/man
+# The Python binding (one file, python/kuzat.py). With PREFIX=/usr this is on
+# Debian's python3 path; elsewhere add it to PYTHONPATH.
+PYTHONDIR ?= $(PREFIX)/lib/python3/dist-packages
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 
@@ -110,9 +116,10 @@ $(B)/bench/%: bench/%.c $(B)/libkuzat.a | $(B)/bench
 $(B)/obj $(B)/tools $(B)/tests $(B)/bench:
 	mkdir -p $@
 
-# GNU parallel: the CLI tests check that kuzat-classify runs under it.
+# GNU parallel: the CLI tests check that kuzat-classify runs under it;
+# pytest runs the Python binding's tests.
 test:
-	@scripts/deps.sh parallel
+	@scripts/deps.sh parallel python3-pytest
 	$(MAKE) all $(UNIT_TESTS)
 	tests/run.sh $(B)
 
@@ -149,13 +156,17 @@ install: all
 	ln -sf libkuzat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libkuzat.so
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 	  kuzat.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/kuzat.pc
-	install -d $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PYTHONDIR)
 	install -m 644 models/default.kzm models/MODEL_CARD.md $(DESTDIR)$(DATADIR)/
+	install -m 644 man/kuzat-classify.1 man/kuzat-train.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 python/kuzat.py $(DESTDIR)$(PYTHONDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kuzat-train $(DESTDIR)$(BINDIR)/kuzat-classify
 	rm -f $(DESTDIR)$(INCLUDEDIR)/kuzat.h $(DESTDIR)$(PKGCONFIGDIR)/kuzat.pc
 	rm -f $(DESTDIR)$(DATADIR)/default.kzm $(DESTDIR)$(DATADIR)/MODEL_CARD.md
+	rm -f $(DESTDIR)$(MANDIR)/man1/kuzat-classify.1 $(DESTDIR)$(MANDIR)/man1/kuzat-train.1
+	rm -f $(DESTDIR)$(PYTHONDIR)/kuzat.py
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	rm -f $(DESTDIR)$(LIBDIR)/libkuzat.a $(DESTDIR)$(LIBDIR)/libkuzat.so \
 	  $(DESTDIR)$(LIBDIR)/libkuzat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libkuzat.so.$(VERSION)

@@ -55,6 +55,58 @@ else
   skip "kuzat.h from C++: no C++ compiler"
 fi
 
+for f in share/man/man1/kuzat-classify.1 share/man/man1/kuzat-train.1 \
+         lib/python3/dist-packages/kuzat.py share/kuzat/default.kzm; do
+  [ -e "$D/usr/$f" ] && ok || notok "installed $f"
+done
+
+# The moderation-service example, built as its comment says, against the
+# installed library; 4 threads, a model loaded from memory. Its scores must
+# be kuzat-classify's.
+{ cut -f2 tests/data/classify/train.tsv | sed 1d | awk '{ gsub(/"/, ""); printf "{\"id\":\"%d\",\"text\":\"%s\"}\n", NR, $0 }'
+  echo 'not json'
+  echo '{"id":"v","segments":[{"start":0,"end":2,"text":"salom"},{"start":2,"end":4,"text":"hijratga shoshiling birodarlar"}]}'
+} > "$T/posts.jsonl"
+if cc -std=c11 -O2 -pthread -Werror -Wall -Wextra -pedantic -o "$T/moderate" examples/moderate.c \
+     $(pkg-config --cflags --libs kuzat) 2> "$T/cc.log"; then
+  ok
+  LD_LIBRARY_PATH="$D/usr/lib" "$T/moderate" -m "$D/usr/share/kuzat/default.kzm" -t 4 \
+    < "$T/posts.jsonl" > "$T/moderate.out" 2> "$T/moderate.err"
+  check "examples/moderate: exit 0" 0 "$?"
+  "$B/kuzat-classify" -q -m models/default.kzm --format jsonl < "$T/posts.jsonl" |
+    sed -n 's/^{"id":\("[^"]*"\),"flagged":\([a-z]*\),"score":\([0-9.]*\).*/\1 \2 \3/p' > "$T/cli.sc"
+  sed -n 's/^{"id":\("[^"]*"\),"decision":"\([a-z]*\)","score":\([0-9.]*\).*/\1 \2 \3/p' "$T/moderate.out" |
+    sed 's/ review / true /; s/ allow / false /' > "$T/mod.sc"
+  check "examples/moderate: one line per input line" "$(wc -l < "$T/posts.jsonl")" "$(wc -l < "$T/moderate.out")"
+  check "examples/moderate: a score for every good record" 53 "$(wc -l < "$T/mod.sc")"
+  check_file "examples/moderate: kuzat-classify's decisions and scores" "$T/cli.sc" "$T/mod.sc"
+  check "examples/moderate: the bad line is an error in place" 1 "$(grep -c '"error":' "$T/moderate.out")"
+else
+  notok "cc examples/moderate.c against the installed kuzat.pc"; cat "$T/cc.log"
+fi
+
+# The Python binding as installed: the model from memory, 4 threads.
+cat > "$T/service.py" <<'PY'
+import sys, kuzat
+from concurrent.futures import ThreadPoolExecutor
+model = kuzat.Model.from_bytes(open(sys.argv[1], "rb").read())
+texts = [line.rstrip("\n") for line in sys.stdin]
+with ThreadPoolExecutor(max_workers=4) as pool:
+    for r in pool.map(model.score, texts):
+        print("%s %.4f" % (str(r.flagged).lower(), r.score))
+print(kuzat.library_path, file=sys.stderr)
+PY
+cut -f2 tests/data/classify/train.tsv | sed 1d > "$T/texts.txt"
+env -u KUZAT_LIBRARY PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$D/usr/lib/python3/dist-packages" \
+  LD_LIBRARY_PATH="$D/usr/lib" /usr/bin/python3 "$T/service.py" "$D/usr/share/kuzat/default.kzm" \
+  < "$T/texts.txt" > "$T/py.out" 2> "$T/py.err"
+check "python: the installed binding runs" 0 "$?"
+check "python: it loaded the installed library" "libkuzat.so.0" "$(tail -n 1 "$T/py.err")"
+"$B/kuzat-classify" -q -m models/default.kzm --lines < "$T/texts.txt" |
+  sed -n 's/.*"flagged":\([a-z]*\),"score":\([0-9.]*\).*/\1 \2/p' > "$T/cli.py"
+check "python: a score for every text" 52 "$(wc -l < "$T/py.out")"
+check_file "python: the installed binding gives kuzat-classify's scores" "$T/cli.py" "$T/py.out"
+
 printf 'Bugun havo yaxshi\n' | env -u KUZAT_MODEL "$D/usr/bin/kuzat-classify" > "$T/inst.out" 2> "$T/inst.err"
 check "the installed kuzat-classify finds the installed default model" \
   "$(printf x | "$B/kuzat-classify" -m models/default.kzm | sed 's/.*"model":"\([0-9a-f]*\)".*/\1/')" \

@@ -1,0 +1,25 @@
+# The Python binding's tests (python/test_kuzat.py) under Debian's python3
+# and pytest, against this build's libkuzat.so. make test installs
+# python3-pytest.
+. "$(dirname "$0")/lib.sh"
+
+case "$B" in
+build) ;;
+*) skip "python: runs in the plain build only (a sanitizer build's library cannot be loaded into python3)"; kt_done; exit ;;
+esac
+if ! /usr/bin/python3 -c 'import pytest' 2> /dev/null; then
+  skip "python: python3-pytest is not installed (make test installs it)"
+  kt_done; exit
+fi
+
+PYTHONDONTWRITEBYTECODE=1 KUZAT_LIBRARY="$(pwd)/$B/libkuzat.so.0" KUZAT_BUILD="$B" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider python/test_kuzat.py > "$T/pytest.log" 2>&1
+rc=$?
+passed=$(sed -n 's/^\([0-9][0-9]*\) passed.*/\1/p' "$T/pytest.log" | tail -n 1)
+if [ "$rc" = 0 ] && [ -n "$passed" ]; then
+  kt_p=$((kt_p + passed))
+else
+  notok "python/test_kuzat.py (pytest exit $rc)"
+  tail -n 40 "$T/pytest.log" | sed 's/^/      /'
+fi
+kt_done
