@@ -56,6 +56,12 @@ static const char usage[] =
     "      --report FILE.json   write every figure of the report as JSON\n"
     "      --skip-bad           skip malformed rows (and say how many)\n"
     "                           instead of stopping at the first\n"
+    "      --max-chars N        train on at most the first N bytes of each\n"
+    "                           document (cut at a character boundary; default\n"
+    "                           1000000, as kuzat-classify); how many were cut\n"
+    "                           is reported. A TSV or JSONL row of more than\n"
+    "                           4N + 65536 bytes cannot be parsed within that\n"
+    "                           bound and is a malformed row\n"
     "  -q, --quiet              no report table, no progress bar\n"
     "  -h, --help               show this help\n"
     "      --version            show the version\n"
@@ -74,6 +80,7 @@ static const char usage[] =
 typedef struct opts {
   const char *output, *dev, *report;
   int format, skip_bad, quiet;
+  size_t max_chars;
   const char *map_from[MAX_MAPS], *map_to[MAX_MAPS];
   int nmaps;
   double grid[MAX_GRID];
@@ -83,7 +90,8 @@ typedef struct opts {
 } opts;
 
 enum { O_FORMAT = 256, O_NEGATIVE, O_MAP, O_KERNEL, O_GAMMA, O_GRID, O_FOLDS, O_TARGET,
-       O_BITS, O_WORD, O_CHAR, O_SEED, O_THREADS, O_DEV, O_REPORT, O_SKIP_BAD, O_VERSION };
+       O_BITS, O_WORD, O_CHAR, O_SEED, O_THREADS, O_DEV, O_REPORT, O_SKIP_BAD, O_VERSION,
+       O_MAX_CHARS };
 
 static int die(const char *fmt, const char *a, const char *b) {
   fprintf(stderr, "kuzat-train: ");
@@ -132,6 +140,7 @@ static int parse(int argc, char **argv, opts *o) {
       {"threads", required_argument, NULL, O_THREADS}, {"dev", required_argument, NULL, O_DEV},
       {"report", required_argument, NULL, O_REPORT},
       {"skip-bad", no_argument, NULL, O_SKIP_BAD}, {"quiet", no_argument, NULL, 'q'},
+      {"max-chars", required_argument, NULL, O_MAX_CHARS},
       {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, O_VERSION},
       {NULL, 0, NULL, 0}};
   int c;
@@ -205,6 +214,10 @@ static int parse(int argc, char **argv, opts *o) {
     case O_DEV: o->dev = optarg; break;
     case O_REPORT: o->report = optarg; break;
     case O_SKIP_BAD: o->skip_bad = 1; break;
+    case O_MAX_CHARS:
+      if (number("--max-chars", optarg, 1, 1099511627776.0, &v)) return 2;
+      o->max_chars = (size_t)v;
+      break;
     case 'q': o->quiet = 1; break;
     case 'h': fputs(usage, stdout); return 0;
     case O_VERSION: printf("kuzat-train %s\n", kuzat_version()); return 0;
@@ -221,7 +234,10 @@ static int parse(int argc, char **argv, opts *o) {
 }
 
 /* Apply --map to a comma-separated label list into out (size cap). */
-static void map_labels(const opts *o, const char *in, size_t len, char *out, size_t cap) {
+/* The labels of a row after --map, joined by ','. Returns their length
+ * (a NUL byte in a label is kept, for kuzat_trainset_add() to refuse), or
+ * SIZE_MAX when they do not fit in cap bytes. */
+static size_t map_labels(const opts *o, const char *in, size_t len, char *out, size_t cap) {
   size_t k = 0;
   out[0] = '\0';
   for (size_t i = 0; i < len;) {
@@ -235,7 +251,8 @@ static void map_labels(const opts *o, const char *in, size_t len, char *out, siz
         ll = strlen(lab);
         break;
       }
-    if (ll && k + ll + 2 < cap) {
+    if (ll) {
+      if (k + ll + 2 >= cap) return SIZE_MAX;
       if (k) out[k++] = ',';
       memcpy(out + k, lab, ll);
       k += ll;
@@ -243,6 +260,7 @@ static void map_labels(const opts *o, const char *in, size_t len, char *out, siz
     }
     i = j + 1;
   }
+  return k;
 }
 
 typedef struct progress {
@@ -260,7 +278,8 @@ static void show_progress(void *ud, double done) {
 }
 
 /* Read every DATA file into the training set. Returns 0 or 2. */
-static int read_data(const opts *o, char **files, int nfiles, kuzat_trainset *ts, long *skipped) {
+static int read_data(const opts *o, char **files, int nfiles, kuzat_trainset *ts, long *skipped,
+                     long *cut) {
   kuzat_error err;
   static char labels[65536];
   for (int i = 0; i < nfiles; i++) {
@@ -280,6 +299,7 @@ static int read_data(const opts *o, char **files, int nfiles, kuzat_trainset *ts
       fprintf(stderr, "kuzat-train: %s\n", err.msg);
       return 2;
     }
+    kuzat_reader_set_limit(r, o->max_chars);
     kuzat_record rec;
     int rc;
     long rows = 0;
@@ -299,8 +319,13 @@ static int read_data(const opts *o, char **files, int nfiles, kuzat_trainset *ts
         ++*skipped;
         continue;
       }
-      map_labels(o, rec.labels, rec.labels_len, labels, sizeof labels);
-      if (kuzat_trainset_add(ts, rec.text, rec.text_len, labels, strlen(labels), rec.lang,
+      size_t nl = map_labels(o, rec.labels, rec.labels_len, labels, sizeof labels);
+      if (nl == SIZE_MAX) {
+        err.status = KUZAT_EINVAL;
+        snprintf(err.msg, sizeof err.msg, "labels longer than %zu bytes", sizeof labels - 2);
+      }
+      if (nl == SIZE_MAX ||
+          kuzat_trainset_add(ts, rec.text, rec.text_len, labels, nl, rec.lang,
                              rec.lang_len, rec.group, rec.group_len, &err)) {
         if (!o->skip_bad || err.status == KUZAT_ENOMEM) {
           fprintf(stderr, "kuzat-train: %s:%ld: %s\n", files[i], rec.line, err.msg);
@@ -311,6 +336,7 @@ static int read_data(const opts *o, char **files, int nfiles, kuzat_trainset *ts
         continue;
       }
       rows++;
+      *cut += rec.full_len > rec.text_len;
     }
     kuzat_reader_free(r);
     if (rc < 0) {
@@ -410,6 +436,7 @@ static int score_dev(const opts *o, const kuzat_model *model, double **scores, i
     kuzat_featuriser_free(feat);
     return 2;
   }
+  kuzat_reader_set_limit(r, o->max_chars);
   double *s = malloc(cap * nm * sizeof *s), *dec = malloc(nm * sizeof *dec);
   int *y = malloc(cap * nm * sizeof *y), *lg = malloc(cap * sizeof *lg);
   kuzat_record rec;
@@ -438,7 +465,8 @@ static int score_dev(const opts *o, const kuzat_model *model, double **scores, i
     lg[n] = l < 0 ? KUZAT_LANG_OTHER : l;
     kuzat_featurise(feat, t.utf8, t.len, &v, &nv, NULL);
     kuzat_model_decision(model, v, dec, NULL);
-    map_labels(o, rec.labels, rec.labels_len, labels, sizeof labels);
+    if (map_labels(o, rec.labels, rec.labels_len, labels, sizeof labels) == SIZE_MAX)
+      labels[0] = '\0'; /* too many to hold: none of them can name a marker anyway */
     for (size_t k = 0; k < nm; k++) {
       s[n * nm + k] = kuzat_model_probability(model, k, dec[k]);
       const char *name = kuzat_model_marker(model, k);
@@ -498,6 +526,7 @@ int main(int argc, char **argv) {
   opts *o = &R.o;
   kuzat_train_params_default(&o->tp);
   kuzat_feature_params_default(&o->fp);
+  o->max_chars = 1000000;
   int rc = parse(argc, argv, o);
   if (rc >= 0) return finish(&R, rc);
   kuzat_error err;
@@ -505,9 +534,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "kuzat-train: %s\n", err.msg);
     return finish(&R, 2);
   }
-  long skipped = 0;
-  if ((rc = read_data(o, argv + optind, argc - optind, R.ts, &skipped))) return finish(&R, rc);
+  long skipped = 0, cut = 0;
+  if ((rc = read_data(o, argv + optind, argc - optind, R.ts, &skipped, &cut)))
+    return finish(&R, rc);
   if (skipped && !o->quiet) fprintf(stderr, "kuzat-train: skipped %ld malformed rows\n", skipped);
+  if (cut && !o->quiet)
+    fprintf(stderr, "kuzat-train: %ld documents longer than %zu bytes were cut to their first "
+            "%zu bytes (--max-chars)\n", cut, o->max_chars, o->max_chars);
   if (kuzat_trainset_rows(R.ts) == 0) {
     fprintf(stderr, "kuzat-train: no training data: the input has no rows\nNo model written.\n");
     return finish(&R, 2);
@@ -522,9 +555,10 @@ int main(int argc, char **argv) {
     return finish(&R, 2);
   }
   const kuzat_train_report *rep = R.rep;
-  R.root = json_pack("{s:s,s:s,s:I,s:f,s:[]}", "model", kuzat_model_id(R.model), "kuzat",
-                     kuzat_version(), "rows", (json_int_t)rep->rows, "seconds", rep->seconds,
-                     "markers");
+  R.root = json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:[]}", "model", kuzat_model_id(R.model), "kuzat",
+                     kuzat_version(), "rows", (json_int_t)rep->rows, "skipped_rows",
+                     (json_int_t)skipped, "truncated_rows", (json_int_t)cut, "seconds",
+                     rep->seconds, "markers");
   for (size_t k = 0; k < rep->markers; k++)
     json_array_append_new(json_object_get(R.root, "markers"),
                           json_pack("{s:s,s:f,s:I,s:I,s:I,s:f}", "name", rep->marker[k].name,
