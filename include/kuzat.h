@@ -22,8 +22,37 @@
  *    NULL means malloc/realloc/free. If objects are used from several
  *    threads, the allocator functions must be thread-safe.
  *
+ *  - A failed call leaves its objects as they were before the call, and
+ *    usable: after KUZAT_ENOMEM, the same call can simply be retried (the
+ *    exception is kuzat_reader_next(), after which the reader is done).
+ *    Outputs of a failed call are set to NULL / empty where documented.
+ *  - Memory that ICU and libsvm allocate internally does not go through
+ *    kuzat_allocator: they use malloc.
+ *
  * Thread safety: an object may be used by one thread at a time. Different
  * objects may be used concurrently by different threads without locking.
+ * A kuzat_model is the exception: it is read-only once loaded or trained,
+ * and any number of threads may score with it at once, each through its
+ * own kuzat_scorer. Functions that take no object (version, status,
+ * language and format names, tokenise, feature hash, metrics, Platt) are
+ * thread-safe.
+ *
+ * A moderation service, in outline (examples/moderate.c is a whole one):
+ *
+ *    kuzat_model *m;  kuzat_error err;
+ *    if (kuzat_model_load_mem(bytes, len, NULL, &m, &err))   // or _file
+ *      fail(err.msg);
+ *    // in each worker thread:
+ *    kuzat_scorer *s;
+ *    if (kuzat_scorer_new(m, NULL, &s, &err)) fail(err.msg);
+ *    const kuzat_result *r;
+ *    if (kuzat_score(s, text, len, NULL, 0, NULL, &r, &err)) fail(err.msg);
+ *    if (r->any_flagged) send_to_review(r->score, kuzat_lang_name(r->lang));
+ *    kuzat_scorer_free(s);
+ *    // when every worker is done:
+ *    kuzat_model_free(m);
+ *
+ * Build with  cc ... $(pkg-config --cflags --libs kuzat).
  */
 #ifndef KUZAT_H
 #define KUZAT_H
@@ -200,16 +229,18 @@ KUZAT_EXTERN void kuzat_normaliser_free(kuzat_normaliser *n);
 /* Normalise `len` bytes at `utf8` (any bytes; invalid UTF-8 is substituted)
  * and describe the result in *out. `flags` is 0 or a combination of
  * KUZAT_NORM_* flags. Any length that fits in memory is accepted.
- * Returns KUZAT_OK; KUZAT_EINVAL if n or out is NULL, or utf8 is NULL with
- * len > 0; KUZAT_ENOMEM; KUZAT_EICU with ICU's error name in err->msg. On
- * failure *out is set to an empty text. */
+ * Returns KUZAT_OK; KUZAT_EINVAL if n or out is NULL, utf8 is NULL with
+ * len > 0, or flags has an unknown bit; KUZAT_ENOMEM; KUZAT_EICU with
+ * ICU's error name in err->msg. On failure *out (when not NULL) is set to
+ * an empty text. */
 KUZAT_EXTERN int kuzat_normalise(kuzat_normaliser *n, const char *utf8,
                                  size_t len, unsigned flags, kuzat_text *out,
                                  kuzat_error *err);
 
 /* Identify the language of `len` bytes of UTF-8 without keeping the
  * normalised text: the same answer as kuzat_normalise()'s `lang`. Stores
- * the kuzat_lang in *lang. Returns as kuzat_normalise(). */
+ * the kuzat_lang in *lang (KUZAT_LANG_OTHER for no text). Returns as
+ * kuzat_normalise(), KUZAT_EINVAL also when lang is NULL. */
 KUZAT_EXTERN int kuzat_identify(kuzat_normaliser *n, const char *utf8,
                                 size_t len, int *lang, kuzat_error *err);
 
@@ -240,8 +271,8 @@ typedef struct kuzat_token {
  * Writes at most `cap` tokens to `toks` and stores in *count the number of
  * tokens the text has, which may exceed `cap`: call again with a larger
  * array to get them all. `toks` may be NULL when cap is 0.
- * Returns KUZAT_OK, or KUZAT_EINVAL for NULL arguments. Pure function:
- * thread-safe. */
+ * Returns KUZAT_OK, or KUZAT_EINVAL when count is NULL, norm is NULL with
+ * len > 0, or toks is NULL with cap > 0. Pure function: thread-safe. */
 KUZAT_EXTERN int kuzat_tokenise(const char *norm, size_t len,
                                 kuzat_token *toks, size_t cap, size_t *count);
 
@@ -258,7 +289,8 @@ typedef struct kuzat_feature_params {
   int char_min, char_max; /* character n-grams inside <word>, e.g. 2..5 */
 } kuzat_feature_params;
 
-/* The defaults: seed 0, 20 bits, word 1..2-grams, character 2..5-grams. */
+/* The defaults: seed 0, 20 bits, word 1..2-grams, character 2..5-grams.
+ * (p NULL: nothing happens; the same for the other *_default functions.) */
 KUZAT_EXTERN void kuzat_feature_params_default(kuzat_feature_params *p);
 
 /* One feature: the same layout as libsvm's struct svm_node, so an array
@@ -301,8 +333,9 @@ KUZAT_EXTERN void kuzat_featuriser_free(kuzat_featuriser *f);
  * 1 + ln(tf), features sharing a bucket are summed, and the vector is
  * L2-normalised. *out receives *count features with ascending indices
  * 1..2^bits, followed by one with index -1; it belongs to the featuriser
- * and stays valid until its next call. Returns KUZAT_OK, KUZAT_EINVAL,
- * KUZAT_ENOMEM. */
+ * and stays valid until its next call. No text gives an empty vector
+ * (*count 0, one feature with index -1). Returns KUZAT_OK; KUZAT_EINVAL
+ * (f, out or count NULL, norm NULL with len > 0); KUZAT_ENOMEM. */
 KUZAT_EXTERN int kuzat_featurise(kuzat_featuriser *f, const char *norm,
                                  size_t len, const kuzat_feature **out,
                                  size_t *count, kuzat_error *err);
@@ -310,7 +343,7 @@ KUZAT_EXTERN int kuzat_featurise(kuzat_featuriser *f, const char *norm,
 /* The hash of one feature, as kuzat_featurise() computes it: XXH3-64 of
  * `len` bytes with the seed  seed ^ (ns * 0x9E3779B97F4A7C15)  (64-bit
  * arithmetic). For tests and for reproducing features in another language.
- * Thread-safe. */
+ * bytes NULL hashes the empty string. Thread-safe. */
 KUZAT_EXTERN uint64_t kuzat_feature_hash(uint64_t seed, int ns,
                                          const char *bytes, size_t len);
 
@@ -335,7 +368,10 @@ typedef struct kuzat_model kuzat_model;
  * whole content before anything is believed. Returns KUZAT_OK;
  * KUZAT_EIO (cannot read the file); KUZAT_EFORMAT (not a kuzat model,
  * damaged, truncated: err->msg says what and at which byte);
- * KUZAT_EVERSION (a newer format); KUZAT_ENOMEM; KUZAT_EINVAL. */
+ * KUZAT_EVERSION (a newer format); KUZAT_ENOMEM; KUZAT_EINVAL (path,
+ * buf or out NULL). An empty path is KUZAT_EIO, an empty buffer
+ * KUZAT_EFORMAT. On failure *out is NULL. The loaded model is read-only:
+ * share it between threads freely. */
 KUZAT_EXTERN int kuzat_model_load_file(const char *path, const kuzat_allocator *a,
                                        kuzat_model **out, kuzat_error *err);
 KUZAT_EXTERN int kuzat_model_load_mem(const void *buf, size_t len,
@@ -344,8 +380,11 @@ KUZAT_EXTERN int kuzat_model_load_mem(const void *buf, size_t len,
 
 /* Write the model to `path` atomically: to a temporary file in the same
  * directory, flushed to disk, then renamed over `path`, so a crash or a
- * full disk leaves any previous file intact. Returns KUZAT_OK, KUZAT_EIO
- * (err->msg names the file and the reason), KUZAT_ENOMEM, KUZAT_EINVAL. */
+ * full disk leaves any previous file intact. A path that is not a regular
+ * file (a device such as /dev/stdout, a pipe) is written directly instead.
+ * Returns KUZAT_OK, KUZAT_EIO (err->msg names the file and the reason; an
+ * empty path is one), KUZAT_ENOMEM, KUZAT_EINVAL (m or path NULL).
+ * Thread-safe for one model (it only reads it). */
 KUZAT_EXTERN int kuzat_model_save(const kuzat_model *m, const char *path,
                                   kuzat_error *err);
 
@@ -353,7 +392,10 @@ KUZAT_EXTERN int kuzat_model_save(const kuzat_model *m, const char *path,
 KUZAT_EXTERN void kuzat_model_free(kuzat_model *m);
 
 /* The model's id: 16 hex digits of a hash of its content. Owned by the
- * model. */
+ * model. "" for NULL.
+ * These accessors are thread-safe, and take NULL or an out-of-range
+ * marker without harm: markers 0, marker NULL, feature_params leaves *p
+ * as it was, threshold 0.5, probability 0, kernel -1. */
 KUZAT_EXTERN const char *kuzat_model_id(const kuzat_model *m);
 
 /* Number of markers, and the name of marker i (NULL when out of range). */
@@ -369,7 +411,8 @@ KUZAT_EXTERN double kuzat_model_threshold(const kuzat_model *m, size_t i);
 
 /* Decision values of every marker for a feature vector (as from
  * kuzat_featurise(), ended by index -1) into dec[0 .. markers-1]. Linear
- * markers cost O(features of x). Returns KUZAT_OK or KUZAT_EINVAL. */
+ * markers cost O(features of x). Returns KUZAT_OK or KUZAT_EINVAL (a NULL
+ * argument). Thread-safe. */
 KUZAT_EXTERN int kuzat_model_decision(const kuzat_model *m, const kuzat_feature *x,
                                       double *dec, kuzat_error *err);
 
@@ -398,7 +441,8 @@ typedef struct kuzat_scorer kuzat_scorer;
 
 /* Make a scorer for `m`. Returns KUZAT_OK; KUZAT_EINVAL (NULL model or
  * out); KUZAT_ENOMEM; KUZAT_EICU. (A model of another normaliser version
- * is refused when it is loaded.) */
+ * is refused when it is loaded.) The scorer only reads the model; each
+ * thread needs a scorer of its own. */
 KUZAT_EXTERN int kuzat_scorer_new(const kuzat_model *m, const kuzat_allocator *a,
                                   kuzat_scorer **out, kuzat_error *err);
 
@@ -508,8 +552,11 @@ typedef struct kuzat_result {
  * overlapping); each is scored alone, and the windows of params->window
  * segments give the document's score. With nsegs = 0 the text is one
  * document, in windows when it is long. `p` NULL means the defaults.
- * Returns KUZAT_OK with *out; KUZAT_EINVAL (NULL arguments, segments out
- * of order or outside the text, bad params); KUZAT_ENOMEM; KUZAT_EICU. */
+ * Returns KUZAT_OK with *out; KUZAT_EINVAL (s or out NULL, text NULL with
+ * len > 0, segs NULL with nsegs > 0, segments out of order or outside the
+ * text, window 0, window_bytes under 64); KUZAT_ENOMEM; KUZAT_EICU. An
+ * empty text scores as one empty window. On failure the scorer's previous
+ * result is no longer valid, and the scorer can be used again. */
 KUZAT_EXTERN int kuzat_score(kuzat_scorer *s, const char *text, size_t len,
                              const kuzat_segment *segs, size_t nsegs,
                              const kuzat_score_params *p,
@@ -535,14 +582,15 @@ KUZAT_EXTERN int kuzat_trainset_new(const kuzat_feature_params *fp,
  * from, or empty to make it a group of its own (no group is ever split
  * across cross-validation folds). Returns KUZAT_OK, KUZAT_EINVAL (a
  * label longer than 255 bytes or with a control character, an unknown
- * lang code: err->msg says which), KUZAT_ENOMEM, KUZAT_EICU. */
+ * lang code: err->msg says which; t NULL; a NULL pointer with a length
+ * above 0), KUZAT_ENOMEM, KUZAT_EICU. A refused document is not added. */
 KUZAT_EXTERN int kuzat_trainset_add(kuzat_trainset *t, const char *text,
                                     size_t len, const char *labels,
                                     size_t labels_len, const char *lang,
                                     size_t lang_len, const char *group,
                                     size_t group_len, kuzat_error *err);
 
-/* Number of documents added. */
+/* Number of documents added (0 for NULL). */
 KUZAT_EXTERN size_t kuzat_trainset_rows(const kuzat_trainset *t);
 
 /* Free a training set. NULL is a no-op. */
@@ -604,9 +652,20 @@ KUZAT_EXTERN void kuzat_train_report_free(kuzat_train_report *r);
  * leaves inside the margin, until none is left); above that by kuzat's own
  * solver of the same dual, with libsvm's pair steps and stopping rule.
  * Returns KUZAT_OK with *out (and *report when report is not NULL);
- * KUZAT_EINVAL with err->msg for: no rows, no marker, a marker with only
- * one class, a marker whose positives all fall in one group, bad
- * parameters; KUZAT_ENOMEM. */
+ * KUZAT_EINVAL with err->msg for: t or out NULL, no rows, no marker, a
+ * marker with only one class, a marker whose positives all fall in one
+ * group, bad parameters (folds outside 2..20, an unknown kernel, gamma or
+ * a C not positive, target_precision outside 0..1); KUZAT_ENOMEM. `p`
+ * NULL means the defaults. The same set, parameters and seed give a
+ * byte-identical model, whatever `threads`. When memory for the Gram
+ * matrix that cross-validation shares (n * n doubles up to 4,000 rows)
+ * cannot be had, each fit computes its own: slower, same result.
+ *
+ * libsvm prints through one process-wide hook. kuzat_train() sets it,
+ * once (pthread_once), to a function that prints nothing, so training
+ * never writes to stdout; a program that also calls libsvm directly and
+ * wants its messages must call svm_set_print_string_function() itself
+ * after its first kuzat_train(). */
 KUZAT_EXTERN int kuzat_train(const kuzat_trainset *t, const kuzat_train_params *p,
                              kuzat_model **out, kuzat_train_report **report,
                              kuzat_error *err);
@@ -723,8 +782,9 @@ typedef struct kuzat_record {
 /* Open `path` for reading records in `format` (a kuzat_format). "-" is
  * standard input. `display` names the input in ids and messages (NULL means
  * the path, or "stdin" for "-").
- * Returns KUZAT_OK; KUZAT_EINVAL; KUZAT_EIO when the file cannot be opened
- * (err->msg names it and gives the system's reason); KUZAT_ENOMEM. */
+ * Returns KUZAT_OK; KUZAT_EINVAL (path or out NULL, an unknown format);
+ * KUZAT_EIO when the file cannot be opened (err->msg names it and gives
+ * the system's reason; an empty path is one); KUZAT_ENOMEM. */
 KUZAT_EXTERN int kuzat_reader_open(const char *path, int format,
                                    const char *display,
                                    const kuzat_allocator *a,
@@ -733,7 +793,9 @@ KUZAT_EXTERN int kuzat_reader_open(const char *path, int format,
 /* Read the next record into *rec. Returns 1 when a record (good or with
  * `error` set) was stored, 0 at the end of the input, or a negative status
  * when reading cannot go on: KUZAT_EIO (read error, truncated gzip stream),
- * KUZAT_EFORMAT (a TSV header without a `text` column), KUZAT_ENOMEM. */
+ * KUZAT_EFORMAT (a TSV header without a `text` column), KUZAT_ENOMEM,
+ * KUZAT_EINVAL (r or rec NULL). After a negative status the reader only
+ * waits to be freed. */
 KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
                                    kuzat_error *err);
 
@@ -744,7 +806,7 @@ KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
  * discarded without being kept. A TSV, JSONL or Whisper record whose raw
  * bytes exceed 4 * max_bytes + 65536 cannot be parsed within the bound and
  * comes back as a bad record saying so. 0 (the default) means no limit.
- * Call before the first kuzat_reader_next(). */
+ * Call before the first kuzat_reader_next(). r NULL: nothing happens. */
 KUZAT_EXTERN void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes);
 
 /* Close the input and free the reader. NULL is a no-op. */
