@@ -17,6 +17,7 @@
  * vectors and score through libsvm's svm_predict_values() on a svm_model
  * this file builds from the loaded arrays.
  */
+#define _GNU_SOURCE /* O_TMPFILE, where the system has it */
 #include "internal.h"
 
 #include <errno.h>
@@ -274,6 +275,58 @@ int kuzat__model_set_id(kuzat_model *m) {
   return rc;
 }
 
+/* Write the model into an unnamed file in path's directory (Linux's
+ * O_TMPFILE), name it tmp only once it is complete and on disk, and rename
+ * that over path: a process killed while writing (SIGKILL, SIGXFSZ) leaves
+ * nothing behind. Returns 0 when the model was written or failed for good
+ * (*e: errno, 0 for success); -1 when there is no O_TMPFILE here (the
+ * system, the file system, or /proc to name the file by), for the caller
+ * to write tmp itself. */
+static int write_unnamed(const kz_alloc *a, const char *path, const char *tmp,
+                         const unsigned char *gz, size_t n, int *e) {
+#if defined(O_TMPFILE) && defined(__linux__)
+  size_t pl = strlen(path);
+  char *dir = kuzat__malloc(a, pl + 2);
+  if (!dir) return -1;
+  const char *slash = strrchr(path, '/');
+  if (!slash) {
+    memcpy(dir, ".", 2);
+  } else {
+    size_t dl = slash == path ? 1 : (size_t)(slash - path);
+    memcpy(dir, path, dl);
+    dir[dl] = '\0';
+  }
+  int fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+  kuzat__free(a, dir);
+  if (fd < 0) return -1;
+  *e = 0;
+  if (write_all(fd, gz, n) != 0 || fsync(fd) != 0) {
+    *e = errno;
+    close(fd);
+    return 0; /* the unnamed file goes with its descriptor */
+  }
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  int linked = linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW);
+  if (linked != 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a process of our pid */
+    linked = linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW);
+  if (linked != 0) {
+    int le = errno;
+    close(fd);
+    if (le == ENOENT || le == EPERM || le == EXDEV || le == EOPNOTSUPP) return -1;
+    *e = le;
+    return 0;
+  }
+  if (close(fd) != 0) *e = errno;
+  if (!*e && rename(tmp, path) != 0) *e = errno;
+  if (*e) unlink(tmp);
+  return 0;
+#else
+  (void)a, (void)path, (void)tmp, (void)gz, (void)n, (void)e;
+  return -1;
+#endif
+}
+
 int kuzat_model_save(const kuzat_model *m, const char *path, kuzat_error *err) {
   kuzat__error_clear(err);
   if (!m || !path) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
@@ -310,8 +363,12 @@ int kuzat_model_save(const kuzat_model *m, const char *path, kuzat_error *err) {
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   }
   snprintf(tmp, pl + 32, "%s.tmp.%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  int fd = -2;
+  if (write_unnamed(&m->a, path, tmp, gz, gz_len, &e) != 0)
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd == -2) {
+    /* written, or failed, by write_unnamed() */
+  } else if (fd < 0) {
     e = errno;
   } else {
     if (write_all(fd, gz, gz_len) != 0 || fsync(fd) != 0) e = errno;
