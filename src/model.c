@@ -287,7 +287,10 @@ static int write_unnamed(const kz_alloc *a, const char *path, const char *tmp,
 #if defined(O_TMPFILE) && defined(__linux__)
   size_t pl = strlen(path);
   char *dir = kuzat__malloc(a, pl + 2);
-  if (!dir) return -1;
+  if (!dir) {
+    *e = ENOMEM; /* reported as KUZAT_ENOMEM, like every other allocation */
+    return 0;
+  }
   const char *slash = strrchr(path, '/');
   if (!slash) {
     memcpy(dir, ".", 2);
@@ -378,6 +381,7 @@ int kuzat_model_save(const kuzat_model *m, const char *path, kuzat_error *err) {
   }
   kuzat__free(&m->a, gz);
   kuzat__free(&m->a, tmp);
+  if (e == ENOMEM) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   if (e) return kuzat__fail(err, KUZAT_EIO, "%s: cannot write the model: %s", path, strerror(e));
   return KUZAT_OK;
 }

@@ -447,7 +447,7 @@ static const oom_case oom_cases[] = {
 static void oom_sweep(const oom_case *c, fixture *x, long limit, long stride) {
   int ok = 1, reached = 0;
   long i, failures = 0, worked_around = 0;
-  char why[300] = "";
+  char why[400] = "";
   for (i = 1; i < limit && !reached && ok; i += stride) {
     kt_fail_at = 0;
     kt_live = 0;
