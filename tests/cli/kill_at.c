@@ -62,27 +62,20 @@ static int do_open(const char *sym, const char *path, int flags, mode_t mode) {
   return fd;
 }
 
-int open(const char *path, int flags, ...) {
-  mode_t mode = 0;
-  if (WANTS_MODE(flags)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = (mode_t)va_arg(ap, int);
-    va_end(ap);
+/* open() and open64(): the mode argument is there only with O_CREAT or O_TMPFILE */
+#define OPEN_WRAPPER(sym)                                                                   \
+  int sym(const char *path, int flags, ...) {                                               \
+    mode_t mode = 0;                                                                        \
+    if (WANTS_MODE(flags)) {                                                                \
+      va_list ap;                                                                           \
+      va_start(ap, flags);                                                                  \
+      mode = (mode_t)va_arg(ap, int);                                                       \
+      va_end(ap);                                                                           \
+    }                                                                                       \
+    return do_open(#sym, path, flags, mode);                                                \
   }
-  return do_open("open", path, flags, mode);
-}
-
-int open64(const char *path, int flags, ...) {
-  mode_t mode = 0;
-  if (WANTS_MODE(flags)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = (mode_t)va_arg(ap, int);
-    va_end(ap);
-  }
-  return do_open("open64", path, flags, mode);
-}
+OPEN_WRAPPER(open)
+OPEN_WRAPPER(open64)
 
 ssize_t write(int fd, const void *buf, size_t n) {
   ssize_t (*real)(int, const void *, size_t) =

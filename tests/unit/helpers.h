@@ -7,8 +7,11 @@
 
 #include "kuzat.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
 
 /* An allocator that fails the kt_fail_at-th allocation (counting from 1
  * since kt_allocs was last set to 0) and counts the live blocks, so every
@@ -59,6 +62,24 @@ static inline kuzat_model *kt_train_tsv(const char *path, int kernel) {
   if (kuzat_train(t, &p, &m, NULL, &err)) printf("# training failed: %s\n", err.msg);
   kuzat_trainset_free(t);
   return m;
+}
+
+/* raw[0..n) as one gzip member, the way kuzat_model_save() compresses a
+ * model (malloc'd; its length in *out). */
+static inline unsigned char *kt_gzip(const unsigned char *raw, size_t n, size_t *out) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+  size_t cap = deflateBound(&z, (uLong)n) + 64;
+  unsigned char *p = malloc(cap);
+  z.next_in = (Bytef *)(uintptr_t)raw;
+  z.avail_in = (uInt)n;
+  z.next_out = p;
+  z.avail_out = (uInt)cap;
+  deflate(&z, Z_FINISH);
+  *out = cap - z.avail_out;
+  deflateEnd(&z);
+  return p;
 }
 
 #endif

@@ -23,6 +23,7 @@
  *  - through kuzat_model_load_file(), the message names the file.
  */
 #include "check.h"
+#include "helpers.h"
 #include "kuzat.h"
 
 #include <math.h>
@@ -150,22 +151,6 @@ static void build_model(void) {
 
 /* ---- gzip, loading ---- */
 
-static unsigned char *gz(const unsigned char *raw, size_t n, size_t *out) {
-  z_stream z;
-  memset(&z, 0, sizeof z);
-  deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-  size_t cap = deflateBound(&z, (uLong)n) + 64;
-  unsigned char *p = malloc(cap);
-  z.next_in = (Bytef *)(uintptr_t)raw;
-  z.avail_in = (uInt)n;
-  z.next_out = p;
-  z.avail_out = (uInt)cap;
-  deflate(&z, Z_FINISH);
-  *out = cap - z.avail_out;
-  deflateEnd(&z);
-  return p;
-}
-
 /* Recompute the CRC-32 of content p[0..n) (its last 4 bytes). */
 static void fix_crc(unsigned char *p, size_t n) { set_u32(p + n - 4, (uint32_t)crc32(0, p, (uInt)(n - 4))); }
 
@@ -218,7 +203,7 @@ static int load_gz(const unsigned char *p, size_t n, int *scored_ok) {
 
 static int load_raw(const unsigned char *raw, size_t n, int *scored_ok) {
   size_t zn;
-  unsigned char *z = gz(raw, n, &zn);
+  unsigned char *z = kt_gzip(raw, n, &zn);
   int rc = load_gz(z, zn, scored_ok);
   free(z);
   return rc;
@@ -243,7 +228,7 @@ static void test_intact(void) {
 /* The gzip file cut at every offset. */
 static void test_file_truncation(void) {
   size_t zn;
-  unsigned char *z = gz(model.b, model.n, &zn);
+  unsigned char *z = kt_gzip(model.b, model.n, &zn);
   size_t bad = 0;
   for (size_t cut = 0; cut < zn; cut++) {
     int rc = load_gz(z, cut, NULL);
@@ -261,7 +246,7 @@ static void test_file_truncation(void) {
  * the very same content. */
 static void test_file_flips(void) {
   size_t zn;
-  unsigned char *z = gz(model.b, model.n, &zn);
+  unsigned char *z = kt_gzip(model.b, model.n, &zn);
   size_t bad = 0, refused = 0;
   for (size_t at = 0; at < zn; at++)
     for (int bit = 0; bit < 8; bit++) {
@@ -504,7 +489,7 @@ static void test_file_messages(void) {
   char path[128];
   snprintf(path, sizeof path, "%s/cut.kzm", dir);
   size_t zn;
-  unsigned char *z = gz(model.b, model.n, &zn);
+  unsigned char *z = kt_gzip(model.b, model.n, &zn);
   FILE *f = fopen(path, "wb");
   fwrite(z, 1, zn / 2, f);
   fclose(f);
@@ -518,7 +503,7 @@ static void test_file_messages(void) {
   memcpy(buf, model.b, model.n);
   set_u32(buf + off_version, 2);
   free(z);
-  z = gz(buf, model.n, &zn);
+  z = kt_gzip(buf, model.n, &zn);
   f = fopen(path, "wb");
   fwrite(z, 1, zn, f);
   fclose(f);

@@ -6,6 +6,7 @@
  * of ../shared skips when it is absent.
  */
 #include "check.h"
+#include "helpers.h"
 #include "kuzat.h"
 
 #include <libsvm/svm.h>
@@ -458,22 +459,6 @@ static unsigned char *inflate_all(const unsigned char *gz, size_t n, size_t *out
   return p;
 }
 
-static unsigned char *deflate_all(const unsigned char *raw, size_t n, size_t *out) {
-  z_stream z;
-  memset(&z, 0, sizeof z);
-  deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-  size_t cap = deflateBound(&z, (uLong)n) + 64;
-  unsigned char *p = malloc(cap);
-  z.next_in = (Bytef *)raw;
-  z.avail_in = (uInt)n;
-  z.next_out = p;
-  z.avail_out = (uInt)cap;
-  deflate(&z, Z_FINISH);
-  *out = cap - z.avail_out;
-  deflateEnd(&z);
-  return p;
-}
-
 /* Load bytes that must be refused, with a message. */
 static int refused(const unsigned char *p, size_t n, int want, char *why, size_t whylen) {
   kuzat_model *m = NULL;
@@ -515,7 +500,7 @@ static void test_damaged_models(void) {
   all = 1;
   for (size_t cut = 0; cut < rn; cut += (cut < 200 ? 1 : 7)) {
     size_t zn;
-    unsigned char *z = deflate_all(raw, cut, &zn);
+    unsigned char *z = kt_gzip(raw, cut, &zn);
     int ok = refused(z, zn, KUZAT_EFORMAT, why, sizeof why);
     free(z);
     if (!ok) {
@@ -551,7 +536,7 @@ static void test_damaged_models(void) {
   for (size_t at = 0; at < rn; at += (at < 100 ? 1 : 11)) {
     raw[at] ^= 0x10;
     size_t zn;
-    unsigned char *z = deflate_all(raw, rn, &zn);
+    unsigned char *z = kt_gzip(raw, rn, &zn);
     int ok = refused(z, zn, 0, why, sizeof why);
     raw[at] ^= 0x10;
     free(z);
@@ -577,7 +562,7 @@ static void test_damaged_models(void) {
     uint32_t crc = (uint32_t)crc32(0, bad, (uInt)(rn - 4));
     for (int q = 0; q < 4; q++) bad[rn - 4 + (size_t)q] = (unsigned char)(crc >> (8 * q));
     size_t zn;
-    unsigned char *z = deflate_all(bad, rn, &zn);
+    unsigned char *z = kt_gzip(bad, rn, &zn);
     CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, "byte"),
           "count at byte %zu made huge under a valid CRC: %s", offsets[o], why);
     free(z);
@@ -586,13 +571,13 @@ static void test_damaged_models(void) {
   memcpy(bad, raw, rn);
   bad[0] = 'X';
   size_t zn;
-  unsigned char *z = deflate_all(bad, rn, &zn);
+  unsigned char *z = kt_gzip(bad, rn, &zn);
   CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, "not a kuzat model"),
         "wrong magic: %s", why);
   free(z);
   memcpy(bad, raw, rn);
   bad[8] = KUZAT_MODEL_FORMAT + 1;
-  z = deflate_all(bad, rn, &zn);
+  z = kt_gzip(bad, rn, &zn);
   CHECK(refused(z, zn, KUZAT_EVERSION, why, sizeof why) && strstr(why, "newer"),
         "newer format version: %s", why);
   free(z);
