@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,12 +487,18 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
     return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: unknown kernel %u", at,
                        kernel);
   k->kernel = (int)kernel;
+  size_t gamma_at = r->pos + 8;
   if ((rc = get_finite(r, &k->C, "C", err)) || (rc = get_finite(r, &k->gamma, "gamma", err)) ||
       (rc = get_finite(r, &k->platt_a, "Platt A", err)) ||
       (rc = get_finite(r, &k->platt_b, "Platt B", err)) ||
       (rc = get_finite(r, &k->threshold, "the threshold", err)) ||
       (rc = get_finite(r, &k->bias, "the bias", err)))
     return rc;
+  /* exp(-gamma |x - sv|^2) stays in [0, 1] only for gamma > 0 (the
+   * trainer refuses any other); else decision values overflow into NaN */
+  if (k->kernel == KUZAT_KERNEL_RBF && !(k->gamma > 0))
+    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: RBF gamma %g is not "
+                       "positive", gamma_at, k->gamma);
   if ((rc = need(r, 4, "a count", err))) return rc;
   at = r->pos;
   uint32_t count = get_u32(r);
@@ -505,7 +512,15 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
     k->idx = kuzat__malloc(&m->a, (size_t)count * sizeof *k->idx + 1);
     k->w = kuzat__malloc(&m->a, (size_t)count * sizeof *k->w + 1);
     if (!k->idx || !k->w) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-    return get_pairs(r, count, limit, k->idx, k->w, NULL, err);
+    if ((rc = get_pairs(r, count, limit, k->idx, k->w, NULL, err))) return rc;
+    /* a document's vector has unit length, so |decision| <= |bias| + |w|:
+     * keep that finite, with room for rounding, or scores could be NaN */
+    double ss = 0;
+    for (uint32_t q = 0; q < count; q++) ss += k->w[q] * k->w[q];
+    if (!(fabs(k->bias) + sqrt(ss) <= DBL_MAX / 2))
+      return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: weights and bias too "
+                         "large to score with", at);
+    return KUZAT_OK;
   }
   /* RBF: support vectors, each (f64 coef, u32 nnz, pairs); first a pass to
    * check counts and size the arrays, then a pass to fill them */
@@ -534,8 +549,13 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
   if (!k->sv_coef || !k->sv_ptr || !k->sv_nodes)
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   kuzat_feature *node = (kuzat_feature *)k->sv_nodes;
+  double bound = fabs(k->bias); /* |decision|: every kernel value is in [0, 1] */
   for (uint32_t s = 0; s < count; s++) {
     if ((rc = get_finite(r, &k->sv_coef[s], "a support vector coefficient", err))) return rc;
+    bound += fabs(k->sv_coef[s]);
+    if (!(bound <= DBL_MAX / 2))
+      return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: support vector "
+                         "coefficients and bias too large to score with", r->pos - 8);
     uint32_t nnz = get_u32(r);
     if ((rc = get_pairs(r, nnz, limit, NULL, NULL, node, err))) return rc;
     k->sv_ptr[s] = (struct svm_node *)node;
