@@ -133,10 +133,8 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh $(B)
 
-bench: check-deps all $(B)/bench/normalise $(B)/bench/featurize
-	bench/run.sh $(B)
-	bench/train.sh $(B)
-	bench/classify.sh $(B)
+bench: check-deps all $(B)/bench/featurize
+	bench/bench.sh $(B)
 
 # The threads test under ThreadSanitizer (built in build-thread/).
 tsan: check-deps

@@ -1,0 +1,159 @@
+#!/bin/sh
+# make bench: kuzat side by side with fastText, scikit-learn and liblinear /
+# libsvm on the same split, then bench/RESULTS.md and its chart.
+#   bench/bench.sh [BUILD]
+# Needs ../shared/datasets (or KUZAT_SHARED); read at bench time, never
+# copied into the repository. Work files go to BUILD/bench-work.
+#
+#  1. split: datasets/recipes/default.py (the default model's split, grouped
+#     by near-duplicate key) -> train.tsv, heldout.tsv, heldout-KIND.tsv
+#  2. evasion sets: the held-out positives rewritten by bench/perturb.py
+#     (seeded) at 30% of words and at every word
+#  3. train every tool on train.tsv (one core, wall time, peak memory, size):
+#     kuzat-train (defaults: 3 values of C x 5 grouped folds, calibration,
+#     final fit); fasttext supervised with defaults and with -wordNgrams 2
+#     -minn 2 -maxn 5; bench/sk.py (HashingVectorizer word 1-2 + char_wb
+#     2-5, LinearSVC); liblinear-train (defaults) on kuzat's hashed vectors
+#     (bench/featurize); and, for the training-cost target, one plain
+#     svm-train -t 0 -c 1 fit against kuzat-train on the same BENCH_SVM_ROWS
+#     rows (default 5000; svm-train needs minutes beyond that)
+#  4. score the held-out rows and both evasion sets with every tool
+#  5. throughput: bench/classify.sh's corpus (>= 50 MB of short documents),
+#     whole processes, one core (taskset) and two
+#  6. profile: bench/profile.sh (callgrind on kuzat-classify, per stage)
+#  7. bench/report.py: metrics (one script for every tool), targets,
+#     bench/RESULTS.md and bench/quality-vs-speed.svg (gnuplot)
+set -eu
+cd "$(dirname "$0")/.."
+B=${1:-build}
+S=${KUZAT_SHARED:-../shared/datasets}
+[ -d "$S" ] || { echo "bench: $S not found: the benchmarks read the shared datasets (set KUZAT_SHARED)" >&2; exit 2; }
+scripts/deps.sh fasttext liblinear-tools libsvm-tools python3-sklearn time gnuplot valgrind
+PY=/usr/bin/python3
+W=$B/bench-work
+rm -rf "$W"
+mkdir -p "$W/scores"
+start=$(date +%s)
+echo "$start" > "$W/start"
+log() { echo "bench: [$(($(date +%s) - start)) s] $*" >&2; }
+pin1="taskset -c 0"
+pin2="taskset -c 0,1"
+command -v taskset > /dev/null 2>&1 || { pin1=""; pin2=""; }
+
+# -- 1, 2: the split and the evasion sets
+log "split (datasets/recipes/default.py)"
+$PY datasets/recipes/default.py "$S" "$W" 2> "$W/split.txt"
+awk -F'\t' 'NR == 1 || $3 ~ /(^|,)propaganda(,|$)/' "$W/heldout.tsv" > "$W/pos.tsv"
+$PY bench/perturb.py 0.3 20261129 < "$W/pos.tsv" > "$W/pos-p30.tsv"
+$PY bench/perturb.py 1 20261129 < "$W/pos.tsv" > "$W/pos-p100.tsv"
+
+# fastText input: __label__pos / __label__neg, then the text
+ft() { awk -F'\t' 'NR > 1 { printf "__label__%s %s\n", ($3 ~ /propaganda/ ? "pos" : "neg"), $2 }' "$1"; }
+txt() { awk -F'\t' 'NR > 1 { print $2 }' "$1"; }
+ft "$W/train.tsv" > "$W/train.ft"
+
+# t NAME command...: wall time and peak memory of a whole process
+t() {
+  name=$1; shift
+  /usr/bin/time -f "%e %M" -o "$W/time" "$@" || { echo "bench: $name failed" >&2; exit 1; }
+  printf '%s\t%s\n' "$name" "$(tr ' ' '\t' < "$W/time")" >> "$W/train-times.tsv"
+}
+
+# -- 3: training, one core each
+log "training"
+: > "$W/train-times.tsv"
+t kuzat $pin1 "$B/kuzat-train" -q --threads 1 -o "$W/kuzat.kzm" "$W/train.tsv"
+t fasttext $pin1 fasttext supervised -input "$W/train.ft" -output "$W/ft1" -thread 1 -verbose 0
+t fasttext-ngrams $pin1 fasttext supervised -input "$W/train.ft" -output "$W/ft2" \
+  -wordNgrams 2 -minn 2 -maxn 5 -thread 1 -verbose 0
+t sklearn $pin1 $PY bench/sk.py train "$W/train.tsv" "$W/sk.pkl"
+"$B/bench/featurize" propaganda < "$W/train.tsv" > "$W/train.svm"
+t liblinear $pin1 liblinear-train -q -B 1 "$W/train.svm" "$W/ll.model"
+rm -f "$W/ft1.vec" "$W/ft2.vec"
+printf 'kuzat\t%s\nfasttext\t%s\nfasttext-ngrams\t%s\nsklearn\t%s\nliblinear\t%s\n' \
+  "$(wc -c < "$W/kuzat.kzm")" "$(wc -c < "$W/ft1.bin")" "$(wc -c < "$W/ft2.bin")" \
+  "$(wc -c < "$W/sk.pkl")" "$(wc -c < "$W/ll.model")" > "$W/sizes.tsv"
+
+# the training-cost target: kuzat-train (model selection included) against one
+# plain svm-train -t 0 fit, on the same rows and the same vectors
+n=${BENCH_SVM_ROWS:-5000}
+total=$(($(wc -l < "$W/train.tsv") - 1))
+awk -v n="$n" -v total="$total" 'NR == 1 || (NR - 2) % int(total / n) == 0 && c++ < n' \
+  "$W/train.tsv" > "$W/svm-rows.tsv"
+"$B/bench/featurize" propaganda < "$W/svm-rows.tsv" > "$W/svm-rows.svm"
+log "training-cost target on $n rows (svm-train -t 0)"
+: > "$W/time"
+t "target-kuzat $n" $pin1 "$B/kuzat-train" -q --threads 1 -o "$W/k-rows.kzm" "$W/svm-rows.tsv"
+t "target-svm-train $n" $pin1 svm-train -q -t 0 -c 1 -m 1000 "$W/svm-rows.svm" "$W/svm-rows.model"
+rm -f "$W/svm-rows.svm" "$W/svm-rows.model"
+
+# -- 4: scores on the held-out rows and the evasion sets
+log "scoring the held-out and perturbed rows"
+for set in heldout pos-p30 pos-p100; do
+  "$B/kuzat-classify" -q -m "$W/kuzat.kzm" --format tsv "$W/$set.tsv" > "$W/scores/kuzat.$set"
+  txt "$W/$set.tsv" > "$W/$set.txt"
+  fasttext predict-prob "$W/ft1.bin" "$W/$set.txt" 2 > "$W/scores/fasttext.$set"
+  fasttext predict-prob "$W/ft2.bin" "$W/$set.txt" 2 > "$W/scores/fasttext-ngrams.$set"
+  $PY bench/sk.py score "$W/sk.pkl" "$W/$set.tsv" > "$W/scores/sklearn.$set"
+  "$B/bench/featurize" propaganda < "$W/$set.tsv" > "$W/$set.svm"
+  $PY bench/linear.py "$W/ll.model" "$W/$set.svm" > "$W/scores/liblinear.$set"
+  rm -f "$W/$set.svm"
+done
+
+# -- 5: throughput, whole processes
+log "throughput"
+for f in isis-twitter-en/train kyrgyz-24kg-topics/train tajik-text/train uzbek-sentiment/manual_train \
+         tatoeba-uzbek-cyrillic/train ud-treebanks-ky-uz-ru/train; do
+  awk -F'\t' 'NR > 1 && $3 != "" { print $3 }' "$S/$f.tsv"
+done | tr -d '\r' > "$W/base.txt"
+want=$((${BENCH_SCORE_MB:-50} * 1000000))
+: > "$W/in.txt"
+while [ "$(wc -c < "$W/in.txt")" -lt "$want" ]; do cat "$W/base.txt" >> "$W/in.txt"; done
+# scikit-learn and liblinear (from text) score under 0.5 MB/s: timed on the
+# first BENCH_SK_MB (5) MB
+head -c $((${BENCH_SK_MB:-5} * 1000000)) "$W/in.txt" | sed '$d' > "$W/in-small.txt"
+: > "$W/speed.tsv"
+row() { # name cores input command...
+  name=$1 cores=$2 in=$3; shift 3
+  taskset -c "$cores" /usr/bin/time -f "%e %M" -o "$W/time" "$@" < "$in" > "$W/out" 2> /dev/null ||
+    { echo "bench: $name failed" >&2; exit 1; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$cores" "$(tr ' ' '\t' < "$W/time")" \
+    "$(wc -c < "$in")" "$(wc -l < "$in")" "$(wc -l < "$W/out")" >> "$W/speed.tsv"
+  log "  $name: $(cat "$W/time")"
+}
+row kuzat 0 "$W/in.txt" "$B/kuzat-classify" -m "$W/kuzat.kzm"
+row kuzat 0,1 "$W/in.txt" "$B/kuzat-classify" -m "$W/kuzat.kzm" --threads 2
+row fasttext 0 "$W/in.txt" fasttext predict-prob "$W/ft1.bin" -
+row fasttext-ngrams 0 "$W/in.txt" fasttext predict-prob "$W/ft2.bin" -
+row sklearn 0 "$W/in-small.txt" $PY bench/sk.py score "$W/sk.pkl" -
+# liblinear from text: kuzat's hashing (bench/featurize) piped into
+# liblinear-predict, also on the small file (the vectors as text are ~75x the input)
+row liblinear 0 "$W/in-small.txt" sh -c "awk 'BEGIN { print \"label\ttext\" } { gsub(/\t/, \" \"); print \"x\t\" \$0 }' |
+  $B/bench/featurize propaganda | liblinear-predict -q /dev/stdin $W/ll.model /dev/stdout"
+rm -f "$W/out" "$W/in-small.txt"
+
+# -- 6: where the time goes
+log "profile (callgrind)"
+bench/profile.sh "$B" "$W/kuzat.kzm" "$W/base.txt" > "$W/profile.md"
+
+# -- 7: the report
+log "report"
+{
+  echo "date	$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "commit	$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "kuzat	$("$B/kuzat-classify" --version | head -1)"
+  echo "fastText	$(dpkg-query -W -f='${Version}' fasttext)"
+  echo "liblinear	$(dpkg-query -W -f='${Version}' liblinear-tools)"
+  echo "libsvm	$(dpkg-query -W -f='${Version}' libsvm-tools)"
+  echo "scikit-learn	$($PY -c 'import sklearn; print(sklearn.__version__)')"
+  echo "Python	$($PY -c 'import sys; print(sys.version.split()[0])')"
+  echo "ICU	$(pkg-config --modversion icu-uc)"
+  echo "gnuplot	$(gnuplot --version | cut -d' ' -f2-)"
+  echo "cpu	$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "cores	$(nproc)"
+  echo "memory	$(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)"
+  echo "load	$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "kernel	$(uname -sr)"
+} > "$W/env.tsv"
+$PY bench/report.py "$W" bench/RESULTS.md bench/quality-vs-speed.svg
+log "done: bench/RESULTS.md, bench/quality-vs-speed.svg"

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Group callgrind's per-function costs into scoring stages (bench/profile.sh).
+
+    bench/profile.py SELF.txt SELF-EMPTY.txt BYTES DOCS > profile.md
+
+SELF.txt: callgrind_annotate output (each function's own instructions) of
+kuzat-classify on BYTES bytes / DOCS documents; SELF-EMPTY.txt the same on an
+empty input (the start-up: loading the model, building the language
+profiles), subtracted stage by stage. Writes a Markdown table.
+"""
+import re
+import sys
+
+LINE = re.compile(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*?)(?:\s+\[(.*)\])?$")
+
+# (stage, test on "file:function" and object), first match wins
+STAGES = [
+    ("model loading (zlib inflate, CRC, rows)", lambda f, o: "libz" in o or re.search(r"(^|/)src/model\.c:", f)),
+    ("reading input", lambda f, o: re.search(r"(^|/)src/reader\.c:", f) or re.search(r":(__memchr|read|__read)", f)),
+    ("UTF-8 decoding + normalisation (case, script, homoglyph, invisible folding)",
+     lambda f, o: re.search(r"(^|/)src/normalise\.c:", f) or "libicu" in o),
+    ("language identification", lambda f, o: re.search(r"(^|/)src/langid\.c:", f) or f.endswith(":kuzat__langid")
+     or f.endswith(":kuzat__profile_build")),
+    ("tokenising", lambda f, o: re.search(r"(^|/)src/tokenise\.c:", f) or f.endswith("features.c:tokenise.constprop.0")
+     or f.endswith("features.c:tokenise")),
+    ("hashing n-grams (xxHash3; word and character n-grams, word cache)",
+     lambda f, o: "xxhash" in f or "xxhash" in o or re.search(
+         r"features\.c:(char_grams|char_grams_cached|word_gram|collect_keys|hash_seeded|add_char_grams)", f)
+     or re.search(r":(char_grams|collect_keys|word_gram)$", f)),
+    ("counting and ordering the buckets, weighting, normalising (build_vector)",
+     lambda f, o: re.search(r"features\.c:(build_vector|order_table|weight|tf_weight_log)", f)
+     or re.search(r":(build_vector|order_table)$", f)),
+    ("dot product with the model's rows, calibration (score.c)",
+     lambda f, o: re.search(r"features\.c:kuzat__featurise_dot", f) or re.search(r"(^|/)src/score\.c:", f)
+     or re.search(r":kuzat__featurise_dot$", f)),
+    ("output: JSON, number formatting (printf), writing",
+     lambda f, o: re.search(r"(^|/)classify/main\.c:", f) or re.search(
+         r"(printf|vfprintf|_IO_|hack_digit|__mpn_|_itoa|strchrnul|fwrite|__strlen|libioP|iofwrite"
+         r"|stdio2\.h|string_fortified\.h:json_string)", f)),
+    ("dynamic linking, start-up", lambda f, o: "ld-linux" in o or "/elf/" in f),
+]
+OTHER = "other (memset, memcpy, malloc, ...)"
+
+
+def parse(path):
+    costs = {}
+    with open(path) as f:
+        text = f.read()
+    body = text.split("file:function", 1)[1]
+    for line in body.splitlines():
+        m = LINE.match(line)
+        if not m:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        fn, obj = m.group(2), m.group(3) or ""
+        for name, test in STAGES:
+            if test(fn, obj):
+                break
+        else:
+            name = OTHER
+        costs[name] = costs.get(name, 0) + ir
+    total = int(re.search(r"([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS", text).group(1).replace(",", ""))
+    return costs, total
+
+
+def main():
+    run, total = parse(sys.argv[1])
+    empty, total0 = parse(sys.argv[2])
+    nbytes, docs = int(sys.argv[3]), int(sys.argv[4])
+    names = [s[0] for s in STAGES] + [OTHER]
+    per = {k: run.get(k, 0) - empty.get(k, 0) for k in names}
+    work = sum(max(v, 0) for v in per.values())
+    print("callgrind, `kuzat-classify --lines` on %d documents (%.2f MB of the throughput corpus): "
+          "%s instructions in all, %s of them start-up (the same run on an empty input: model "
+          "loading, language profiles), %s scoring the documents, **%.0f instructions per input "
+          "byte**.\n" % (docs, nbytes / 1e6, format(total, ","), format(total0, ","),
+                          format(total - total0, ","), (total - total0) / nbytes))
+    print("| stage | instructions / byte | share of the scoring |")
+    print("|---|---:|---:|")
+    for k in sorted(names, key=lambda k: -per[k]):
+        if per[k] <= 0 and k != names[0]:
+            continue
+        if k == names[0]:
+            continue
+        print("| %s | %.1f | %.1f%% |" % (k, per[k] / nbytes, 100.0 * per[k] / work))
+    print("| start-up, once per process (%s) | %s in all | - |" % (names[0], format(total0, ",")))
+
+
+if __name__ == "__main__":
+    main()
