@@ -31,7 +31,8 @@ static const char usage[] =
     "per input record, in input order.\n"
     "\n"
     "INPUT is a file, a directory (every file under it, recursively, in sorted\n"
-    "order; names beginning with '.' are skipped) or - for standard input (the\n"
+    "order; names beginning with '.' are skipped; a FIFO, socket or device found\n"
+    "there gets an error line and is not opened) or - for standard input (the\n"
     "default; read as lines unless --format says otherwise). Gzip-compressed\n"
     "input is recognised by its content, whatever its name.\n"
     "\n"
@@ -253,11 +254,11 @@ static void tsv_field(buf *b, const char *s, size_t n) {
     if (b->p[i] == '\t' || b->p[i] == '\n' || b->p[i] == '\r') b->p[i] = ' ';
 }
 
-/* Probabilities with four decimals; -0 never appears. */
-/* "%.4f" of a probability, as printf writes it but without printf (the
- * hottest part of the output). p * 10000 is within half an ulp (< 1e-12) of
- * the exact product, so rounding it gives printf's digits unless it lies next
- * to a tie; those, NaN, -0 and anything above 1 go to printf. */
+/* Probabilities with four decimals; -0 never appears. "%.4f" as printf
+ * writes it but without printf (the hottest part of the output): p * 10000 is
+ * within half an ulp (< 1e-12) of the exact product, so rounding it gives
+ * printf's digits unless it lies next to a tie; those, NaN and anything above
+ * 1 go to printf. */
 static void put_prob(buf *b, double p) {
   if (p < 0) p = 0.0;
   if (p <= 1.0 && !signbit(p)) {
