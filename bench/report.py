@@ -285,6 +285,10 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
     w("\nRecall per language (positives: %s):\n" %
       ", ".join("%s %d" % (lg, K[lg]["pos"]) for lg in LANGS))
     w(table(["tool"] + LANGS, [[SHORT[t]] + [f3(Q[t][lg]["r"]) for lg in LANGS] for t, _, _ in TOOLS]))
+    w("\nRecall per language on our own texts only (`heldout-ours.tsv`: English here is our "
+      "21 English texts, not the pro-ISIS tweets):\n")
+    w(table(["tool"] + LANGS[:-1], [[SHORT[t]] + [f3(Q[t]["ours_" + lg]["r"]) for lg in LANGS[:-1]]
+                                   for t, _, _ in TOOLS]))
     w("\nPrecision / F1 per language:\n")
     w(table(["tool"] + LANGS[:-1], [[SHORT[t]] + ["%s / %s" % (f3(Q[t][lg]["p"]), f3(Q[t][lg]["f1"]))
                                                   for lg in LANGS[:-1]] for t, _, _ in TOOLS]))
