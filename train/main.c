@@ -440,13 +440,13 @@ static int score_dev(const opts *o, const kuzat_model *model, double **scores, i
   double *s = malloc(cap * nm * sizeof *s), *dec = malloc(nm * sizeof *dec);
   int *y = malloc(cap * nm * sizeof *y), *lg = malloc(cap * sizeof *lg);
   kuzat_record rec;
-  int rc;
+  int rc, bad_row = 0;
   static char labels[65536];
   while ((rc = kuzat_reader_next(r, &rec, &err)) == 1) {
     if (rec.error) {
       if (!o->skip_bad) {
         fprintf(stderr, "kuzat-train: --dev: %s\n", rec.error);
-        rc = -1;
+        bad_row = 1;
         break;
       }
       continue;
@@ -489,8 +489,9 @@ static int score_dev(const opts *o, const kuzat_model *model, double **scores, i
   *truth = y;
   *langs = lg;
   *rows = n;
-  if (rc < 0) {
-    if (rc != -1) fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);
+  if (bad_row || rc < 0) {
+    /* (KUZAT_ENOMEM is -1: a bad row is told apart by its own flag) */
+    if (!bad_row) fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);
     return 2;
   }
   return 0;
