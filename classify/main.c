@@ -47,9 +47,10 @@ static const char usage[] =
     "      --format FMT     text, lines, tsv, jsonl, fasttext, srt, vtt or whisper\n"
     "                       (default: from the file name, see below)\n"
     "      --lines          same as --format lines\n"
-    "      --max-chars N    score at most the first N bytes of each document\n"
-    "                       (cut at a character boundary; default 1000000); a cut\n"
-    "                       is reported in the record's output, never silent.\n"
+    "      --max-chars N    score (or --normalize) at most the first N bytes of\n"
+    "                       each document (cut at a character boundary; default\n"
+    "                       1000000); a cut is reported in the record's output\n"
+    "                       (with --normalize, on stderr), never silent.\n"
     "                       A TSV, JSONL or Whisper record of more than\n"
     "                       4N + 65536 bytes cannot be parsed within that bound\n"
     "                       and becomes an error line\n"
@@ -369,11 +370,19 @@ static void format_normalised(const ctx *c, job *j, kuzat_normaliser *n) {
     return;
   }
   j->lang_id = t.lang;
+  int cut = j->full_len > j->text_len;
+  if (cut) { /* said on stderr whatever the output format */
+    char msg[512];
+    snprintf(msg, sizeof msg, "%.*s: only the first %zu of its %zu bytes normalised (--max-chars)",
+             (int)(j->id_len > 200 ? 200 : j->id_len), j->id, j->text_len, j->full_len);
+    j->msg = strdup(msg);
+  }
   if (c->o->out == OUT_JSONL) {
     buf_puts(&j->out, "{\"id\":");
     json_string(&j->out, j->id, j->id_len);
     buf_printf(&j->out, ",\"lang\":\"%s\",\"text\":", kuzat_lang_name(t.lang));
     json_string(&j->out, t.utf8, t.len);
+    if (cut) buf_printf(&j->out, ",\"truncated\":{\"normalised\":%zu,\"bytes\":%zu}", j->text_len, j->full_len);
     buf_puts(&j->out, "}\n");
   } else {
     if (c->o->out == OUT_TSV) {
@@ -632,6 +641,8 @@ static void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) 
   j->out.len = 0;
   j->out.oom = 0;
   j->bad = 0;
+  free(j->msg); /* for stderr: an error, or a --normalize cut */
+  j->msg = NULL;
   if (j->error) job_error(j, j->id, j->id_len, j->error, c->o->out);
   else if (c->o->normalize) format_normalised(c, j, n);
   else format_scores(c, j, s);
@@ -675,7 +686,7 @@ static void read_file(walker *w, const char *path) {
     emit_io_error(w, id, err.msg);
     return;
   }
-  if (!w->o->normalize) kuzat_reader_set_limit(r, w->o->max_chars);
+  kuzat_reader_set_limit(r, w->o->max_chars);
   kuzat_record rec;
   int rc = 0;
   while (!w->stop && (rc = kuzat_reader_next(r, &rec, &err)) == 1)
@@ -888,10 +899,8 @@ typedef struct run {
 
 /* Write a finished job; count it. Returns nonzero when output failed. */
 static int write_job(run *R, job *j) {
-  if (j->bad) {
-    R->bad++;
-    if (!R->c.o->quiet && j->msg) fprintf(stderr, "kuzat-classify: %s\n", j->msg);
-  }
+  if (j->bad) R->bad++;
+  if (!R->c.o->quiet && j->msg) fprintf(stderr, "kuzat-classify: %s\n", j->msg);
   if (j->io_failed) R->io_failed++;
   if (R->c.o->eval && !R->c.o->normalize) eval_add(&R->ev, &R->c, j);
   if (fwrite(j->out.p, 1, j->out.len, stdout) != j->out.len) R->write_failed = 1;

@@ -87,6 +87,8 @@ cl nul-bytes       nul.txt      0 2 0 ''    "printf 'nul\000inside\n\000\000\n' 
 cl nul-json-escape nul.jsonl    0 2 1 'control character 0x0' "printf '{\"id\":\"a\",\"text\":\"x\\\\u0000y\"}\n{\"id\":\"b\",\"text\":\"raw\000nul\"}\n' > nul.jsonl"
 cl line-100mb      big.txt      0 2 0 '"truncated":{"scored":1000000,"bytes":100000000}' "{ alot 100000000; printf '\nnext\n'; } > big.txt" --lines
 cl text-100mb      big.txt      0 1 0 '"truncated":{"scored":1000000,"bytes":100000006}' ':'
+cl normalize-100mb big.txt     0 2 0 'big.txt:1: only the first 1000000 of its 100000000 bytes normalised' ':' --lines --normalize
+cl normalize-100mb-jsonl big.txt 0 2 0 '"truncated":{"normalised":1000000,"bytes":100000000}' ':' --lines --normalize --format-out jsonl
 cl jsonl-100mb     big.jsonl    0 2 1 'record longer than 4065536 bytes' "{ printf '{\"id\":\"big\",\"text\":\"'; alot 100000000; printf '\"}\n{\"id\":\"next\",\"text\":\"x\"}\n'; } > big.jsonl"
 cl srt-100mb-cue   big.srt      0 1 0 '"truncated":{"scored":1000000' "{ printf '1\n00:00:01,000 --> 00:00:02,000\n'; alot 100000000; printf '\n'; } > big.srt"
 cl newlines-lines  nl.txt       0 5 0 ''    "printf '\n\n\n\n\n' > nl.txt" --lines
