@@ -90,6 +90,8 @@ cl text-100mb      big.txt      0 1 0 '"truncated":{"scored":1000000,"bytes":100
 cl normalize-100mb big.txt     0 2 0 'big.txt:1: only the first 1000000 of its 100000000 bytes normalised' ':' --lines --normalize
 cl normalize-100mb-jsonl big.txt 0 2 0 '"truncated":{"normalised":1000000,"bytes":100000000}' ':' --lines --normalize --format-out jsonl
 cl jsonl-100mb     big.jsonl    0 2 1 'record longer than 4065536 bytes' "{ printf '{\"id\":\"big\",\"text\":\"'; alot 100000000; printf '\"}\n{\"id\":\"next\",\"text\":\"x\"}\n'; } > big.jsonl"
+cl tsv-100mb       big.tsv      0 2 1 'record longer than 4065536 bytes' "{ printf 'id\ttext\nbig\t'; alot 100000000; printf '\nnext\tfine\n'; } > big.tsv"
+cl whisper-100mb   big.json     0 1 1 'record longer than 4065536 bytes' "{ printf '{\"segments\":[{\"start\":0,\"end\":1,\"text\":\"'; alot 100000000; printf '\"}]}'; } > big.json"
 cl srt-100mb-cue   big.srt      0 1 0 '"truncated":{"scored":1000000' "{ printf '1\n00:00:01,000 --> 00:00:02,000\n'; alot 100000000; printf '\n'; } > big.srt"
 cl newlines-lines  nl.txt       0 5 0 ''    "printf '\n\n\n\n\n' > nl.txt" --lines
 cl newlines-text   nl.txt       0 1 0 ''    ':'
