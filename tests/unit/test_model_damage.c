@@ -91,18 +91,12 @@ static void put_marker_head(cbuf *c, const char *name, uint32_t kernel, double C
   c->n += strlen(name);
   mark(c, F_COUNT, "unknown kernel");
   put_u32(c, kernel);
-  mark(c, F_F64, "C");
-  put_f64(c, C);
-  mark(c, F_F64, "gamma");
-  put_f64(c, gamma);
-  mark(c, F_F64, "Platt A");
-  put_f64(c, a);
-  mark(c, F_F64, "Platt B");
-  put_f64(c, b);
-  mark(c, F_F64, "the threshold");
-  put_f64(c, thr);
-  mark(c, F_F64, "the bias");
-  put_f64(c, bias);
+  static const char *const names[6] = {"C", "gamma", "Platt A", "Platt B", "the threshold", "the bias"};
+  const double vals[6] = {C, gamma, a, b, thr, bias};
+  for (int i = 0; i < 6; i++) {
+    mark(c, F_F64, names[i]);
+    put_f64(c, vals[i]);
+  }
 }
 
 static void put_pair(cbuf *c, uint32_t index, double v) {
