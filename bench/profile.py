@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Group callgrind's per-function costs into scoring stages (bench/profile.sh).
 
-    bench/profile.py SELF.txt SELF-EMPTY.txt BYTES DOCS > profile.md
+    bench/profile.py SELF.txt SELF-EMPTY.txt BYTES DOCS UTF8-IR > profile.md
 
 SELF.txt: callgrind_annotate output (each function's own instructions) of
 kuzat-classify on BYTES bytes / DOCS documents; SELF-EMPTY.txt the same on an
 empty input (the start-up: loading the model, building the language
-profiles), subtracted stage by stage. Writes a Markdown table.
+profiles), subtracted stage by stage; UTF8-IR the instructions of a plain
+UTF-8 decode of the same bytes (bench/utf8.c). Writes a Markdown table.
 """
 import re
 import sys
@@ -70,7 +71,8 @@ def main():
     names = [s[0] for s in STAGES] + [OTHER]
     per = {k: run.get(k, 0) - empty.get(k, 0) for k in names}
     work = sum(max(v, 0) for v in per.values())
-    print("callgrind, `kuzat-classify --lines` on %d documents (%.2f MB of the throughput corpus): "
+    print("callgrind, `kuzat-classify --lines` on %d documents (%.2f MB: an even spread of the "
+          "lines of the throughput corpus's texts): "
           "%s instructions in all, %s of them start-up (the same run on an empty input: model "
           "loading, language profiles), %s scoring the documents, **%.0f instructions per input "
           "byte**.\n" % (docs, nbytes / 1e6, format(total, ","), format(total0, ","),
@@ -84,6 +86,10 @@ def main():
             continue
         print("| %s | %.1f | %.1f%% |" % (k, per[k] / nbytes, 100.0 * per[k] / work))
     print("| start-up, once per process (%s) | %s in all | - |" % (names[0], format(total0, ",")))
+    u8 = int(sys.argv[5])
+    print("\nThe floor for comparison: splitting the same bytes into lines and decoding them as "
+          "UTF-8 into code points, nothing else (bench/utf8.c), takes **%.1f instructions per "
+          "byte**, %.1f%% of kuzat's scoring." % (u8 / nbytes, 100.0 * u8 / (total - total0)))
 
 
 if __name__ == "__main__":

@@ -235,7 +235,7 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
       "Commit %s.\n" % (env["date"], env["commit"]))
     w("Machine: %s, %s cores, %s RAM, %s; load average at the start %s. Versions: %s; "
       "fastText %s, liblinear %s, libsvm %s (Debian packages), scikit-learn %s (Python %s), "
-      "ICU %s, gnuplot %s. `make bench` took **%.0f s** (%.1f min) up to this report.\n"
+      "ICU %s, gnuplot %s. This run of `bench/bench.sh` took **%.0f s** (%.1f min; the build before it not counted).\n"
       % (env["cpu"], env["cores"], env["memory"], env["kernel"], env["load"], env["kuzat"],
          env["fastText"], env["liblinear"], env["libsvm"], env["scikit-learn"], env["Python"],
          env["ICU"], env["gnuplot"], elapsed, elapsed / 60))
@@ -358,6 +358,8 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
         label = dict((t, n) for t, n, _ in TOOLS)[name]
         if name == "kuzat" and cores == "0,1":
             label += " `--threads 2`"
+        if name == "liblinear":
+            label = "liblinear: bench/featurize (kuzat's hashing) piped into liblinear-predict"
         rows.append([label, "2" if "," in cores else "1", "%.1f" % (v["bytes"] / 1e6), "%.1f" % v["s"],
                      "%.2f" % v["mbs"], "{:,.0f}".format(v["dps"]), "%.0f" % v["mb"],
                      "yes" if v["ok"] else "**no**"])
