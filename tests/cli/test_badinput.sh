@@ -117,6 +117,7 @@ cl gzip-half-jsonl half.jsonl.gz 2 '$(($(gz_lines half.jsonl.gz) + 1))' 1 'trunc
 cl gzip-half-srt   half.srt.gz  2 1 1 'truncated gzip stream' "seq 1 500 | awk '{ printf \"%d\n00:00:%02d,000 --> 00:00:%02d,500\ncue %d\n\n\", \$1, \$1 % 60, \$1 % 60, \$1 }' | gzip > fulls.gz; cut_half fulls.gz > half.srt.gz"
 cl gzip-header-only hdr.txt.gz 2 1 1 'truncated gzip stream' "printf '\037\213' > hdr.txt.gz"
 cl gzip-garbage    junk.txt.gz  2 1 1 '' "{ printf '\037\213\010\000\000\000\000\000\000\003'; alot 1000; } > junk.txt.gz"
+cl gzip-bomb       bomb.txt.gz  0 1 0 '"truncated":{"scored":1000000,"bytes":104857600}' 'head -c 104857600 /dev/zero | gzip -1 > bomb.txt.gz'
 cl empty-text      e.txt        0 1 0 ''    ': > e.txt'
 cl empty-lines     e.txt        0 0 0 ''    ':' --lines
 cl empty-jsonl     e.jsonl      0 0 0 ''    ': > e.jsonl'
