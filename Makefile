@@ -133,7 +133,7 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh $(B)
 
-bench: check-deps all $(B)/bench/featurize $(B)/bench/utf8
+bench: check-deps all $(B)/bench/featurize $(B)/bench/utf8 $(B)/bench/score
 	bench/bench.sh $(B)
 
 # The threads test under ThreadSanitizer (built in build-thread/).
