@@ -118,7 +118,8 @@ check "| head -n 1: one line" 1 "$(wc -l < "$T/head.out")"
 check "| head -n 1: nothing on stderr" "" "$(cat "$T/head.err")"
 # a record's line comes out before the next record is read (pipe: line-buffered)
 mkfifo "$T/fifo"
-( printf 'Bugun havo yaxshi\n'; sleep 120; printf 'never read\n' ) > "$T/fifo" &
+# (the feeder becomes the sleep, so killing it ends the input at once)
+( printf 'Bugun havo yaxshi\n'; exec sleep 120 ) > "$T/fifo" &
 feeder=$!
 "$CLASSIFY" -m "$M" < "$T/fifo" | { IFS= read -r line; echo "$line"; } > "$T/live.out" &
 reader=$!
