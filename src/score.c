@@ -394,7 +394,8 @@ static int explain_words(kuzat_scorer *s, size_t i, size_t lo, size_t hi, size_t
   int rc = kuzat__featurise_visit(s->feat, text, len, on_word_feature, &c);
   if (!rc) rc = c.rc;
   if (rc) return rc;
-  qsort(s->hv, s->nhv, sizeof *s->hv, cmp_bucket_hash);
+  /* a window without features leaves hv NULL, which qsort() must not get */
+  if (s->nhv > 1) qsort(s->hv, s->nhv, sizeof *s->hv, cmp_bucket_hash);
   /* distinct keys with their counts; bucket sums for the norm */
   if (kuzat__grow(&s->a, (void **)&s->hval, &s->hval_cap, s->nhv + 1, sizeof *s->hval))
     return KUZAT_ENOMEM;
