@@ -1,7 +1,8 @@
 #!/bin/sh
 # Totals per fuzz target from build-fuzz/hours.log (written by run.sh), as
 # a Markdown table: runs of the target, wall and CPU seconds, inputs
-# executed, and how many runs ended in a failure.
+# executed, and how many runs ended in a failure (an interrupted run,
+# libFuzzer's status 72, is not one).
 #   tests/fuzz/hours.sh [LOG]
 cd "$(dirname "$0")/../.." || exit 2
 log=${1:-build-fuzz/hours.log}
@@ -10,7 +11,7 @@ awk '
   { t = $2; n[t]++
     for (i = 4; i <= NF; i++) {
       split($i, kv, "=")
-      if (kv[1] == "rc" && kv[2] != 0) bad[t]++
+      if (kv[1] == "rc" && kv[2] != 0 && kv[2] != 72) bad[t]++
       if (kv[1] == "wall") wall[t] += kv[2]
       if (kv[1] == "cpu") cpu[t] += kv[2]
       if (kv[1] == "runs") runs[t] += kv[2]

@@ -9,7 +9,8 @@
 # build-fuzz/hours.log: wall and CPU seconds, libFuzzer's run count and its
 # "Done N runs in S second(s)" line. CPU seconds exclude time the process
 # was stopped (kill -STOP) or waiting for a busy CPU; wall seconds do not.
-# Exit status 1 when any target crashed, leaked or timed out.
+# Exit status 1 when any target crashed, leaked or timed out (not when it
+# was interrupted: libFuzzer's status 72).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 [ $# -ge 3 ] || { echo "usage: $0 LIMIT JOBS TARGET..." >&2; exit 2; }
@@ -35,6 +36,10 @@ run_target() { # target
   printf '%s %s %s rc=%d wall=%s cpu=%s runs=%s "%s"\n' "$(date -u +%FT%TZ)" "$t" "$limit" \
     "$rc" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.1f", u + s}')" \
     "${runs:-0}" "$done" >>"$B/hours.log"
+  if [ "$rc" = 72 ]; then # libFuzzer's exit status when interrupted (SIGINT, SIGTERM)
+    echo "fuzz: $t interrupted after ${runs:-0} runs"
+    return 0
+  fi
   if [ "$rc" != 0 ]; then
     echo "fuzz: $t FAILED (status $rc); $log ends:" >&2
     grep -a -E '^(==|SUMMARY|artifact_prefix|Test unit written)|ERROR|broken promise' "$log" \
