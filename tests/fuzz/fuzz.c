@@ -32,6 +32,7 @@
  * order, probabilities in [0, 1], ...), aborting when a promise is broken.
  */
 #define _GNU_SOURCE
+#include "helpers.h"
 #include "kuzat.h"
 
 #include <math.h>
@@ -450,27 +451,11 @@ static kuzat_model *train_rbf(const char *root) {
   kuzat_feature_params fp;
   kuzat_feature_params_default(&fp);
   fp.bits = 12;
-  kuzat_trainset *t = NULL;
-  kuzat_reader *r = NULL;
-  kuzat_error err;
-  if (kuzat_trainset_new(&fp, NULL, &t, &err) ||
-      kuzat_reader_open(path, KUZAT_FORMAT_TSV, NULL, NULL, &r, &err)) {
-    kuzat_trainset_free(t);
-    return NULL;
-  }
-  kuzat_record rec;
-  while (kuzat_reader_next(r, &rec, &err) == 1)
-    kuzat_trainset_add(t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
-                       rec.lang_len, rec.group, rec.group_len, &err);
-  kuzat_reader_free(r);
   kuzat_train_params tp;
   kuzat_train_params_default(&tp);
   tp.kernel = KUZAT_KERNEL_RBF;
   tp.folds = 2;
-  kuzat_model *m = NULL;
-  kuzat_train(t, &tp, &m, NULL, &err);
-  kuzat_trainset_free(t);
-  return m;
+  return kt_train_tsv_with(path, &fp, &tp);
 }
 
 /* Make the normaliser and the scorers. `root` is the repository's top

@@ -20,7 +20,7 @@ FZ_ALL := reader_text reader_tsv reader_jsonl reader_srt reader_vtt reader_whisp
           reader_gzip model_mem model_file normalise score
 FUZZ_TARGETS ?= $(FZ_ALL)
 FZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-FZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) \
+FZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc -Itests/unit $(PKG_CFLAGS) \
              -O1 -g -fno-omit-frame-pointer $(FZ_SAN)
 FZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(FZ_B)/obj/%.o) $(FZ_B)/obj/langid_corpus.o
 FZ_BINS := $(FZ_ALL:%=$(FZ_B)/fuzz_%)
@@ -56,7 +56,7 @@ $(FZ_B)/libkuzat.a: $(FZ_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(FZ_B)/fuzz_%: tests/fuzz/fuzz.c $(FZ_B)/libkuzat.a include/kuzat.h
+$(FZ_B)/fuzz_%: tests/fuzz/fuzz.c tests/unit/helpers.h $(FZ_B)/libkuzat.a include/kuzat.h
 	$(FZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer -DKZ_FUZZ_TARGET=kz_fuzz_$* \
 	  -DKZ_FUZZ_ROOT='"$(CURDIR)"' -o $@ $< $(FZ_B)/libkuzat.a $(KZ_LIBS)
 

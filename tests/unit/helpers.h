@@ -37,14 +37,15 @@ static inline void kt_free(void *ud, void *p) {
   free(p);
 }
 
-/* A model trained with the default parameters (and `kernel`) on a labelled
- * TSV file, e.g. tests/data/classify/train.tsv; NULL (and why, on stdout)
- * when that fails. */
-static inline kuzat_model *kt_train_tsv(const char *path, int kernel) {
+/* A model trained on a labelled TSV file, e.g. tests/data/classify/train.tsv,
+ * with feature and training parameters `fp` and `tp` (NULL: the defaults);
+ * NULL (and why, on stdout) when that fails. */
+static inline kuzat_model *kt_train_tsv_with(const char *path, const kuzat_feature_params *fp,
+                                             const kuzat_train_params *tp) {
   kuzat_trainset *t = NULL;
   kuzat_reader *r = NULL;
   kuzat_error err;
-  if (kuzat_trainset_new(NULL, NULL, &t, &err) ||
+  if (kuzat_trainset_new(fp, NULL, &t, &err) ||
       kuzat_reader_open(path, KUZAT_FORMAT_AUTO, NULL, NULL, &r, &err)) {
     printf("# cannot read the training data: %s\n", err.msg);
     kuzat_trainset_free(t);
@@ -55,13 +56,18 @@ static inline kuzat_model *kt_train_tsv(const char *path, int kernel) {
     kuzat_trainset_add(t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
                        rec.lang_len, rec.group, rec.group_len, &err);
   kuzat_reader_free(r);
+  kuzat_model *m = NULL;
+  if (kuzat_train(t, tp, &m, NULL, &err)) printf("# training failed: %s\n", err.msg);
+  kuzat_trainset_free(t);
+  return m;
+}
+
+/* The same with the default parameters and `kernel`. */
+static inline kuzat_model *kt_train_tsv(const char *path, int kernel) {
   kuzat_train_params p;
   kuzat_train_params_default(&p);
   p.kernel = kernel;
-  kuzat_model *m = NULL;
-  if (kuzat_train(t, &p, &m, NULL, &err)) printf("# training failed: %s\n", err.msg);
-  kuzat_trainset_free(t);
-  return m;
+  return kt_train_tsv_with(path, NULL, &p);
 }
 
 /* raw[0..n) as one gzip member, the way kuzat_model_save() compresses a
