@@ -18,7 +18,7 @@
 #     svm-train -t 0 -c 1 fit against kuzat-train on the same BENCH_SVM_ROWS
 #     rows (default 5000; svm-train needs minutes beyond that)
 #  4. score the held-out rows and both evasion sets with every tool
-#  5. throughput: bench/classify.sh's corpus (>= 50 MB of short documents),
+#  5. throughput: bench/corpus.sh (>= 50 MB of short documents),
 #     whole processes, one core (taskset) and two
 #  6. profile: bench/profile.sh (callgrind on kuzat-classify, per stage)
 #  7. bench/report.py: metrics (one script for every tool), targets,
@@ -102,13 +102,7 @@ done
 
 # -- 5: throughput, whole processes
 log "throughput"
-for f in isis-twitter-en/train kyrgyz-24kg-topics/train tajik-text/train uzbek-sentiment/manual_train \
-         tatoeba-uzbek-cyrillic/train ud-treebanks-ky-uz-ru/train; do
-  awk -F'\t' 'NR > 1 && $3 != "" { print $3 }' "$S/$f.tsv"
-done | tr -d '\r' > "$W/base.txt"
-want=$((${BENCH_SCORE_MB:-50} * 1000000))
-: > "$W/in.txt"
-while [ "$(wc -c < "$W/in.txt")" -lt "$want" ]; do cat "$W/base.txt" >> "$W/in.txt"; done
+bench/corpus.sh "$S" "$W/in.txt" "${BENCH_SCORE_MB:-50}"
 # scikit-learn and liblinear (from text) score under 0.5 MB/s: timed on the
 # first BENCH_SK_MB (5) MB
 head -c $((${BENCH_SK_MB:-5} * 1000000)) "$W/in.txt" | sed '$d' > "$W/in-small.txt"
@@ -134,7 +128,7 @@ rm -f "$W/out" "$W/in-small.txt"
 
 # -- 6: where the time goes
 log "profile (callgrind)"
-bench/profile.sh "$B" "$W/kuzat.kzm" "$W/base.txt" > "$W/profile.md"
+bench/profile.sh "$B" "$W/kuzat.kzm" "$W/in.txt.base" > "$W/profile.md"
 
 # -- 7: the report
 log "report"

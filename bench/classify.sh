@@ -22,13 +22,7 @@ scripts/deps.sh fasttext time
 W=$(mktemp -d /tmp/kuzat-bench-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-for f in isis-twitter-en/train kyrgyz-24kg-topics/train tajik-text/train uzbek-sentiment/manual_train \
-         tatoeba-uzbek-cyrillic/train ud-treebanks-ky-uz-ru/train; do
-  awk -F'\t' 'NR > 1 && $3 != "" { print $3 }' "$S/$f.tsv"
-done | tr -d '\r' > "$W/base.txt"
-want=$((${BENCH_SCORE_MB:-50} * 1000000))
-: > "$W/in.txt"
-while [ "$(wc -c < "$W/in.txt")" -lt "$want" ]; do cat "$W/base.txt" >> "$W/in.txt"; done
+bench/corpus.sh "$S" "$W/in.txt" "${BENCH_SCORE_MB:-50}"
 bytes=$(wc -c < "$W/in.txt")
 docs=$(wc -l < "$W/in.txt")
 
