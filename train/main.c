@@ -233,7 +233,6 @@ static int parse(int argc, char **argv, opts *o) {
   return -1;
 }
 
-/* Apply --map to a comma-separated label list into out (size cap). */
 /* The labels of a row after --map, joined by ','. Returns their length
  * (a NUL byte in a label is kept, for kuzat_trainset_add() to refuse), or
  * SIZE_MAX when they do not fit in cap bytes. */
