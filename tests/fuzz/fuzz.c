@@ -247,6 +247,17 @@ static const uint8_t *model_bytes(const uint8_t *data, size_t size, size_t *n, i
   return gz;
 }
 
+/* A load's outcome: a refusal must be told in err, a model must score. */
+static int loaded(int rc, kuzat_model *m, const kuzat_error *err) {
+  if (rc) {
+    KZ_REQUIRE(rc == err->status && m == NULL && strlen(err->msg) < sizeof err->msg);
+    return 0;
+  }
+  use_model(m);
+  kuzat_model_free(m);
+  return 0;
+}
+
 int kz_fuzz_model_mem(const uint8_t *data, size_t size);
 int kz_fuzz_model_mem(const uint8_t *data, size_t size) {
   size_t n;
@@ -257,13 +268,7 @@ int kz_fuzz_model_mem(const uint8_t *data, size_t size) {
   kuzat_error err;
   int rc = kuzat_model_load_mem(bytes, n, NULL, &m, &err);
   if (owned) free((void *)(uintptr_t)bytes);
-  if (rc) {
-    KZ_REQUIRE(rc == err.status && m == NULL && strlen(err.msg) < sizeof err.msg);
-    return 0;
-  }
-  use_model(m);
-  kuzat_model_free(m);
-  return 0;
+  return loaded(rc, m, &err);
 }
 
 int kz_fuzz_model_file(const uint8_t *data, size_t size);
@@ -278,13 +283,7 @@ int kz_fuzz_model_file(const uint8_t *data, size_t size) {
   kuzat_model *m;
   kuzat_error err;
   int rc = kuzat_model_load_file(path, NULL, &m, &err);
-  if (rc) {
-    KZ_REQUIRE(rc == err.status && m == NULL && strlen(err.msg) < sizeof err.msg);
-    return 0;
-  }
-  use_model(m);
-  kuzat_model_free(m);
-  return 0;
+  return loaded(rc, m, &err);
 }
 
 /* ---- normaliser ---- */
