@@ -57,11 +57,11 @@ static const char usage[] =
     "      --skip-bad           skip malformed rows (and say how many)\n"
     "                           instead of stopping at the first\n"
     "      --max-chars N        train on at most the first N bytes of each\n"
-    "                           document (cut at a character boundary; default\n"
-    "                           1000000, as kuzat-classify); how many were cut\n"
-    "                           is reported. A TSV or JSONL row of more than\n"
-    "                           4N + 65536 bytes cannot be parsed within that\n"
-    "                           bound and is a malformed row\n"
+    "                           document, --dev FILE's too (cut at a character\n"
+    "                           boundary; default 1000000, as kuzat-classify);\n"
+    "                           how many were cut is reported. A TSV or JSONL\n"
+    "                           row of more than 4N + 65536 bytes cannot be\n"
+    "                           parsed within that bound and is a malformed row\n"
     "  -q, --quiet              no report table, no progress bar\n"
     "  -h, --help               show this help\n"
     "      --version            show the version\n"
@@ -409,65 +409,90 @@ static json_t *report_block(const char *title, const kuzat_model *model, const d
   return arr;
 }
 
-/* Score --dev with the model: probabilities, truth and languages. */
-static int score_dev(const opts *o, const kuzat_model *model, double **scores, int **truth,
-                     int **langs, size_t *rows) {
-  size_t nm = kuzat_model_markers(model), cap = 1024, n = 0;
+/* Score --dev with the model: probabilities, truth and languages, and how
+ * many dev rows were skipped (--skip-bad) or cut (--max-chars). */
+typedef struct dev_set {
+  double *scores; /* rows x markers */
+  int *truth;     /* rows x markers */
+  int *langs;     /* rows */
+  size_t rows, cap;
+  long skipped, cut;
+} dev_set;
+
+static int dev_grow(dev_set *d, size_t nm) {
+  size_t cap = d->cap ? d->cap * 2 : 1024;
+  double *s = realloc(d->scores, cap * nm * sizeof *s);
+  if (s) d->scores = s;
+  int *y = realloc(d->truth, cap * nm * sizeof *y);
+  if (y) d->truth = y;
+  int *l = realloc(d->langs, cap * sizeof *l);
+  if (l) d->langs = l;
+  if (!s || !y || !l) return -1;
+  d->cap = cap;
+  return 0;
+}
+
+static int score_dev(const opts *o, const kuzat_model *model, dev_set *d) {
+  size_t nm = kuzat_model_markers(model);
   kuzat_feature_params fp;
   kuzat_model_feature_params(model, &fp);
-  kuzat_normaliser *norm;
-  kuzat_featuriser *feat;
+  kuzat_normaliser *norm = NULL;
+  kuzat_featuriser *feat = NULL;
+  kuzat_reader *r = NULL;
   kuzat_error err;
-  if (kuzat_normaliser_new(NULL, &norm, &err)) {
-    fprintf(stderr, "kuzat-train: %s\n", err.msg);
+  double *dec = malloc(nm * sizeof *dec);
+  if (!dec) {
+    fprintf(stderr, "kuzat-train: --dev: out of memory\n");
     return 2;
   }
-  if (kuzat_featuriser_new(&fp, NULL, &feat, &err)) {
+  if (kuzat_normaliser_new(NULL, &norm, &err) || kuzat_featuriser_new(&fp, NULL, &feat, &err)) {
     fprintf(stderr, "kuzat-train: %s\n", err.msg);
     kuzat_normaliser_free(norm);
+    free(dec);
     return 2;
   }
-  kuzat_reader *r;
   int fmt = o->format ? o->format : KUZAT_FORMAT_AUTO;
   if (kuzat_reader_open(o->dev, fmt, NULL, NULL, &r, &err)) {
     fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);
     kuzat_normaliser_free(norm);
     kuzat_featuriser_free(feat);
+    free(dec);
     return 2;
   }
   kuzat_reader_set_limit(r, o->max_chars);
-  double *s = malloc(cap * nm * sizeof *s), *dec = malloc(nm * sizeof *dec);
-  int *y = malloc(cap * nm * sizeof *y), *lg = malloc(cap * sizeof *lg);
   kuzat_record rec;
-  int rc, bad_row = 0;
+  int rc = 0, failed = 0;
   static char labels[65536];
-  while ((rc = kuzat_reader_next(r, &rec, &err)) == 1) {
+  while (!failed && (rc = kuzat_reader_next(r, &rec, &err)) == 1) {
     if (rec.error) {
       if (!o->skip_bad) {
-        fprintf(stderr, "kuzat-train: --dev: %s\n", rec.error);
-        bad_row = 1;
-        break;
+        fprintf(stderr, "kuzat-train: --dev: %s\n(--skip-bad skips such rows)\n", rec.error);
+        failed = 1;
       }
+      d->skipped++;
       continue;
     }
-    if (n == cap) {
-      cap *= 2;
-      s = realloc(s, cap * nm * sizeof *s);
-      y = realloc(y, cap * nm * sizeof *y);
-      lg = realloc(lg, cap * sizeof *lg);
+    if (d->rows == d->cap && dev_grow(d, nm)) {
+      fprintf(stderr, "kuzat-train: --dev: out of memory after %zu rows\n", d->rows);
+      failed = 1;
+      break;
     }
     kuzat_text t;
     const kuzat_feature *v;
     size_t nv;
-    kuzat_normalise(norm, rec.text, rec.text_len, 0, &t, NULL);
+    if (kuzat_normalise(norm, rec.text, rec.text_len, 0, &t, &err) ||
+        kuzat_featurise(feat, t.utf8, t.len, &v, &nv, &err) ||
+        kuzat_model_decision(model, v, dec, &err)) {
+      fprintf(stderr, "kuzat-train: --dev: %s:%ld: %s\n", o->dev, rec.line, err.msg);
+      failed = 1;
+      break;
+    }
     int l = rec.lang_len ? kuzat_lang_from_name(rec.lang, rec.lang_len) : t.lang;
-    lg[n] = l < 0 ? KUZAT_LANG_OTHER : l;
-    kuzat_featurise(feat, t.utf8, t.len, &v, &nv, NULL);
-    kuzat_model_decision(model, v, dec, NULL);
+    d->langs[d->rows] = l < 0 ? KUZAT_LANG_OTHER : l;
     if (map_labels(o, rec.labels, rec.labels_len, labels, sizeof labels) == SIZE_MAX)
       labels[0] = '\0'; /* too many to hold: none of them can name a marker anyway */
     for (size_t k = 0; k < nm; k++) {
-      s[n * nm + k] = kuzat_model_probability(model, k, dec[k]);
+      d->scores[d->rows * nm + k] = kuzat_model_probability(model, k, dec[k]);
       const char *name = kuzat_model_marker(model, k);
       size_t nl = strlen(name);
       int has = 0;
@@ -476,22 +501,25 @@ static int score_dev(const opts *o, const kuzat_model *model, double **scores, i
         has |= ll == nl && memcmp(p, name, nl) == 0;
         p += ll + (p[ll] == ',');
       }
-      y[n * nm + k] = has;
+      d->truth[d->rows * nm + k] = has;
     }
-    n++;
+    d->rows++;
+    d->cut += rec.full_len > rec.text_len;
   }
   kuzat_reader_free(r);
   kuzat_normaliser_free(norm);
   kuzat_featuriser_free(feat);
   free(dec);
-  *scores = s;
-  *truth = y;
-  *langs = lg;
-  *rows = n;
-  if (bad_row || rc < 0) {
-    /* (KUZAT_ENOMEM is -1: a bad row is told apart by its own flag) */
-    if (!bad_row) fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);
+  if (failed) return 2;
+  if (rc < 0) {
+    fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);
     return 2;
+  }
+  if (!o->quiet) {
+    if (d->skipped) fprintf(stderr, "kuzat-train: --dev: skipped %ld malformed rows\n", d->skipped);
+    if (d->cut)
+      fprintf(stderr, "kuzat-train: --dev: %ld documents longer than %zu bytes were cut to "
+              "their first %zu bytes (--max-chars)\n", d->cut, o->max_chars, o->max_chars);
   }
   return 0;
 }
@@ -504,15 +532,14 @@ typedef struct run {
   kuzat_model *model;
   kuzat_train_report *rep;
   json_t *root;
-  double *dev_s;
-  int *dev_y, *dev_lang;
+  dev_set dev;
 } run;
 
 static int finish(run *r, int rc) {
   json_decref(r->root);
-  free(r->dev_s);
-  free(r->dev_y);
-  free(r->dev_lang);
+  free(r->dev.scores);
+  free(r->dev.truth);
+  free(r->dev.langs);
   kuzat_train_report_free(r->rep);
   kuzat_model_free(r->model);
   kuzat_trainset_free(r->ts);
@@ -579,10 +606,13 @@ int main(int argc, char **argv) {
                       report_block("Cross-validation (out-of-fold, grouped):", R.model, rep->oof,
                                    rep->truth, rep->lang, rep->rows, o->quiet));
   if (o->dev) {
-    size_t n;
-    if ((rc = score_dev(o, R.model, &R.dev_s, &R.dev_y, &R.dev_lang, &n))) return finish(&R, rc);
+    dev_set *d = &R.dev;
+    if ((rc = score_dev(o, R.model, d))) return finish(&R, rc);
     json_object_set_new(R.root, "dev",
-                        report_block("Dev set:", R.model, R.dev_s, R.dev_y, R.dev_lang, n, o->quiet));
+                        report_block("Dev set:", R.model, d->scores, d->truth, d->langs, d->rows,
+                                     o->quiet));
+    json_object_set_new(R.root, "dev_skipped_rows", json_integer(d->skipped));
+    json_object_set_new(R.root, "dev_truncated_rows", json_integer(d->cut));
   }
   if (o->report &&
       json_dump_file(R.root, o->report, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6))) {

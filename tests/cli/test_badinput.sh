@@ -205,6 +205,15 @@ trn directory       dir            2 'dir: is a directory' ':'
 trn stdin-directory -              2 'stdin: read error after line 0: Is a directory' ':' --format tsv < "$W"
 trn dev-gzip-half   good.tsv       2 'truncated gzip stream' ':' --dev half.jsonl.gz
 trn dev-bad-row     good.tsv       2 'trunc.jsonl:53' ':' --dev trunc.jsonl
+trn dev-bad-row-skip good.tsv      0 '--dev: skipped 1 malformed rows' ':' --dev trunc.jsonl --skip-bad
+trn dev-long        good.tsv       0 '--dev: 1 documents longer than 1000 bytes were cut' "{ good_jsonl; printf '{\"text\":\"'; alot 5000; printf '\",\"label\":\"propaganda\"}\n'; } > devlong.jsonl" --dev devlong.jsonl --max-chars 1000
+# ... and the report JSON counts them too
+( cd "$W" && "$R/$TRAIN" -q -o "$T/dev.kzm" --report "$T/dev.json" --skip-bad --max-chars 1000 \
+    --dev devlong.jsonl good.tsv && "$R/$TRAIN" -q -o "$T/dev2.kzm" --report "$T/dev2.json" \
+    --skip-bad --dev trunc.jsonl good.tsv )
+grep -q '"dev_truncated_rows": 1,' "$T/dev.json" && grep -q '"dev_skipped_rows": 0,' "$T/dev.json" &&
+  grep -q '"dev_truncated_rows": 0,' "$T/dev2.json" && grep -q '"dev_skipped_rows": 1,' "$T/dev2.json" &&
+  ok || notok "train --report: dev_truncated_rows and dev_skipped_rows count the dev file's cut and skipped rows"
 # the same data with a BOM and CRLF line ends gives the same model
 ( cd "$W" && "$R/$TRAIN" -q -o "$T/plain.kzm" good.tsv && "$R/$TRAIN" -q -o "$T/crlf.kzm" crlf.tsv )
 check_file "train: a BOM and CRLF line ends change nothing" "$T/plain.kzm" "$T/crlf.kzm"
