@@ -152,10 +152,18 @@ struct kuzat_reader {
 
 #define RBUF_SIZE (1u << 17)
 
-/* Raw bytes a TSV, JSONL or Whisper record may have under the limit. */
-#define RAW_SLACK 65536u
-/* Bytes of a subtitle line kept beyond the limit (timing lines, tags). */
-#define LINE_SLACK 65536u
+/* Raw bytes a TSV, JSONL or Whisper record may have under the limit, and
+ * bytes of a subtitle line kept beyond the limit (timing lines, tags). The
+ * fuzz build makes both small (tests/fuzz/fuzz.mk), so that its inputs,
+ * a few KiB, reach the paths of a record too long to parse. */
+#ifndef KZ_RAW_SLACK
+#define KZ_RAW_SLACK 65536u
+#endif
+#ifndef KZ_LINE_SLACK
+#define KZ_LINE_SLACK 65536u
+#endif
+#define RAW_SLACK ((size_t)KZ_RAW_SLACK)
+#define LINE_SLACK ((size_t)KZ_LINE_SLACK)
 
 int kuzat_format_from_name(const char *name) {
   /* in kuzat_format order */

@@ -8,6 +8,11 @@
 #        Seconds and runs per target are appended to build-fuzz/hours.log.
 #   make fuzz-smoke      the same, FUZZ_SMOKE_RUNS inputs per target (CI)
 #   make fuzz-build      only build them
+#   make fuzz-coverage [FUZZ_TARGETS=...]
+#        build the targets again into build-fuzz-cov/ with clang's
+#        source-based coverage (no sanitizers) and report, through llvm-cov,
+#        the lines and branches of src/*.c that the seeds alone reach and
+#        that the seeds plus the working corpora reach (tests/fuzz/coverage.sh)
 #
 # Every name here starts with FZ_ or FUZZ_, apart from the targets.
 
@@ -25,7 +30,7 @@ FZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc -Itests/
 FZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(FZ_B)/obj/%.o) $(FZ_B)/obj/langid_corpus.o
 FZ_BINS := $(FZ_ALL:%=$(FZ_B)/fuzz_%)
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-deps
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-deps fuzz-coverage
 
 # clang and libFuzzer (Debian: clang, libclang-rt-dev), installed when missing.
 fuzz-deps:
@@ -40,8 +45,21 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	tests/fuzz/run.sh -runs=$(FUZZ_SMOKE_RUNS) 1 $(FUZZ_TARGETS)
 
+# The same rules, into another directory, with coverage instead of sanitizers
+# (llvm-profdata and llvm-cov: Debian's llvm).
+fuzz-coverage: fuzz-deps check-deps
+	@scripts/deps.sh llvm
+	$(MAKE) FZ_B=build-fuzz-cov FZ_SAN='-fprofile-instr-generate -fcoverage-mapping' \
+	  $(FUZZ_TARGETS:%=build-fuzz-cov/fuzz_%)
+	tests/fuzz/coverage.sh --seeds $(FUZZ_TARGETS)
+	tests/fuzz/coverage.sh $(FUZZ_TARGETS)
+
+# The readers' slack beyond the limit is 64 bytes instead of 64 KiB, so that
+# inputs of a few KiB reach "record too long" (see src/reader.c).
+FZ_SLACK := -DKZ_RAW_SLACK=64u -DKZ_LINE_SLACK=64u
+
 $(FZ_B)/obj/%.o: src/%.c include/kuzat.h src/internal.h | $(FZ_B)/obj
-	$(FZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FZ_CC) $(FZ_CFLAGS) $(FZ_SLACK) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FZ_B)/tools/embed: tools/embed.c | $(FZ_B)/tools
 	$(FZ_CC) $(FZ_CFLAGS) -o $@ $<
