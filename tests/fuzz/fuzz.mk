@@ -49,7 +49,8 @@ fuzz-smoke: fuzz-build
 # (llvm-profdata and llvm-cov: Debian's llvm).
 fuzz-coverage: fuzz-deps check-deps
 	@scripts/deps.sh llvm
-	$(MAKE) FZ_B=build-fuzz-cov FZ_SAN='-fprofile-instr-generate -fcoverage-mapping' \
+	LLVM_PROFILE_FILE=build-fuzz-cov/build-%p.profraw \
+	  $(MAKE) FZ_B=build-fuzz-cov FZ_SAN='-fprofile-instr-generate -fcoverage-mapping' \
 	  $(FUZZ_TARGETS:%=build-fuzz-cov/fuzz_%)
 	tests/fuzz/coverage.sh --seeds $(FUZZ_TARGETS)
 	tests/fuzz/coverage.sh $(FUZZ_TARGETS)
