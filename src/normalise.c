@@ -370,6 +370,18 @@ static inline void emit(kuzat_normaliser *n, int32_t d, size_t s, size_t e) {
   n->n2 = k + 1;
 }
 
+/* Code points c2 has room for: with offsets tracked, the least of c2's,
+ * s2's and e2's capacities (each grows on its own, and c2 also trades
+ * places with c3, so they differ). */
+static size_t room2(const kuzat_normaliser *n) {
+  size_t r = n->c2_cap;
+  if (n->track) {
+    if (n->s2_cap < r) r = n->s2_cap;
+    if (n->e2_cap < r) r = n->e2_cap;
+  }
+  return r;
+}
+
 static int reserve2(kuzat_normaliser *n, size_t need) {
   if (need <= n->c2_cap && (!n->track || (need <= n->s2_cap && need <= n->e2_cap)))
     return KUZAT_OK;
@@ -471,7 +483,7 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
   if (reserve2(n, n1 + KZ_MAXMAP + 1))
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   int32_t *c2 = n->c2;
-  size_t n2 = 0, *sc = n->stats.script, c2_cap = n->c2_cap;
+  size_t n2 = 0, *sc = n->stats.script, c2_cap = room2(n);
   int rc = KUZAT_OK;
   /* Letter counts live in registers: a plain counter for ASCII letters,
    * and for the others six 10-bit fields of one word, emptied into
@@ -571,7 +583,7 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
       }
       n2 = n->n2;
       c2 = n->c2;
-      c2_cap = n->c2_cap;
+      c2_cap = room2(n);
       prev_space = !n2 || c2[n2 - 1] == ' ';
     }
     i = j;
@@ -582,7 +594,7 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
       if (reserve2(n, n2 + (n1 - i) + KZ_MAXMAP))
         return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
       c2 = n->c2;
-      c2_cap = n->c2_cap;
+      c2_cap = room2(n);
     }
   }
   FLUSH_COUNTS();

@@ -313,6 +313,39 @@ static void test_offsets(void) {
         t.src_start[t.len - 1], t.src_end[t.len - 1]);
 }
 
+/* A code point that folds to many (U+FDFA, 18), over and over, with
+ * offsets, on a normaliser whose text buffer an earlier call without
+ * offsets has made larger than its offset buffers: every offset must be
+ * written inside them (a heap overflow found by reviewing fuzz coverage;
+ * ASan and valgrind catch it) and must point at the ligature it came from. */
+static void test_expanding_offsets(void) {
+  kuzat_normaliser *n;
+  if (!CHECK(kuzat_normaliser_new(NULL, &n, NULL) == KUZAT_OK, "normaliser_new")) return;
+  size_t big = 200000, lig = 300;
+  char *in = malloc(big > 3 * lig ? big : 3 * lig);
+  memset(in, 'a', big);
+  for (size_t i = 1; i < big; i += 2) in[i] = ' ';
+  kuzat_text t;
+  CHECK(kuzat_normalise(n, in, big, 0, &t, NULL) == KUZAT_OK, "a long text, no offsets");
+  for (size_t i = 0; i < lig; i++) memcpy(in + 3 * i, "\xEF\xB7\xBA", 3); /* U+FDFA */
+  char *plain = NULL;
+  if (CHECK(kuzat_normalise(n, in, 3 * lig, 0, &t, NULL) == KUZAT_OK, "ligatures"))
+    plain = strdup(t.utf8);
+  int rc = kuzat_normalise(n, in, 3 * lig, KUZAT_NORM_OFFSETS, &t, NULL);
+  if (CHECK(rc == KUZAT_OK && plain, "ligatures with offsets: status %d", rc)) {
+    CHECK(strcmp(t.utf8, plain) == 0 && t.len > 10 * lig,
+          "ligatures: the same text with offsets as without (%zu bytes)", t.len);
+    int ok = 1;
+    for (size_t i = 0; ok && i < t.len; i++)
+      ok = t.src_end[i] == t.src_start[i] + 3 && t.src_start[i] % 3 == 0 &&
+           t.src_end[i] <= 3 * lig;
+    CHECK(ok, "ligatures: each output byte points at the 3 bytes of its ligature");
+  }
+  free(plain);
+  free(in);
+  kuzat_normaliser_free(n);
+}
+
 /* Every ASCII character starts a normalisation segment: the fast path in
  * normalise.c relies on it. */
 static void test_ascii_boundaries(void) {
@@ -357,6 +390,7 @@ int main(void) {
   test_random();
   test_nul_and_empty();
   test_offsets();
+  test_expanding_offsets();
   test_ascii_boundaries();
   test_big_line();
   kuzat_normaliser_free(N);
