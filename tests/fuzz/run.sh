@@ -10,7 +10,8 @@
 # "Done N runs in S second(s)" line. CPU seconds exclude time the process
 # was stopped (kill -STOP) or waiting for a busy CPU; wall seconds do not.
 # Exit status 1 when any target crashed, leaked or timed out (not when it
-# was interrupted: libFuzzer's status 72).
+# was interrupted: libFuzzer's status 72). Most targets get a dictionary
+# from tests/fuzz/dict/ (dict_of below).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 [ $# -ge 3 ] || { echo "usage: $0 LIMIT JOBS TARGET..." >&2; exit 2; }
@@ -19,12 +20,24 @@ shift 2
 B=build-fuzz
 mkdir -p "$B/logs"
 
+# The libFuzzer dictionary of a target, in tests/fuzz/dict/ (none for gzip and
+# the model targets, whose inputs are compressed or binary).
+dict_of() { # target
+  case $1 in
+  normalise | score | reader_text) echo text ;;
+  reader_jsonl | reader_whisper) echo json ;;
+  reader_srt | reader_vtt) echo subtitles ;;
+  reader_tsv) echo tsv ;;
+  esac
+}
+
 run_target() { # target
-  local t=$1 log=$B/logs/$1.log times rc
+  local t=$1 log=$B/logs/$1.log times rc dict
+  dict=$(dict_of "$t")
   mkdir -p "$B/corpus/$t" "$B/crashes/$t"
   times=$(mktemp)
   TIMEFORMAT='%R %U %S'
-  { time nice -n 19 "$B/fuzz_$t" "$limit" -print_final_stats=1 \
+  { time nice -n 19 "$B/fuzz_$t" "$limit" -print_final_stats=1 ${dict:+"-dict=tests/fuzz/dict/$dict.dict"} \
       -artifact_prefix="$B/crashes/$t/" "$B/corpus/$t" "tests/fuzz/corpus/$t" \
       >"$log" 2>&1; } 2>"$times"
   rc=$?
