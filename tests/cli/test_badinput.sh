@@ -83,6 +83,8 @@ trn() {
 # name             input        exit lines errors text  make  options
 cl invalid-utf8    bad.txt      0 3 0 ''    "printf 'ok\n\377\376 bad \300\200 utf8\n\355\240\200 surrogate\n' > bad.txt" --lines
 cl invalid-utf8-normalized bad.txt 0 3 0 "$(printf '\357\277\275\357\277\275 bad')" ':' --lines --normalize
+# U+FDFA folds to 18 code points: a fresh scorer once wrote offsets past its buffers (ASan saw it)
+cl ligatures       lig.txt      0 2 0 '"lang":"ar"' "for i in \$(seq 300); do printf '\357\267\272'; done > lig.txt; printf '\nnext\n' >> lig.txt" --lines
 cl nul-bytes       nul.txt      0 2 0 ''    "printf 'nul\000inside\n\000\000\n' > nul.txt" --lines
 cl nul-json-escape nul.jsonl    0 2 1 'control character 0x0' "printf '{\"id\":\"a\",\"text\":\"x\\\\u0000y\"}\n{\"id\":\"b\",\"text\":\"raw\000nul\"}\n' > nul.jsonl"
 cl line-100mb      big.txt      0 2 0 '"truncated":{"scored":1000000,"bytes":100000000}' "{ alot 100000000; printf '\nnext\n'; } > big.txt" --lines
