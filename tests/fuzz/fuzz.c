@@ -315,9 +315,20 @@ int kz_fuzz_normalise(const uint8_t *data, size_t size) {
   int lang = -1;
   if (kuzat_identify(kz_norm, in, size, &lang, &err) == KUZAT_OK)
     KZ_REQUIRE(lang >= 0 && lang < KUZAT_LANG_COUNT);
+  char *plain[2] = {NULL, NULL}; /* the text without offsets, by translit flag */
+  size_t plain_len[2] = {0, 0};
   for (unsigned flags = 0; flags < 4; flags++) {
     kuzat_text t;
     if (kuzat_normalise(kz_norm, in, size, flags, &t, &err)) continue;
+    /* asking for offsets never changes the text */
+    int tr = (flags & KUZAT_NORM_NO_TRANSLIT) != 0;
+    if (!(flags & KUZAT_NORM_OFFSETS)) {
+      plain[tr] = malloc(t.len + 1);
+      if (plain[tr]) memcpy(plain[tr], t.utf8, t.len + 1);
+      plain_len[tr] = t.len;
+    } else if (plain[tr]) {
+      KZ_REQUIRE(t.len == plain_len[tr] && memcmp(t.utf8, plain[tr], t.len) == 0);
+    }
     KZ_REQUIRE(t.utf8 && t.utf8[t.len] == '\0' && valid_utf8((const unsigned char *)t.utf8, t.len));
     KZ_REQUIRE(memchr(t.utf8, '\n', t.len) == NULL);
     KZ_REQUIRE(t.lang >= 0 && t.lang < KUZAT_LANG_COUNT);
@@ -339,6 +350,8 @@ int kz_fuzz_normalise(const uint8_t *data, size_t size) {
     }
     free(toks);
   }
+  free(plain[0]);
+  free(plain[1]);
   return 0;
 }
 
