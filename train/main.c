@@ -409,6 +409,16 @@ static json_t *report_block(const char *title, const kuzat_model *model, const d
   return arr;
 }
 
+/* Say how many rows of `what` ("" for the training data, "--dev: " for the
+ * dev file) were skipped (--skip-bad) and cut (--max-chars). */
+static void say_counts(const opts *o, const char *what, long skipped, long cut) {
+  if (o->quiet) return;
+  if (skipped) fprintf(stderr, "kuzat-train: %sskipped %ld malformed rows\n", what, skipped);
+  if (cut)
+    fprintf(stderr, "kuzat-train: %s%ld documents longer than %zu bytes were cut to their first "
+            "%zu bytes (--max-chars)\n", what, cut, o->max_chars, o->max_chars);
+}
+
 /* Score --dev with the model: probabilities, truth and languages, and how
  * many dev rows were skipped (--skip-bad) or cut (--max-chars). */
 typedef struct dev_set {
@@ -515,11 +525,11 @@ static int score_dev(const opts *o, const kuzat_model *model, dev_set *d) {
     fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);
     return 2;
   }
-  if (!o->quiet) {
-    if (d->skipped) fprintf(stderr, "kuzat-train: --dev: skipped %ld malformed rows\n", d->skipped);
-    if (d->cut)
-      fprintf(stderr, "kuzat-train: --dev: %ld documents longer than %zu bytes were cut to "
-              "their first %zu bytes (--max-chars)\n", d->cut, o->max_chars, o->max_chars);
+  say_counts(o, "--dev: ", d->skipped, d->cut);
+  if (d->rows == 0) { /* metrics of nothing would read as a real (and bad) result */
+    fprintf(stderr, "kuzat-train: --dev: %s: no rows to score%s\nNo model written.\n", o->dev,
+            d->skipped ? " (every row was malformed)" : "");
+    return 2;
   }
   return 0;
 }
@@ -564,10 +574,7 @@ int main(int argc, char **argv) {
   long skipped = 0, cut = 0;
   if ((rc = read_data(o, argv + optind, argc - optind, R.ts, &skipped, &cut)))
     return finish(&R, rc);
-  if (skipped && !o->quiet) fprintf(stderr, "kuzat-train: skipped %ld malformed rows\n", skipped);
-  if (cut && !o->quiet)
-    fprintf(stderr, "kuzat-train: %ld documents longer than %zu bytes were cut to their first "
-            "%zu bytes (--max-chars)\n", cut, o->max_chars, o->max_chars);
+  say_counts(o, "", skipped, cut);
   if (kuzat_trainset_rows(R.ts) == 0) {
     fprintf(stderr, "kuzat-train: no training data: the input has no rows\nNo model written.\n");
     return finish(&R, 2);

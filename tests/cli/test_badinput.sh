@@ -208,6 +208,8 @@ trn stdin-directory -              2 'stdin: read error after line 0: Is a direc
 trn dev-gzip-half   good.tsv       2 'truncated gzip stream' ':' --dev half.jsonl.gz
 trn dev-bad-row     good.tsv       2 'trunc.jsonl:53' ':' --dev trunc.jsonl
 trn dev-bad-row-skip good.tsv      0 '--dev: skipped 1 malformed rows' ':' --dev trunc.jsonl --skip-bad
+trn dev-empty       good.tsv       2 'dev-e.jsonl: no rows to score' ': > dev-e.jsonl' --dev dev-e.jsonl
+trn dev-all-bad     good.tsv       2 'no rows to score (every row was malformed)' "printf '{\"text\":\n' > dev-bad.jsonl" --dev dev-bad.jsonl --skip-bad
 trn dev-long        good.tsv       0 '--dev: 1 documents longer than 1000 bytes were cut' "{ good_jsonl; printf '{\"text\":\"'; alot 5000; printf '\",\"label\":\"propaganda\"}\n'; } > devlong.jsonl" --dev devlong.jsonl --max-chars 1000
 # ... and the report JSON counts them too
 ( cd "$W" && "$R/$TRAIN" -q -o "$T/dev.kzm" --report "$T/dev.json" --skip-bad --max-chars 1000 \

@@ -4,7 +4,7 @@
 # build-fuzz-cov/, runs each input of its corpora once (-runs=0), and
 # llvm-cov reports the lines, functions and branches of src/*.c reached by
 # all the targets together.
-#   tests/fuzz/coverage.sh [--seeds] [TARGET...]
+#   tests/fuzz/coverage.sh [--seeds] TARGET...
 # --seeds: only the seeds we wrote and the crash regressions, not the
 # working corpora a campaign grew in build-fuzz/corpus/ -- the difference
 # is what fuzzing found beyond the seeds. The per-line report is written to
@@ -14,8 +14,7 @@ cd "$(dirname "$0")/../.." || exit 2
 CB=build-fuzz-cov
 which=campaign
 if [ "${1:-}" = --seeds ]; then which=seeds; shift; fi
-[ $# -gt 0 ] || set -- reader_text reader_tsv reader_jsonl reader_srt reader_vtt reader_whisper \
-  reader_gzip model_mem model_file normalise score
+[ $# -gt 0 ] || { echo "usage: $0 [--seeds] TARGET... (make fuzz-coverage gives them all)" >&2; exit 2; }
 prof=$CB/prof-$which
 rm -rf "$prof"
 mkdir -p "$prof"
