@@ -580,7 +580,9 @@ KUZAT_EXTERN int kuzat_trainset_new(const kuzat_feature_params *fp,
  * document with no marker); `lang` a kuzat_lang code, or empty to use the
  * identified language; `group` the account or source the document comes
  * from, or empty to make it a group of its own (no group is ever split
- * across cross-validation folds). Returns KUZAT_OK, KUZAT_EINVAL (a
+ * across cross-validation folds); a group "FAMILY/NAME" is the group NAME
+ * in a family (news, scripture, chat...) whose false-positive rate
+ * kuzat_train_params.target_fpr bounds on its own. Returns KUZAT_OK, KUZAT_EINVAL (a
  * label longer than 255 bytes or with a control character, an unknown
  * lang code: err->msg says which; t NULL; a NULL pointer with a length
  * above 0), KUZAT_ENOMEM, KUZAT_EICU. A refused document is not added. */
@@ -612,6 +614,22 @@ typedef struct kuzat_train_params {
    * thread or a worker; may be NULL. */
   void (*progress)(void *ud, double done);
   void *progress_ud;
+  /* The operating point held to a false-alarm rate: with target_fpr in
+   * (0, 1), each marker's threshold is raised until at most this fraction
+   * of the benign rows (rows with no marker) is flagged out of fold in
+   * each family of each language (the FAMILY of a group named
+   * "FAMILY/NAME") that has at least 1/target_fpr benign rows; rows of no
+   * family, and smaller cells, do not bound it.
+   * The decision marker's threshold is the lowest meeting that bound; the
+   * other markers keep their own (maximum F1 or target_precision) when it
+   * is higher. 0 (the default): no bound. */
+  double target_fpr;
+  /* The label every marker implies (e.g. "propaganda"), or NULL. A row
+   * labelled with it and no other marker (data that says "propaganda"
+   * without saying which kind) trains the decision alone: the other
+   * markers leave it out of their training, and its truth for them in the
+   * report is -1 (unknown). */
+  const char *decision;
 } kuzat_train_params;
 
 KUZAT_EXTERN void kuzat_train_params_default(kuzat_train_params *p);
@@ -629,7 +647,9 @@ typedef struct kuzat_train_marker {
  * kuzat_train_report_free()). oof and truth hold, for every row and
  * marker, the out-of-fold calibrated probability (the row's group was not
  * in the fit that scored it) and the 0/1 truth: row r, marker k at
- * [r * markers + k]. lang holds each row's kuzat_lang. */
+ * [r * markers + k]; both are -1 where the row's truth for the marker is
+ * unknown (see kuzat_train_params.decision). lang holds each row's
+ * kuzat_lang. */
 typedef struct kuzat_train_report {
   size_t rows, markers;
   const kuzat_train_marker *marker;

@@ -68,6 +68,7 @@ struct kuzat_trainset {
   kuzat_feature **x; /* each row's vector, ended by -1 */
   int *lang;
   uint64_t *group;   /* hash of the group name, or of the row number */
+  uint64_t *family;  /* hash of the group's FAMILY/ prefix, or 0 */
   uint32_t *lab_off; /* row r's labels: labs[lab_off[r] .. lab_off[r+1]) */
   uint32_t *labs;
   size_t labs_len, labs_cap;
@@ -108,7 +109,7 @@ void kuzat_trainset_free(kuzat_trainset *t) {
   kuzat_featuriser_free(t->feat);
   for (size_t i = 0; i < t->n; i++) kuzat__free(&a, t->x[i]);
   for (size_t i = 0; i < t->nnames; i++) kuzat__free(&a, t->names[i]);
-  void *bufs[] = {t->x, t->lang, t->group, t->lab_off, t->labs, t->names};
+  void *bufs[] = {t->x, t->lang, t->group, t->family, t->lab_off, t->labs, t->names};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) kuzat__free(&a, bufs[i]);
   kuzat__free(&a, t);
 }
@@ -157,7 +158,9 @@ static int grow_rows(kuzat_trainset *t) {
   if (lang) t->lang = lang;
   void *group = lang ? resize(&t->a, t->group, c, sizeof *t->group) : NULL;
   if (group) t->group = group;
-  void *off = group ? resize(&t->a, t->lab_off, c + 1, sizeof *t->lab_off) : NULL;
+  void *family = group ? resize(&t->a, t->family, c, sizeof *t->family) : NULL;
+  if (family) t->family = family;
+  void *off = family ? resize(&t->a, t->lab_off, c + 1, sizeof *t->lab_off) : NULL;
   if (off) t->lab_off = off;
   if (!off) return KUZAT_ENOMEM; /* the arrays that grew keep their rows */
   t->cap = c;
@@ -218,6 +221,13 @@ int kuzat_trainset_add(kuzat_trainset *t, const char *text, size_t len, const ch
   memcpy(copy, v, (nv + 1) * sizeof *copy);
   t->x[t->n] = copy;
   t->lang[t->n] = l >= 0 ? l : nt.lang;
+  /* "FAMILY/NAME": the group is NAME, in family FAMILY */
+  const char *slash = group_len ? memchr(group, '/', group_len) : NULL;
+  t->family[t->n] = slash && slash > group ? XXH3_64bits(group, (size_t)(slash - group)) | 1 : 0;
+  if (t->family[t->n]) {
+    group_len -= (size_t)(slash + 1 - group);
+    group = slash + 1;
+  }
   t->group[t->n] = group_len ? XXH3_64bits(group, group_len)
                              : XXH3_64bits_withSeed(&t->n, sizeof t->n, 0x9E3779B97F4A7C15ull);
   t->lab_off[t->n + 1] = (uint32_t)t->labs_len;
@@ -1040,12 +1050,76 @@ typedef struct kz_job {
   double *oof;       /* rows * markers */
   int *truth;
   size_t markers;
+  const unsigned char *kind; /* per row: KZ_BENIGN, KZ_DECISION_ONLY, KZ_MARKED */
+  int decision;      /* this job's label is params->decision */
   int rc;
   char msg[200];
   /* progress */
   pthread_mutex_t *lock;
   size_t *done, total;
 } kz_job;
+
+/* What a row's labels say, the labels given as negatives left aside. */
+enum { KZ_BENIGN, KZ_DECISION_ONLY, KZ_MARKED };
+
+/* The lowest threshold at which at most a fraction `fpr` of the benign rows
+ * (rows with no marker) is flagged in every (language, family) cell with
+ * at least 1/fpr benign rows; cells too small to measure that rate, and
+ * rows of no family, do not bound it. The threshold lies just above the
+ * highest benign score each cell must not flag. 0 when no cell is large
+ * enough. */
+static int fpr_threshold(kz_worker *k, const double *prob, const unsigned char *kind,
+                         double fpr, double *out) {
+  const kuzat_trainset *t = k->t;
+  size_t n = t->n, least = (size_t)ceil(1.0 / fpr - 1e-9);
+  double *s = kuzat__malloc(&k->a, (n + 1) * sizeof *s);
+  uint64_t *seen = kuzat__malloc(&k->a, (n + 1) * sizeof *seen);
+  if (!s || !seen) {
+    kuzat__free(&k->a, s);
+    kuzat__free(&k->a, seen);
+    return KUZAT_ENOMEM;
+  }
+  double best = 0;
+  size_t nseen = 0;
+  for (int l = 0; l < KUZAT_LANG_COUNT; l++) {
+    nseen = 0;
+    for (;;) {
+      uint64_t fam = 0;
+      { /* the next family of language l not yet measured */
+        size_t r = 0;
+        for (; r < n; r++) {
+          if (kind[r] != KZ_BENIGN || t->lang[r] != l || !t->family[r]) continue;
+          size_t q = 0;
+          while (q < nseen && seen[q] != t->family[r]) q++;
+          if (q == nseen) break;
+        }
+        if (r == n) break;
+        fam = seen[nseen++] = t->family[r];
+      }
+      size_t m = 0;
+      for (size_t r = 0; r < n; r++)
+        if (kind[r] == KZ_BENIGN && t->lang[r] == l && t->family[r] == fam) s[m++] = prob[r];
+      if (m < least) continue;
+      size_t allowed = (size_t)floor(fpr * (double)m + 1e-9);
+      if (allowed >= m) continue;
+      /* the (allowed+1)-th highest score must not be flagged */
+      for (size_t i = 0; i <= allowed; i++) { /* partial selection sort */
+        size_t hi = i;
+        for (size_t j = i + 1; j < m; j++)
+          if (s[j] > s[hi]) hi = j;
+        double tmp = s[i];
+        s[i] = s[hi];
+        s[hi] = tmp;
+      }
+      double need = nextafter(s[allowed], INFINITY);
+      if (need > best) best = need;
+    }
+  }
+  kuzat__free(&k->a, s);
+  kuzat__free(&k->a, seen);
+  *out = best;
+  return KUZAT_OK;
+}
 
 /* Fold of every row: groups holding positives first, each list in an order
  * set by the seed, dealt round-robin. */
@@ -1118,16 +1192,19 @@ static int train_marker(kz_job *j) {
   int *rows = kuzat__malloc(&k->a, n * sizeof *rows), *lab01 = kuzat__malloc(&k->a, n * sizeof *lab01);
   double *dec = kuzat__malloc(&k->a, ng * n * sizeof *dec);
   int rc = (!y || !fold || !rows || !lab01 || !dec) ? KUZAT_ENOMEM : KUZAT_OK;
-  size_t npos = 0;
+  size_t npos = 0, nk = 0; /* positives; rows whose truth is known */
   for (size_t r = 0; !rc && r < n; r++) {
     y[r] = -1;
     for (uint32_t q = t->lab_off[r]; q < t->lab_off[r + 1]; q++)
       if (t->labs[q] == j->label) y[r] = 1;
+    /* a row labelled with the decision alone says nothing of the others */
+    if (y[r] < 0 && !j->decision && j->kind[r] == KZ_DECISION_ONLY) y[r] = 0;
     npos += y[r] > 0;
     lab01[r] = y[r] > 0;
+    nk += y[r] != 0;
   }
   const char *name = t->names[j->label];
-  if (!rc && (npos == 0 || npos == n)) {
+  if (!rc && (npos == 0 || npos == nk)) {
     snprintf(j->msg, sizeof j->msg, "marker \"%s\" has only %s examples", name,
              npos ? "positive" : "negative");
     rc = KUZAT_EINVAL;
@@ -1138,7 +1215,7 @@ static int train_marker(kz_job *j) {
     for (size_t g = 0; !rc && g < ng; g++) {
       size_t m = 0;
       for (size_t r = 0; r < n; r++)
-        if (fold[r] != f) rows[m++] = (int)r;
+        if (fold[r] != f && y[r]) rows[m++] = (int)r;
       kz_fit fit_f;
       rc = fit(k, rows, m, y, grid[g], 0, g ? grid[g - 1] : 0, &fit_f);
       if (rc == KUZAT_EINVAL) {
@@ -1154,35 +1231,60 @@ static int train_marker(kz_job *j) {
       if (fit_f.svm) svm_free_and_destroy_model(&fit_f.svm);
       tick(j);
     }
+  /* rows of known truth first, in order, so that the metrics, Platt and the
+   * threshold below see those alone: dec's columns and lab01 are packed */
+  if (!rc && nk < n)
+    for (size_t g = 0; g < ng; g++) {
+      size_t m = 0;
+      for (size_t r = 0; r < n; r++)
+        if (y[r]) {
+          dec[g * n + m] = dec[g * n + r];
+          if (g == 0) lab01[m] = lab01[r], rows[m] = (int)r;
+          m++;
+        }
+    }
+  else
+    for (size_t r = 0; r < n; r++) rows[r] = (int)r;
   /* the best C by out-of-fold average precision */
   size_t best = 0;
   double best_ap = -1;
   for (size_t g = 0; !rc && g < ng; g++) {
     kuzat_metrics mt;
-    if ((rc = kuzat_metrics_compute(dec + g * n, lab01, n, 0, NULL, &mt))) break;
+    if ((rc = kuzat_metrics_compute(dec + g * n, lab01, nk, 0, NULL, &mt))) break;
     if (mt.pr_auc > best_ap + 1e-12 || (fabs(mt.pr_auc - best_ap) <= 1e-12 && grid[g] < grid[best])) {
       best_ap = mt.pr_auc;
       best = g;
     }
   }
   kz_marker *out = j->out;
-  if (!rc) rc = kuzat_platt_fit(dec + best * n, lab01, n, &out->platt_a, &out->platt_b);
-  for (size_t r = 0; !rc && r < n; r++) {
-    j->oof[r * j->markers + j->slot] = kuzat_platt_prob(out->platt_a, out->platt_b, dec[best * n + r]);
-    j->truth[r * j->markers + j->slot] = lab01[r];
+  if (!rc) rc = kuzat_platt_fit(dec + best * n, lab01, nk, &out->platt_a, &out->platt_b);
+  for (size_t r = 0; !rc && r < n; r++) { /* rows of unknown truth: -1 */
+    j->oof[r * j->markers + j->slot] = -1;
+    j->truth[r * j->markers + j->slot] = -1;
+  }
+  for (size_t i = 0; !rc && i < nk; i++) {
+    size_t r = (size_t)rows[i];
+    j->oof[r * j->markers + j->slot] = kuzat_platt_prob(out->platt_a, out->platt_b, dec[best * n + i]);
+    j->truth[r * j->markers + j->slot] = lab01[i];
   }
   if (!rc) {
     /* the threshold on probabilities: gather this marker's column */
     double *col = dec; /* reuse: the grid's scores are no longer needed */
-    for (size_t r = 0; r < n; r++) col[r] = j->oof[r * j->markers + j->slot];
-    rc = kuzat_threshold_choose(col, lab01, n, p->target_precision, NULL, &out->threshold);
+    for (size_t i = 0; i < nk; i++) col[i] = j->oof[(size_t)rows[i] * j->markers + j->slot];
+    double base = 0, bound = 0;
+    if (!(p->target_fpr > 0 && j->decision))
+      rc = kuzat_threshold_choose(col, lab01, nk, p->target_precision, NULL, &base);
+    if (!rc && p->target_fpr > 0) {
+      for (size_t r = 0; r < n; r++) col[r] = j->oof[r * j->markers + j->slot];
+      rc = fpr_threshold(k, col, j->kind, p->target_fpr, &bound);
+    }
+    out->threshold = bound > base ? bound : base;
   }
-  /* the final fit on every row */
+  /* the final fit on every row of known truth (rows[0 .. nk)) */
   kz_fit final;
   memset(&final, 0, sizeof final);
   if (!rc) {
-    for (size_t r = 0; r < n; r++) rows[r] = (int)r;
-    rc = fit(k, rows, n, y, grid[best], 1, 0, &final);
+    rc = fit(k, rows, nk, y, grid[best], 1, 0, &final);
     tick(j);
   }
   if (!rc) {
@@ -1235,7 +1337,7 @@ static int train_marker(kz_job *j) {
   j->rep->name = out->name;
   j->rep->C = out->C;
   j->rep->positives = npos;
-  j->rep->negatives = n - npos;
+  j->rep->negatives = nk - npos;
   j->rep->support_vectors = final.nsv;
   j->rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
   kuzat__free(&k->a, y);
@@ -1350,8 +1452,17 @@ int kuzat_train(const kuzat_trainset *t, const kuzat_train_params *params, kuzat
   if (p.target_precision < 0 || p.target_precision > 1)
     return kuzat__fail(err, KUZAT_EINVAL, "target precision %g: expected 0 to 1",
                        p.target_precision);
+  if (!(p.target_fpr >= 0 && p.target_fpr < 1))
+    return kuzat__fail(err, KUZAT_EINVAL, "target false-positive rate %g: expected 0 to 1",
+                       p.target_fpr);
   if (p.threads < 1) p.threads = 1;
   if (t->n == 0) return kuzat__fail(err, KUZAT_EINVAL, "no training data");
+  size_t decision = SIZE_MAX;
+  for (size_t l = 0; p.decision && *p.decision && l < t->nnames; l++)
+    if (strcmp(t->names[l], p.decision) == 0 && !is_negative(&p, t->names[l])) decision = l;
+  if (p.decision && *p.decision && decision == SIZE_MAX)
+    return kuzat__fail(err, KUZAT_EINVAL, "the decision label \"%.64s\" is no marker of the data",
+                       p.decision);
   size_t nm = 0;
   for (size_t l = 0; l < t->nnames; l++) nm += !is_negative(&p, t->names[l]);
   if (nm == 0)
@@ -1367,7 +1478,17 @@ int kuzat_train(const kuzat_trainset *t, const kuzat_train_params *params, kuzat
   kz_job *jobs = kuzat__calloc(&a, nm, sizeof *jobs);
   int nth = p.threads < (int)nm ? p.threads : (int)nm;
   kz_thread *th = kuzat__calloc(&a, (size_t)nth, sizeof *th);
-  int rc = (!rep || !jobs || !th) ? KUZAT_ENOMEM : KUZAT_OK;
+  unsigned char *kind = kuzat__malloc(&a, t->n + 1);
+  int rc = (!rep || !jobs || !th || !kind) ? KUZAT_ENOMEM : KUZAT_OK;
+  for (size_t r = 0; !rc && r < t->n; r++) {
+    size_t marks = 0, other = 0;
+    for (uint32_t q = t->lab_off[r]; q < t->lab_off[r + 1]; q++)
+      if (!is_negative(&p, t->names[t->labs[q]])) {
+        marks++;
+        other += t->labs[q] != decision;
+      }
+    kind[r] = !marks ? KZ_BENIGN : (decision != SIZE_MAX && !other) ? KZ_DECISION_ONLY : KZ_MARKED;
+  }
   if (!rc) {
     rep->marker = kuzat__calloc(&a, nm, sizeof *rep->marker);
     rep->oof = kuzat__calloc(&a, t->n * nm, sizeof *rep->oof);
@@ -1410,6 +1531,8 @@ int kuzat_train(const kuzat_trainset *t, const kuzat_train_params *params, kuzat
       j->oof = rep->oof;
       j->truth = rep->truth;
       j->markers = nm;
+      j->kind = kind;
+      j->decision = l == decision;
       j->lock = &lock;
       j->done = &done;
       j->total = total;
@@ -1433,6 +1556,7 @@ int kuzat_train(const kuzat_trainset *t, const kuzat_train_params *params, kuzat
   clock_gettime(CLOCK_MONOTONIC, &t1);
   for (int i = 0; i < nth && th; i++) worker_free(&th[i].k);
   kuzat__free(&a, full);
+  kuzat__free(&a, kind);
   kuzat__free(&a, th);
   kuzat__free(&a, jobs);
   if (!rc && kuzat__model_finish(m)) rc = KUZAT_ENOMEM;

@@ -45,6 +45,15 @@ static const char usage[] =
     "                           column when present (default 5)\n"
     "      --target-precision P threshold: lowest reaching precision P\n"
     "                           (default: the threshold of maximum F1)\n"
+    "      --target-fpr P       hold false alarms to P (e.g. 0.01): thresholds\n"
+    "                           rise until at most P of the rows with no\n"
+    "                           marker are flagged out of fold, in each family\n"
+    "                           of each language that has 1/P such rows (a\n"
+    "                           group FAMILY/NAME: group NAME of FAMILY); the\n"
+    "                           --decision marker gets the lowest such threshold\n"
+    "      --decision L         the label every marker implies (propaganda):\n"
+    "                           a row labelled L alone trains L only, and the\n"
+    "                           other markers leave it out (its kind unknown)\n"
     "      --bits N             feature buckets 2^N (default 20)\n"
     "      --word A-B           word n-grams (default 1-2; 0-0 for none)\n"
     "      --char A-B           character n-grams (default 2-5; 0-0 for none)\n"
@@ -89,7 +98,7 @@ typedef struct opts {
   kuzat_feature_params fp;
 } opts;
 
-enum { O_FORMAT = 256, O_NEGATIVE, O_MAP, O_KERNEL, O_GAMMA, O_GRID, O_FOLDS, O_TARGET,
+enum { O_FORMAT = 256, O_NEGATIVE, O_TARGET_FPR, O_DECISION, O_MAP, O_KERNEL, O_GAMMA, O_GRID, O_FOLDS, O_TARGET,
        O_BITS, O_WORD, O_CHAR, O_SEED, O_THREADS, O_DEV, O_REPORT, O_SKIP_BAD, O_VERSION,
        O_MAX_CHARS };
 
@@ -135,6 +144,8 @@ static int parse(int argc, char **argv, opts *o) {
       {"kernel", required_argument, NULL, O_KERNEL}, {"gamma", required_argument, NULL, O_GAMMA},
       {"grid", required_argument, NULL, O_GRID}, {"folds", required_argument, NULL, O_FOLDS},
       {"target-precision", required_argument, NULL, O_TARGET},
+      {"target-fpr", required_argument, NULL, O_TARGET_FPR},
+      {"decision", required_argument, NULL, O_DECISION},
       {"bits", required_argument, NULL, O_BITS}, {"word", required_argument, NULL, O_WORD},
       {"char", required_argument, NULL, O_CHAR}, {"seed", required_argument, NULL, O_SEED},
       {"threads", required_argument, NULL, O_THREADS}, {"dev", required_argument, NULL, O_DEV},
@@ -193,6 +204,10 @@ static int parse(int argc, char **argv, opts *o) {
     case O_TARGET:
       if (number("--target-precision", optarg, 1e-6, 1, &o->tp.target_precision)) return 2;
       break;
+    case O_TARGET_FPR:
+      if (number("--target-fpr", optarg, 1e-6, 0.5, &o->tp.target_fpr)) return 2;
+      break;
+    case O_DECISION: o->tp.decision = optarg; break;
     case O_BITS:
       if (number("--bits", optarg, 1, 28, &v)) return 2;
       o->fp.bits = (int)v;
@@ -369,7 +384,7 @@ static int column_metrics(const double *scores, const int *truth, const int *lan
   int *y = malloc((rows + 1) * sizeof *y);
   size_t n = 0;
   for (size_t r = 0; r < rows; r++)
-    if (lang < 0 || langs[r] == lang) {
+    if ((lang < 0 || langs[r] == lang) && truth[r * markers + k] >= 0) {
       s[n] = scores[r * markers + k];
       y[n++] = truth[r * markers + k];
     }
@@ -442,6 +457,17 @@ static int dev_grow(dev_set *d, size_t nm) {
   return 0;
 }
 
+/* `name` is one of the comma-separated labels of `list`. */
+static int in_list(const char *list, const char *name) {
+  size_t nl = strlen(name);
+  for (const char *p = list; *p;) {
+    size_t ll = strcspn(p, ",");
+    if (ll == nl && memcmp(p, name, nl) == 0) return 1;
+    p += ll + (p[ll] == ',');
+  }
+  return 0;
+}
+
 static int score_dev(const opts *o, const kuzat_model *model, dev_set *d) {
   size_t nm = kuzat_model_markers(model);
   kuzat_feature_params fp;
@@ -501,17 +527,22 @@ static int score_dev(const opts *o, const kuzat_model *model, dev_set *d) {
     d->langs[d->rows] = l < 0 ? KUZAT_LANG_OTHER : l;
     if (map_labels(o, rec.labels, rec.labels_len, labels, sizeof labels) == SIZE_MAX)
       labels[0] = '\0'; /* too many to hold: none of them can name a marker anyway */
+    /* labelled with --decision alone: the other markers' truth is unknown */
+    int only_decision = o->tp.decision && in_list(labels, o->tp.decision);
+    for (const char *p = labels; only_decision && *p;) {
+      size_t ll = strcspn(p, ",");
+      char one[256];
+      snprintf(one, sizeof one, "%.*s", (int)(ll < 255 ? ll : 255), p);
+      only_decision = strcmp(one, o->tp.decision) == 0 ||
+                      (o->tp.negatives && in_list(o->tp.negatives, one));
+      p += ll + (p[ll] == ',');
+    }
     for (size_t k = 0; k < nm; k++) {
       d->scores[d->rows * nm + k] = kuzat_model_probability(model, k, dec[k]);
       const char *name = kuzat_model_marker(model, k);
-      size_t nl = strlen(name);
-      int has = 0;
-      for (const char *p = labels; *p;) {
-        size_t ll = strcspn(p, ",");
-        has |= ll == nl && memcmp(p, name, nl) == 0;
-        p += ll + (p[ll] == ',');
-      }
-      d->truth[d->rows * nm + k] = has;
+      int has = in_list(labels, name);
+      d->truth[d->rows * nm + k] = has || !only_decision || strcmp(name, o->tp.decision) == 0
+                                       ? has : -1;
     }
     d->rows++;
     d->cut += rec.full_len > rec.text_len;

@@ -4,8 +4,9 @@
 #   datasets/recipes/make-model.sh [BUILD]
 # Writes models/default.kzm, models/default-train.txt (kuzat-train's report:
 # cross-validation per language, and the held-out --dev figures) and
-# models/default-eval.txt (kuzat-classify --eval on each held-out part), which
-# models/MODEL_CARD.md quotes.
+# models/default-eval.txt (the held-out tables of datasets/recipes/evaluate.py:
+# false positives per family and language, recall per language, markers,
+# operating points), which models/MODEL_CARD.md quotes.
 set -eu
 cd "$(dirname "$0")/../.."
 B=${1:-build}
@@ -24,19 +25,27 @@ fi
 W="$B/model"
 mkdir -p "$W" models
 python3 datasets/recipes/default.py "$S" "$W"
-"$B/kuzat-train" --threads "${KUZAT_THREADS:-2}" -o models/default.kzm --report "$W/report.json" \
+"$B/kuzat-train" --threads "${KUZAT_THREADS:-2}" --decision propaganda --negative reporting \
+  --target-fpr "${KUZAT_TARGET_FPR:-0.01}" -o models/default.kzm --report "$W/report.json" \
   --dev "$W/heldout.tsv" "$W/train.tsv" 2> "$W/train.txt" || { cat "$W/train.txt" >&2; exit 2; }
 sed 's|[^ ]*/model/|build/model/|g' "$W/train.txt" > models/default-train.txt
+"$B/kuzat-classify" -m models/default.kzm --all-scores "$W/heldout.tsv" > "$W/scores.jsonl"
+"$B/kuzat-classify" -m models/default.kzm "$W/heldout.tsv" > "$W/flags.jsonl"
 {
-  echo "# kuzat-classify --eval on the held-out parts (made by make model)"
-  for part in heldout heldout-ours heldout-isis-propaganda heldout-about-isis \
-              heldout-ours-reporting heldout-persuasion heldout-benign-ca; do
-    echo
-    echo "## $part.tsv: $(($(wc -l < "$W/$part.tsv") - 1)) rows"
-    echo "\$ kuzat-classify -m models/default.kzm --eval build/model/$part.tsv"
-    "$B/kuzat-classify" -m models/default.kzm --eval "$W/$part.tsv" 2>&1 > /dev/null |
-      sed 's|[^ ]*/model/|build/model/|g'
-  done
+  echo "# The default model on the held-out rows (made by make model)"
+  echo
+  echo "\$ kuzat-classify -m models/default.kzm --all-scores build/model/heldout.tsv > build/model/scores.jsonl"
+  echo "\$ kuzat-classify -m models/default.kzm build/model/heldout.tsv > build/model/flags.jsonl"
+  echo "\$ datasets/recipes/evaluate.py build/model/heldout.tsv build/model/scores.jsonl build/model/flags.jsonl"
+  echo
+  python3 datasets/recipes/evaluate.py "$W/heldout.tsv" "$W/scores.jsonl" "$W/flags.jsonl"
+  echo
+  echo "## kuzat-classify --eval on our held-out rows (heldout-ours.tsv: $(($(wc -l < "$W/heldout-ours.tsv") - 1)) rows)"
+  echo
+  echo "\$ kuzat-classify -m models/default.kzm --eval build/model/heldout-ours.tsv"
+  echo
+  "$B/kuzat-classify" -m models/default.kzm --eval "$W/heldout-ours.tsv" 2>&1 > /dev/null |
+    sed 's|[^ ]*/model/|build/model/|g; s/^/    /'
 } > models/default-eval.txt
 echo "make model: models/default.kzm ($(wc -c < models/default.kzm) bytes), id" \
   "$(printf x | "$B/kuzat-classify" -m models/default.kzm | sed 's/.*"model":"\([0-9a-f]*\)".*/\1/');" \

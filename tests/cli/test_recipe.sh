@@ -35,13 +35,52 @@ mk_all() {
   src uzbek-sentiment manual_train.tsv "label${tab}lang${tab}text" "positive${tab}uz-Latn${tab}Juda yaxshi ilova"
   src tatoeba-uzbek-cyrillic train.tsv "label${tab}lang${tab}text" "tatoeba_sentence${tab}uz-Cyrl${tab}Бу китоб"
   src ud-treebanks-ky-uz-ru train.tsv "label${tab}lang${tab}text" "ud_ru_taiga_social${tab}ru${tab}Хорошая погода"
+  src quran-translations train.tsv "label${tab}lang${tab}text${tab}id${tab}kind" \
+    "benign${tab}uz-Cyrl${tab}Аллоҳ сабр қилувчилар билан${tab}2:153:x${tab}scripture" \
+    "benign${tab}en${tab}Indeed, Allah is with the patient${tab}2:153:y${tab}scripture"
+  src everyday-en-tweets train.tsv "label${tab}lang${tab}text${tab}id${tab}kind" \
+    "none${tab}en${tab}@friend this coffee is the bomb lol${tab}s1${tab}everyday"
+  src everyday-ru-vk train.tsv "label${tab}lang${tab}text${tab}id${tab}kind" \
+    "none${tab}ru${tab}С праздником, братья и сестры!${tab}v1${tab}everyday"
+  src radicalization-tt train.tsv "label${tab}lang${tab}text" \
+    "non_radical${tab}en${tab}KKR won by 7 wickets #IPL" \
+    "non_radical${tab}hi${tab}Cricket tonight" \
+    "radical${tab}en${tab}A hashtag-collected tweet that must stay out"
 }
 mk_all
 python3 datasets/recipes/default.py "$S" "$T/out" 2> "$T/err"
 check "recipe on well-formed sources: exit 0" 0 $?
-check "training rows: 11 shared rows, minus the held-out fifth, plus our set x8" \
+check "training rows: our whole train.tsv, each row once after removing its copies" \
   "$(($(wc -l < datasets/kuzat-set/train.tsv) - 1))" \
-  "$(awk -F'\t' 'NR > 1 && $5 ~ /^kuzat-set:/' "$T/out/train.tsv" | sort -u | wc -l)"
+  "$(awk -F'\t' 'NR > 1 && $5 ~ /(^|\/)kuzat-set:/' "$T/out/train.tsv" | sort -u | wc -l)"
+check "our rows, positives and negatives alike, are repeated the same number of times" 1 \
+  "$(awk -F'\t' 'NR > 1 && $1 ~ /^ks-/ {n[$1]++} END {for (i in n) print n[i]}' "$T/out/train.tsv" |
+     sort -u | wc -l)"
+check "no held-out row of ours is in training" "" \
+  "$(awk -F'\t' 'FNR > 1 {print $1}' datasets/kuzat-set/test.tsv | grep -Fxf - <(cut -f1 "$T/out/train.tsv"))"
+# every twin (ks-LC-2NNN) shares the group NAME of its propaganda text
+# (ks-LC-0NNN) and is on the same side of the split
+twins=$(cat "$T/out/train.tsv" "$T/out/heldout.tsv" | awk -F'\t' '$1 ~ /^ks-[a-z]+-[02][0-9][0-9][0-9]$/ {
+  g = $5; sub(/^[a-z-]+\//, "", g); k = $1; sub(/-[02]/, "-", k)
+  split(FILENAME, x, "/"); key[k, substr($1, length($1) - 3, 1)] = g } END {
+  n = 0; bad = 0
+  for (p in key) { split(p, q, SUBSEP); if (q[2] == "2") { n++; if (key[q[1], "0"] != key[p]) bad++ } }
+  print n, bad }')
+check "twins: at least one per propaganda text of ours, none in another group" \
+  "$(awk -F'\t' 'NR > 1 && $3 ~ /propaganda/ && $1 ~ /-0[0-9]+$/' datasets/kuzat-set/train.tsv datasets/kuzat-set/test.tsv | wc -l) 0" \
+  "$twins"
+check "a twin is in the heldout set exactly when its propaganda text is" "" \
+  "$(awk -F'\t' 'NR > 1 {print $1}' "$T/out/heldout.tsv" | grep '^ks-[a-z]*-2' | sed 's/-2\([0-9]*\)$/-0\1/' |
+     grep -Fvxf <(awk -F'\t' 'NR > 1 {print $1}' "$T/out/heldout.tsv"))"
+check "families: scripture, everyday tweets and VK posts are benign, with their family" \
+  "${tab}scripture ${tab}tweets" \
+  "$(grep -h -e 'patient' -e 'the bomb' -e 'С праздником' -e 'KKR' "$T/out/train.tsv" "$T/out/heldout.tsv" |
+     awk -F'\t' '$1 !~ /^ks-/ {print $3 FS $6}' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check "radicalization-tt: the radical side stays out, a Twitter-only lang code is left to langid" \
+  "0 1" "$(cat "$T/out/train.tsv" "$T/out/heldout.tsv" | grep -c 'must stay out') $(cat "$T/out/train.tsv" "$T/out/heldout.tsv" |
+     awk -F'\t' '$2 == "Cricket tonight" && $4 == ""' | wc -l)"
+check "our markers are kept: a propaganda row of ours carries its marker" 1 \
+  "$(awk -F'\t' '$1 == "ks-uzl-0001" {print $3}' "$T/out/train.tsv" | sort -u | grep -c '^propaganda,recruitment$')"
 check "a retweet shares its original's group" 1 \
   "$(grep -h '^isis-twitter-en:.*caravan' "$T/out/train.tsv" "$T/out/heldout.tsv" | cut -f5 | sort -u | wc -l)"
 check "persuasion 'propaganda' is a negative" "" \
@@ -54,6 +93,12 @@ python3 datasets/recipes/default.py "$S" "$T/out" 2> "$T/err"
 check "an unknown label: exit 1" 1 $?
 grep -q "isis-twitter-en/train.tsv:5: label 'weird' is not one this recipe knows" "$T/err"
 check "... naming the file, the line and the label" 0 $?
+
+mk_all
+printf 'radical-ish%sen%sSomething\n' "$tab" "$tab" >> "$S/radicalization-tt/train.tsv"
+python3 datasets/recipes/default.py "$S" "$T/out" 2> "$T/err"
+check "a new source's unknown label: exit 1, naming it" "1 1" \
+  "$? $(grep -c "radicalization-tt/train.tsv:5: label 'radical-ish'" "$T/err")"
 
 mk_all
 src tajik-text train.tsv "label${tab}lang${tab}body" "parstext_dr${tab}tg${tab}Фардо"
