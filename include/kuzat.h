@@ -519,6 +519,9 @@ typedef struct kuzat_window {
  * valid until its next kuzat_score() or kuzat_scorer_free(). Arrays
  * indexed by marker have kuzat_model_markers() entries, in the model's
  * order. */
+/* The name of the marker that, when a model has it, is the verdict. */
+#define KUZAT_DECISION_MARKER "propaganda"
+
 typedef struct kuzat_result {
   int lang;               /* kuzat_lang of the whole document */
   size_t markers;
@@ -527,8 +530,13 @@ typedef struct kuzat_result {
   const size_t *best;     /* the window it came from */
   const int *flagged;     /* prob >= the threshold in force */
   const double *threshold;/* the threshold in force per marker */
+  /* The verdict. In a model with a marker named KUZAT_DECISION_MARKER
+   * ("propaganda"), that marker decides: any_flagged is its flag and score
+   * its probability, and the other markers only say why. Otherwise
+   * any_flagged is set when any marker is flagged, and score is the
+   * highest prob of any marker (0 with none). */
   int any_flagged;
-  double score;           /* the highest prob of any marker (0 with none) */
+  double score;
   size_t windows;         /* at least 1 */
   const kuzat_window *window;
   const double *window_prob; /* [w * markers + i] */

@@ -28,6 +28,7 @@ struct kuzat_scorer {
   kz_alloc a;
   const kuzat_model *m;
   size_t nm;
+  size_t decision; /* the marker named "propaganda", or nm: none */
   kuzat_normaliser *norm;
   kuzat_featuriser *feat;
   kuzat_result res;
@@ -98,6 +99,8 @@ int kuzat_scorer_new(const kuzat_model *m, const kuzat_allocator *alloc, kuzat_s
   s->a = a;
   s->m = m;
   s->nm = kuzat_model_markers(m);
+  for (s->decision = 0; s->decision < s->nm; s->decision++)
+    if (strcmp(kuzat_model_marker(m, s->decision), KUZAT_DECISION_MARKER) == 0) break;
   size_t nm = s->nm ? s->nm : 1;
   s->prob = kuzat__calloc(&a, nm * 4, sizeof *s->prob);
   s->best = kuzat__calloc(&a, nm * 2, sizeof *s->best);
@@ -632,6 +635,10 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
     s->flagged[i] = s->prob[i] >= s->thr[i];
     r->any_flagged |= s->flagged[i];
     if (s->prob[i] > r->score) r->score = s->prob[i];
+  }
+  if (s->decision < nm) { /* the decision marker decides; the others say why */
+    r->any_flagged = s->flagged[s->decision];
+    r->score = s->prob[s->decision];
   }
   r->prob = s->prob;
   r->decision = s->dec;

@@ -1243,7 +1243,7 @@ static int train_marker(kz_job *j) {
           m++;
         }
     }
-  else
+  else if (!rc)
     for (size_t r = 0; r < n; r++) rows[r] = (int)r;
   /* the best C by out-of-fold average precision */
   size_t best = 0;
