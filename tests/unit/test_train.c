@@ -669,6 +669,99 @@ static void test_kyrgyz_topics(void) {
   kuzat_trainset_free(t);
 }
 
+/* --decision and --target-fpr. Positives "p,a" (the decision and a marker)
+ * and "p" alone (the decision without its kind), benign rows in two
+ * families: "plain" (unrelated words) and "hard" (a quarter carry the
+ * positives' word). The decision-only rows must not count as negatives of
+ * marker a, and out of fold at most 1% of each family may be flagged. */
+static void test_operating_point(void) {
+  enum { N = 1600 };
+  static char doc[N][200], lab[N][8], grp[N][24];
+  int decision_only = 0;
+  for (int d = 0; d < N; d++) {
+    int kind = d % 4; /* 0: p,a  1: p alone  2: plain  3: hard */
+    size_t k = 0;
+    for (int w = 0; w < 10; w++)
+      k += (size_t)snprintf(doc[d] + k, sizeof doc[d] - k, "%sw%u", w ? " " : "", rnd() % 300);
+    if (kind < 2 || (kind == 3 && rnd() % 4 == 0))
+      k += (size_t)snprintf(doc[d] + k, sizeof doc[d] - k, " alpha");
+    if (kind < 2 && rnd() % 2) snprintf(doc[d] + k, sizeof doc[d] - k, " omega");
+    snprintf(lab[d], sizeof lab[d], "%s", kind == 0 ? "p,a" : kind == 1 ? "p" : "");
+    decision_only += kind == 1;
+    snprintf(grp[d], sizeof grp[d], "%s/g%d", kind == 2 ? "plain" : kind == 3 ? "hard" : "pos",
+             d % 97);
+  }
+  kuzat_trainset *t;
+  if (!CHECK(kuzat_trainset_new(NULL, NULL, &t, NULL) == KUZAT_OK, "new set")) return;
+  for (int d = 0; d < N; d++)
+    kuzat_trainset_add(t, doc[d], strlen(doc[d]), lab[d], strlen(lab[d]), "en", 2, grp[d],
+                       strlen(grp[d]), NULL);
+  kuzat_train_params p;
+  kuzat_train_params_default(&p);
+  p.folds = 4;
+  p.threads = 2;
+  kuzat_model *m0 = NULL, *m1 = NULL;
+  kuzat_train_report *r0 = NULL, *r1 = NULL;
+  kuzat_error err;
+  CHECK(kuzat_train(t, &p, &m0, &r0, &err) == KUZAT_OK, "train without them: %s", err.msg);
+  p.decision = "p";
+  p.target_fpr = 0.01;
+  CHECK(kuzat_train(t, &p, &m1, &r1, &err) == KUZAT_OK, "train with them: %s", err.msg);
+  if (!m0 || !m1 || !r0 || !r1) goto out;
+  /* markers: p then a, in order of appearance */
+  CHECK(r1->markers == 2 && strcmp(r1->marker[1].name, "a") == 0, "markers p and a");
+  CHECK(r0->marker[1].negatives == (size_t)(N - N / 4),
+        "without --decision the decision-only rows are negatives of a (%zu)", r0->marker[1].negatives);
+  CHECK(r1->marker[1].negatives == (size_t)(N - N / 4 - decision_only),
+        "with it they are left out of a (%zu negatives)", r1->marker[1].negatives);
+  size_t unknown = 0;
+  for (int d = 0; d < N; d++)
+    unknown += r1->truth[d * 2 + 1] == -1 && r1->oof[d * 2 + 1] == -1 && d % 4 == 1;
+  CHECK(unknown == (size_t)decision_only, "their truth for a is -1 in the report (%zu)", unknown);
+  /* out-of-fold false-positive rate per family, at each model's threshold */
+  for (int fam = 2; fam <= 3; fam++) {
+    size_t n = 0, fp0 = 0, fp1 = 0;
+    for (int d = fam; d < N; d += 4) {
+      n++;
+      fp0 += r0->oof[d * 2] >= kuzat_model_threshold(m0, 0);
+      fp1 += r1->oof[d * 2] >= kuzat_model_threshold(m1, 0);
+    }
+    CHECK(fp1 <= n / 100, "%s family: %zu of %zu flagged out of fold with target_fpr 0.01",
+          fam == 2 ? "plain" : "hard", fp1, n);
+    if (fam == 3)
+      CHECK(fp0 > n / 100, "... where maximum F1 flags %zu (the bound did something)", fp0);
+  }
+  /* recall bought: the lowest threshold meeting the bound, so lowering it
+   * by a little would break the bound in some family */
+  {
+    double th = kuzat_model_threshold(m1, 0), below = 0;
+    for (int d = 2; d < N; d++)
+      if (d % 4 >= 2 && r1->oof[d * 2] < th && r1->oof[d * 2] > below) below = r1->oof[d * 2];
+    size_t worst = 0;
+    for (int fam = 2; fam <= 3; fam++) {
+      size_t fp = 0;
+      for (int d = fam; d < N; d += 4) fp += r1->oof[d * 2] >= below;
+      if (fp > worst) worst = fp;
+    }
+    CHECK(worst > (size_t)(N / 4) / 100, "the threshold is the lowest that meets the bound");
+  }
+  p.target_fpr = 1;
+  kuzat_model_free(m1);
+  m1 = NULL;
+  CHECK(kuzat_train(t, &p, &m1, NULL, &err) == KUZAT_EINVAL && strstr(err.msg, "false-positive"),
+        "target_fpr 1 refused: %s", err.msg);
+  p.target_fpr = 0.01;
+  p.decision = "nope";
+  CHECK(kuzat_train(t, &p, &m1, NULL, &err) == KUZAT_EINVAL && strstr(err.msg, "nope"),
+        "an unknown decision label refused, named: %s", err.msg);
+out:
+  kuzat_model_free(m0);
+  kuzat_model_free(m1);
+  kuzat_train_report_free(r0);
+  kuzat_train_report_free(r1);
+  kuzat_trainset_free(t);
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   make_data();
@@ -679,6 +772,7 @@ int main(void) {
   test_refusals();
   test_damaged_models();
   test_kyrgyz_topics();
+  test_operating_point();
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (system(cmd) != 0) printf("note: could not remove %s\n", dir);

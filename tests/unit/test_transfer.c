@@ -6,7 +6,8 @@
  * The Uzbek Latin rows of datasets/kuzat-set are rewritten here in Cyrillic
  * by the official correspondence (sh ш, ch ч, oʻ ў, gʻ ғ, q қ, h ҳ, x х, j ж,
  * yo ё, yu ю, ya я, ye е, word-initial e э, ʼ ъ), the way an Uzbek reader
- * who prefers the old script would type them.
+ * who prefers the old script would type them: links, handles and foreign
+ * words (cobalt, show) stay in Latin.
  */
 #include "check.h"
 #include "kuzat.h"
@@ -16,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAXROWS 400
+#define MAXROWS 1000
 
 typedef struct row {
   char *text, *labels;
@@ -46,6 +47,17 @@ static void load(const char *path, int test) {
 
 static int is_vowel(unsigned c) { return c && strchr("aeiou", (int)c) != NULL; }
 
+/* A word a Cyrillic writer leaves in Latin: a link, a handle, or a foreign
+ * word (one with c outside ch, or w: letters Uzbek Latin does not have). */
+static size_t foreign_word(const char *p, size_t n) {
+  size_t k = 0;
+  while (k < n && p[k] != ' ') k++;
+  if ((k >= 4 && strncmp(p, "http", 4) == 0) || p[0] == '@') return k;
+  for (size_t i = 0; i < k; i++)
+    if ((p[i] == 'c' && (i + 1 == k || p[i + 1] != 'h')) || p[i] == 'w') return k;
+  return 0;
+}
+
 /* Normalised Uzbek Latin (lower case, ʻ ʼ) to Cyrillic. */
 static char *to_cyrillic(const char *s, size_t n) {
   char *out = malloc(4 * n + 1), *o = out;
@@ -55,7 +67,14 @@ static char *to_cyrillic(const char *s, size_t n) {
     const char *p = s + i;
     unsigned c = (unsigned char)*p;
     const char *cyr = NULL;
-    size_t used = 1;
+    size_t used = 1, foreign = start ? foreign_word(p, n - i) : 0;
+    if (foreign) { /* copied as it is */
+      memcpy(o, p, foreign);
+      o += foreign;
+      i += foreign;
+      prev = 0;
+      continue;
+    }
 #define IS(str) (strncmp(p, str, strlen(str)) == 0 && (used = strlen(str)))
     if (IS("yo\xCA\xBB")) cyr = "йў"; /* yoʻl: й + ў, not ё + ʻ */
     else if (IS("o\xCA\xBB")) cyr = "ў";
