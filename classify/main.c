@@ -485,11 +485,11 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
   buf_puts(b, "}");
 }
 
-static double max_of(const double *p, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++)
-    if (p[i] > m) m = p[i];
-  return m;
+/* The model's KUZAT_DECISION_MARKER, or c->nm when it has none. */
+static size_t decision_marker(const ctx *c) {
+  size_t i = 0;
+  while (i < c->nm && strcmp(kuzat_model_marker(c->model, i), KUZAT_DECISION_MARKER) != 0) i++;
+  return i;
 }
 
 /* A transcript window's times. Cues may overlap or come out of order, so
@@ -587,10 +587,12 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   buf_puts(b, "\"");
   if (j->full_len > j->text_len)
     buf_printf(b, ",\"truncated\":{\"scored\":%zu,\"bytes\":%zu}", j->text_len, j->full_len);
-  /* the worst window: the one giving the top marker's probability */
-  size_t top = 0;
-  for (size_t i = 1; i < c->nm; i++)
-    if (r->prob[i] > r->prob[top]) top = i;
+  /* the worst window: the one giving the verdict's probability (the
+   * decision marker's, or the top marker's in a model without one) */
+  size_t top = decision_marker(c);
+  if (top == c->nm)
+    for (size_t i = top = 0; i < c->nm; i++)
+      if (r->prob[i] > r->prob[top]) top = i;
   if (c->nm && (j->nseg || r->windows > 1)) {
     const kuzat_window *w = &r->window[r->best[top]];
     if (!j->nseg) buf_printf(b, ",\"windows\":%zu", r->windows);
@@ -623,7 +625,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
       buf_puts(b, ",\"end\":");
       put_time(b, j->seg[k].end);
       buf_puts(b, ",\"score\":");
-      put_prob(b, max_of(sp, c->nm));
+      put_prob(b, top < c->nm ? sp[top] : 0);
       if (c->o->all_scores || c->nm > 1) {
         buf_puts(b, ",\"markers\":");
         put_markers(c, b, sp, r->threshold);

@@ -17,10 +17,14 @@ if [ ! -f "$M" ]; then
 fi
 echo "Scoring datasets/samples/ with the default model ($M, id $(printf x | "$C" -m "$M" |
   sed 's/.*"model":"\([0-9a-f]*\)".*/\1/')):"
-echo "document, language, verdict, score, the flagged marker, where in a transcript"
-echo "or long text the worst part is, and the words that weigh most in the score."
+echo "document, language, verdict and score (the propaganda marker decides), the"
+echo "markers that say why (recruitment, incitement, threat, glorification,"
+echo "religious_justification, fundraising, instructional), where in a transcript or"
+echo "long text the worst part is, and the words that weigh most in the score."
+echo "First side by side: an Eid greeting to 'birodarlar', a Quran verse posted as"
+echo "a Friday reminder, and a recruitment post that uses the same words."
 echo
-set -- channel-post.txt migrant-vlog.srt news-report.vtt uz-latn.txt uz-cyrl.txt tg.txt ky.txt \
+set -- greeting.txt verse.txt channel-post.txt migrant-vlog.srt news-report.vtt uz-latn.txt uz-cyrl.txt tg.txt ky.txt \
   ru.txt en.txt
 echo "\$ cd datasets/samples; kuzat-classify --format-out pretty --explain 4 --window 3 $*"
 CA=$(cd "$(dirname "$C")" && pwd)/kuzat-classify
