@@ -39,6 +39,10 @@ OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU, ERANGE, ENOTSUP = \
 KERNEL_LINEAR, KERNEL_RBF = 0, 2
 _VERSION_MAJOR = 0
 
+# The marker that, when a model has it, gives the verdict (kuzat.h's
+# KUZAT_DECISION_MARKER).
+DECISION_MARKER = "propaganda"
+
 
 class Error(Exception):
     """A libkuzat call failed: .status is its KUZAT_E* code."""
@@ -248,14 +252,16 @@ class _Owned:
 class Result:
     """What scoring found.
 
-    score      the highest probability of any marker (0..1)
-    flagged    True when some marker reached its threshold
+    score      the verdict's probability (0..1): the "propaganda" marker's in
+               a model that has one, else the highest of any marker
+    flagged    the verdict: "propaganda" reached its threshold (in a model
+               without it: some marker reached its own)
     lang       the language of the whole text ('uz-Latn', 'tg', ...)
     markers    {marker: probability} for every marker
     flags      {marker: True/False}
     worst      (start, end) of the window that gave the score: seconds for
                a transcript, str indices for a text
-    segments   transcripts: [(start, end, probability of the first
+    segments   transcripts: [(start, end, probability of the verdict's
                marker)] for every segment on its own
     explain    with explain=K: {marker: [(word, weight, (i, j))]}, the K
                words that weigh most, with their place in the text (str
@@ -374,11 +380,13 @@ class Scorer:
     def _result(self, r, b, segs):
         names = self.model.marker_names
         m = r.markers
-        best = r.window[r.best[0]] if m else r.window[0]
+        # the verdict's marker: "propaganda" when the model has it
+        d = names.index(DECISION_MARKER) if DECISION_MARKER in names else 0
+        best = r.window[r.best[d]] if m else r.window[0]
         if segs:
             given = segs[2]
             worst = (given[best.first][0], given[best.last][1]) if given else (0, 0)
-            segments = [(s[0], s[1], r.segment_prob[i * m] if m else 0.0)
+            segments = [(s[0], s[1], r.segment_prob[i * m + d] if m else 0.0)
                         for i, s in enumerate(given)]
         else:
             worst = (_chars(b, best.src_start), _chars(b, best.src_end))

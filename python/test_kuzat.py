@@ -59,7 +59,10 @@ def test_version_is_the_programs():
 
 def test_model_from_memory_is_the_file(model):
     assert model.id == kuzat.Model.from_file(MODEL).id
-    assert model.marker_names == ["propaganda"]
+    assert model.marker_names[0] == kuzat.DECISION_MARKER == "propaganda"
+    assert set(model.marker_names[1:]) == {"recruitment", "incitement", "threat", "glorification",
+                                           "religious_justification", "fundraising",
+                                           "instructional"}
     assert 0 < model.thresholds[0] < 1
 
 

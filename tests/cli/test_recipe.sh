@@ -56,8 +56,9 @@ check "training rows: our whole train.tsv, each row once after removing its copi
 check "our rows, positives and negatives alike, are repeated the same number of times" 1 \
   "$(awk -F'\t' 'NR > 1 && $1 ~ /^ks-/ {n[$1]++} END {for (i in n) print n[i]}' "$T/out/train.tsv" |
      sort -u | wc -l)"
+cut -f1 "$T/out/train.tsv" > "$T/train-ids"
 check "no held-out row of ours is in training" "" \
-  "$(awk -F'\t' 'FNR > 1 {print $1}' datasets/kuzat-set/test.tsv | grep -Fxf - <(cut -f1 "$T/out/train.tsv"))"
+  "$(awk -F'\t' 'FNR > 1 {print $1}' datasets/kuzat-set/test.tsv | grep -Fxf "$T/train-ids")"
 # every twin (ks-LC-2NNN) shares the group NAME of its propaganda text
 # (ks-LC-0NNN) and is on the same side of the split
 twins=$(cat "$T/out/train.tsv" "$T/out/heldout.tsv" | awk -F'\t' '$1 ~ /^ks-[a-z]+-[02][0-9][0-9][0-9]$/ {
@@ -69,9 +70,9 @@ twins=$(cat "$T/out/train.tsv" "$T/out/heldout.tsv" | awk -F'\t' '$1 ~ /^ks-[a-z
 check "twins: at least one per propaganda text of ours, none in another group" \
   "$(awk -F'\t' 'NR > 1 && $3 ~ /propaganda/ && $1 ~ /-0[0-9]+$/' datasets/kuzat-set/train.tsv datasets/kuzat-set/test.tsv | wc -l) 0" \
   "$twins"
+awk -F'\t' 'NR > 1 {print $1}' "$T/out/heldout.tsv" > "$T/held-ids"
 check "a twin is in the heldout set exactly when its propaganda text is" "" \
-  "$(awk -F'\t' 'NR > 1 {print $1}' "$T/out/heldout.tsv" | grep '^ks-[a-z]*-2' | sed 's/-2\([0-9]*\)$/-0\1/' |
-     grep -Fvxf <(awk -F'\t' 'NR > 1 {print $1}' "$T/out/heldout.tsv"))"
+  "$(grep '^ks-[a-z]*-2' "$T/held-ids" | sed 's/-2\([0-9]*\)$/-0\1/' | grep -Fvxf "$T/held-ids")"
 check "families: scripture, everyday tweets and VK posts are benign, with their family" \
   "${tab}scripture ${tab}tweets" \
   "$(grep -h -e 'patient' -e 'the bomb' -e 'С праздником' -e 'KKR' "$T/out/train.tsv" "$T/out/heldout.tsv" |
