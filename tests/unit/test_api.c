@@ -67,7 +67,7 @@ static void test_nulls(kuzat_model *m) {
   const kuzat_result *res;
   size_t count = 99;
   int lang = -5;
-  double dec[4], A, B, th;
+  double dec[64], A, B, th; /* room for the default model's markers (8) */
   kuzat_metrics met;
   kuzat_feature_params fp;
   kuzat_score_params sp;
@@ -169,6 +169,7 @@ static void test_nulls(kuzat_model *m) {
   EXPECT(kuzat_model_decision(NULL, none, dec, &e), KUZAT_EINVAL);
   EXPECT(kuzat_model_decision(m, NULL, dec, &e), KUZAT_EINVAL);
   EXPECT(kuzat_model_decision(m, none, NULL, &e), KUZAT_EINVAL);
+  CHECK(kuzat_model_markers(m) <= sizeof dec / sizeof dec[0], "dec holds every marker");
   EXPECT(kuzat_model_decision(m, none, dec, &e), KUZAT_OK);
 
   /* Scoring. */
