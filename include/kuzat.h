@@ -451,9 +451,11 @@ KUZAT_EXTERN void kuzat_scorer_free(kuzat_scorer *s);
 
 /* How to score. kuzat_score_params_default() fills in the defaults. */
 typedef struct kuzat_score_params {
-  /* Transcripts: a document's score is its worst window of `window`
-   * consecutive segments (sliding by one segment), so a long transcript
-   * is flagged by its worst minute, not diluted by the rest. Default 5. */
+  /* Transcripts: a document's score is its worst window, a window being
+   * any run of `window` consecutive segments (sliding by one segment) or
+   * any one segment alone, so a long transcript is flagged by its worst
+   * minute, not diluted by the rest, and one line among small talk by
+   * itself, not diluted by its neighbours. Default 5. */
   size_t window;
   /* Plain text whose normalised form is longer than this many bytes is
    * scored in windows of about this size, cut at spaces, each overlapping
@@ -537,7 +539,9 @@ typedef struct kuzat_result {
    * highest prob of any marker (0 with none). */
   int any_flagged;
   double score;
-  size_t windows;         /* at least 1 */
+  size_t windows;         /* at least 1; a transcript's runs of `window`
+                             segments, then (window > 1) its segments
+                             alone, in order */
   const kuzat_window *window;
   const double *window_prob; /* [w * markers + i] */
   size_t segments;           /* as passed to kuzat_score() */

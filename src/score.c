@@ -548,13 +548,14 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
       s->seg_lo[k] = lower_bound(s->t.src_start, s->t.len, segs[k].off);
       s->seg_hi[k] = lower_bound(s->t.src_start, s->t.len, segs[k].off + segs[k].len);
       if (s->seg_hi[k] < s->seg_lo[k]) s->seg_hi[k] = s->seg_lo[k];
-      if (W > 1) { /* windows of one segment are the segments: scored below */
-        rc = score_range(s, s->seg_lo[k], s->seg_hi[k], s->sprob + k * nm, NULL, err);
-        if (rc) return rc;
-      }
     }
+    /* the runs of W segments, then (when W > 1) each segment alone: one
+     * line of recruitment among small talk must not be diluted by it */
     for (size_t k = 0; k + W <= nsegs; k++)
       if (add_window(s, nw++, s->seg_lo[k], s->seg_hi[k + W - 1]))
+        return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    for (size_t k = 0; W > 1 && k < nsegs; k++)
+      if (add_window(s, nw++, s->seg_lo[k], s->seg_hi[k]))
         return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   } else if (plain_windows(s, p->window_bytes, &nw)) {
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
@@ -583,8 +584,8 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
       }
   }
 
-  if (nsegs && nw == nsegs) /* one-segment windows: a segment's score is its window's */
-    memcpy(s->sprob, s->wprob, nsegs * nm * sizeof *s->sprob);
+  if (nsegs) /* the last nsegs windows are the segments alone */
+    memcpy(s->sprob, s->wprob + (nw - nsegs) * nm, nsegs * nm * sizeof *s->sprob);
 
   /* explanations, while windows are still normalised ranges */
   s->ngram = 0;
@@ -608,11 +609,12 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
 
   /* windows in the caller's terms */
   size_t W = nsegs && p->window < nsegs ? p->window : nsegs;
+  size_t runs = nsegs ? nsegs - W + 1 : 0;
   for (size_t w = 0; w < nw; w++) {
     kuzat_window *win = &s->win[w];
     if (nsegs) {
-      win->first = w;
-      win->last = w + W - 1;
+      win->first = w < runs ? w : w - runs;
+      win->last = w < runs ? w + W - 1 : w - runs;
       win->src_start = segs[win->first].off;
       win->src_end = segs[win->last].off + segs[win->last].len;
     } else {

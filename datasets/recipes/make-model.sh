@@ -40,6 +40,13 @@ sed 's|[^ ]*/model/|build/model/|g' "$W/train.txt" > models/default-train.txt
   echo
   python3 datasets/recipes/evaluate.py "$W/heldout.tsv" "$W/scores.jsonl" "$W/flags.jsonl"
   echo
+  echo "## Transcripts of 40 cues from the held-out rows"
+  echo
+  echo "\$ datasets/recipes/transcripts.py build/model/heldout.tsv build/model/transcripts build/kuzat-classify models/default.kzm"
+  echo
+  rm -rf "$W/transcripts"
+  python3 datasets/recipes/transcripts.py "$W/heldout.tsv" "$W/transcripts" "$B/kuzat-classify" models/default.kzm
+  echo
   echo "## kuzat-classify --eval on our held-out rows (heldout-ours.tsv: $(($(wc -l < "$W/heldout-ours.tsv") - 1)) rows)"
   echo
   echo "\$ kuzat-classify -m models/default.kzm --eval build/model/heldout-ours.tsv"

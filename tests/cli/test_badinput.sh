@@ -134,14 +134,16 @@ cl stdin-directory -            2 1 1 '{"id":"stdin","error":"stdin: read error 
 cl dir-loops       dir          2 8 6 'directory loop' "mkdir -p dir/sub dir/z; echo hello > dir/a.txt; echo bye > dir/z/b.txt; ln -s loop2 dir/loop1; ln -s loop1 dir/loop2; ln -s .. dir/sub/up; ln -s . dir/z/self; ln -s nowhere dir/dangling; mkfifo dir/fifo.txt"
 cl dir-symlink-loop dir         2 8 6 'dir/loop1: Too many levels of symbolic links' ':'
 cl dir-fifo        dir          2 8 6 'dir/fifo.txt: not a regular file (a FIFO), not read' ':'
-cl srt-overlap     ov.srt       0 1 0 '"worst":{"start":"00:00:01.000","end":"00:00:05.000"' "printf '1\n00:00:01,000 --> 00:00:05,000\nfirst\n\n2\n00:00:03,000 --> 00:00:04,000\noverlapping\n\n' > ov.srt" --window 2
-cl srt-out-of-order ooo.srt     0 1 0 '"worst":{"start":"00:00:01.000","end":"00:00:12.000"' "printf '1\n00:00:10,000 --> 00:00:12,000\nlater\n\n2\n00:00:01,000 --> 00:00:02,000\nearlier\n\n' > ooo.srt" --window 2
+# (the two cues each lean to propaganda, so that the run of both outscores either
+# alone and is the worst window whose times are checked)
+cl srt-overlap     ov.srt       0 1 0 '"worst":{"start":"00:00:01.000","end":"00:00:05.000"' "printf '1\n00:00:01,000 --> 00:00:05,000\nhijratga shoshiling birodarlar\n\n2\n00:00:03,000 --> 00:00:04,000\nsafimizga qoshiling\n\n' > ov.srt" --window 2
+cl srt-out-of-order ooo.srt     0 1 0 '"worst":{"start":"00:00:01.000","end":"00:00:12.000"' "printf '1\n00:00:10,000 --> 00:00:12,000\nhijratga shoshiling birodarlar\n\n2\n00:00:01,000 --> 00:00:02,000\nsafimizga qoshiling\n\n' > ooo.srt" --window 2
 cl srt-reversed    rev.srt      0 1 1 'rev.srt:2: cue ends before it starts' "printf '1\n00:00:05,000 --> 00:00:01,000\nreversed\n\n' > rev.srt"
 cl srt-malformed   mal.srt      0 1 1 'mal.srt:2: malformed timestamp' "printf '1\n00:00:xx,000 --> 00:00:01,000\nx\n\n' > mal.srt"
 cl srt-out-of-range mal2.srt    0 1 1 'malformed timestamp' "printf '1\n00:61:00,000 --> 00:62:00,000\nx\n\n' > mal2.srt"
 cl srt-no-arrow    mal3.srt     0 1 1 'mal3.srt:2' "printf '1\n00:00:01,000 00:00:02,000\nx\n\n' > mal3.srt"
 cl srt-negative    neg.srt      0 1 1 'neg.srt:2' "printf '1\n-00:00:01,000 --> 00:00:02,000\nx\n\n' > neg.srt"
-cl vtt-overlap     ov.vtt       0 1 0 '"worst":{"start":"00:00:01.000","end":"00:00:05.000"' "printf 'WEBVTT\n\n00:01.000 --> 00:05.000\na\n\n00:02.000 --> 00:03.000\nb\n' > ov.vtt" --window 2
+cl vtt-overlap     ov.vtt       0 1 0 '"worst":{"start":"00:00:01.000","end":"00:00:05.000"' "printf 'WEBVTT\n\n00:01.000 --> 00:05.000\nhijratga shoshiling birodarlar\n\n00:02.000 --> 00:03.000\nsafimizga qoshiling\n' > ov.vtt" --window 2
 cl vtt-reversed    rev.vtt      0 1 1 'rev.vtt:3: cue ends before it starts' "printf 'WEBVTT\n\n00:05.000 --> 00:01.000\nreversed\n' > rev.vtt"
 cl vtt-malformed   mal.vtt      0 1 1 'mal.vtt:3: malformed timestamp' "printf 'WEBVTT\n\n00:61.000 --> 00:65.000\nbad\n' > mal.vtt"
 cl whisper-reversed rev.json    0 1 1 'segments[0]: cue ends before it starts' "printf '{\"segments\":[{\"start\":5,\"end\":1,\"text\":\"rev\"}]}' > rev.json"

@@ -98,8 +98,14 @@ static void test_transcript(kuzat_scorer *s) {
   p.window = 3;
   int rc = kuzat_score(s, text, len, seg, N, &p, &r, &err);
   if (!CHECK(rc == KUZAT_OK, "score a transcript: %s", err.msg)) return;
-  CHECK(r->segments == N && r->windows == N - 3 + 1, "%zu segments, %zu windows of 3",
-        r->segments, r->windows);
+  CHECK(r->segments == N && r->windows == (N - 3 + 1) + N,
+        "%zu segments, %zu windows: the runs of 3, then each segment alone", r->segments,
+        r->windows);
+  int layout = 1;
+  for (size_t k = 0; k < r->windows; k++)
+    layout &= k < N - 2 ? r->window[k].first == k && r->window[k].last == k + 2
+                        : r->window[k].first == k - (N - 2) && r->window[k].last == k - (N - 2);
+  CHECK(layout, "the windows are the runs in order, then the segments in order");
   size_t worst = 0;
   for (size_t i = 1; i < N; i++)
     if (r->segment_prob[i] > r->segment_prob[worst]) worst = i;
@@ -108,7 +114,7 @@ static void test_transcript(kuzat_scorer *s) {
         "a segment scores as the same text alone (%.12g vs %.12g)", r->segment_prob[BAD],
         by_hand(bad));
   const kuzat_window *w = &r->window[r->best[0]];
-  CHECK(w->first <= BAD && BAD <= w->last && w->last - w->first == 2,
+  CHECK(w->first <= BAD && BAD <= w->last && (w->last - w->first == 2 || w->first == w->last),
         "the worst window (%zu..%zu) holds the pitch", w->first, w->last);
   CHECK(w->src_start == seg[w->first].off && w->src_end == seg[w->last].off + seg[w->last].len,
         "the window's bytes are its segments'");
@@ -118,10 +124,15 @@ static void test_transcript(kuzat_scorer *s) {
   CHECK(r->flagged[0], "the transcript is flagged by its worst window (p=%.3f)", r->prob[0]);
   double alone[N]; /* each segment scored on its own, with windows of 3 */
   for (int i = 0; i < N; i++) alone[i] = r->segment_prob[i];
-  /* the same transcript as one plain document is diluted */
+  /* the whole transcript as one window is diluted; the segments alone,
+   * scored beside it, are not */
   p.window = N;
   rc = kuzat_score(s, text, len, seg, N, &p, &r, &err);
-  double whole = r->prob[0];
+  double whole = r->window_prob[0];
+  CHECK(rc == KUZAT_OK && r->windows == 1 + N && whole < alone[BAD] &&
+        fabs(r->prob[0] - alone[BAD]) < 1e-12,
+        "a window of all %d segments dilutes the pitch (%.3f < %.3f), the document keeps the "
+        "pitch's own score (%.3f)", N, whole, alone[BAD], r->prob[0]);
   p.window = 1;
   rc |= kuzat_score(s, text, len, seg, N, &p, &r, &err);
   CHECK(rc == KUZAT_OK && r->windows == N && r->prob[0] > whole,
@@ -134,8 +145,8 @@ static void test_transcript(kuzat_scorer *s) {
         "segment's own");
   p.window = 100; /* more than there are segments: one window of all */
   rc = kuzat_score(s, text, len, seg, N, &p, &r, &err);
-  CHECK(rc == KUZAT_OK && r->windows == 1 && fabs(r->prob[0] - whole) < 1e-12,
-        "a window longer than the transcript is the whole transcript");
+  CHECK(rc == KUZAT_OK && r->windows == 1 + N && fabs(r->window_prob[0] - whole) < 1e-12,
+        "a window longer than the transcript is the whole transcript (and the segments alone)");
   /* bad segments */
   kuzat_segment rev[2] = {seg[1], seg[0]};
   CHECK(kuzat_score(s, text, len, rev, 2, NULL, &r, &err) == KUZAT_EINVAL,
