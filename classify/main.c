@@ -83,8 +83,9 @@ static const char usage[] =
 static const char usage2[] =
     "Transcripts and long texts:\n"
     "      --window N       score a transcript by its worst run of N consecutive\n"
-    "                       segments (default 5), so an hour of small talk does\n"
-    "                       not dilute one minute of recruitment\n"
+    "                       segments (default 5) or worst single segment, so an\n"
+    "                       hour of small talk does not dilute one minute of\n"
+    "                       recruitment, nor four cues one line of it\n"
     "      --window-bytes N plain text longer than N bytes is scored in windows\n"
     "                       of about N bytes overlapping by half (default 4096)\n"
     "\n"
