@@ -104,7 +104,10 @@ static const char usage3[] =
     "                       print precision, recall, F1, PR-AUC, ROC-AUC and the\n"
     "                       false-positive rate per marker and per language on\n"
     "                       stderr, after the records (language: the \"lang\"\n"
-    "                       column or field when given, else the identified one)\n"
+    "                       column or field when given, else the identified one);\n"
+    "                       with a propaganda marker in the model, a record\n"
+    "                       labelled propaganda alone counts for it only (its\n"
+    "                       kind is unknown to the other markers)\n"
     "      --line-buffered  flush after every record (automatic on a pipe)\n"
     "      --threads N      score with N threads (default 1); output unchanged\n"
     "  -q, --quiet          no messages about bad records on stderr\n"
@@ -820,9 +823,19 @@ static void eval_add(evalset *e, const ctx *c, const job *j) {
   }
   int lang = kuzat_lang_from_name(j->lang, j->lang_len);
   e->lang[e->n] = lang >= 0 ? lang : j->lang_id;
+  /* A record labelled with the decision marker and no other marker of the
+   * model says nothing of which kind it is: the other markers leave it out
+   * (truth -1), as kuzat-train --decision does. */
+  size_t d = decision_marker(c), others = 0;
+  for (size_t i = 0; i < e->nm; i++)
+    others += i != d && has_label(j->labels, j->labels_len, kuzat_model_marker(c->model, i));
+  int kind_unknown = d < e->nm && !others &&
+                     has_label(j->labels, j->labels_len, kuzat_model_marker(c->model, d));
   for (size_t i = 0; i < e->nm; i++) {
     e->prob[e->n * e->nm + i] = j->prob[i];
-    e->truth[e->n * e->nm + i] = has_label(j->labels, j->labels_len, kuzat_model_marker(c->model, i));
+    e->truth[e->n * e->nm + i] =
+        kind_unknown && i != d ? -1
+                               : has_label(j->labels, j->labels_len, kuzat_model_marker(c->model, i));
   }
   e->n++;
 }
@@ -860,7 +873,7 @@ static void eval_report(const evalset *e, const ctx *c) {
     for (int lang = -1; lang < KUZAT_LANG_COUNT; lang++) {
       size_t n = 0;
       for (size_t r = 0; r < e->n; r++)
-        if (lang < 0 || e->lang[r] == lang) {
+        if ((lang < 0 || e->lang[r] == lang) && e->truth[r * e->nm + i] >= 0) {
           p[n] = e->prob[r * e->nm + i];
           t[n] = e->truth[r * e->nm + i];
           n++;

@@ -185,6 +185,17 @@ check "--eval: exit 0" 0 $?
 check "--eval: records still on stdout" 52 "$(wc -l < "$T/eval.out")"
 grep -Eq '^  all +52 +26 ' "$T/eval.err"; check "--eval: overall line with 52 rows, 26 positive" 0 $?
 check "--eval: a line per language" 5 "$(grep -Ec '^  (uz-Latn|uz-Cyrl|tg|ky|en) ' "$T/eval.err")"
+# a model with the decision marker and one other: every second positive says
+# which kind it is (recruitment), the others say only "propaganda"
+awk -F'\t' 'BEGIN { OFS = FS } NR > 1 && $3 == "propaganda" && ++n % 2 { $3 = "propaganda,recruitment" } 1' \
+  tests/data/classify/train.tsv > "$T/kinds.tsv"
+"$TRAIN" -q --decision propaganda -o "$T/kinds.kzm" "$T/kinds.tsv" 2> "$T/kinds.err"
+check "--decision: a model trained with propaganda alone on half the positives" 0 $?
+"$CLASSIFY" -m "$T/kinds.kzm" --eval "$T/kinds.tsv" > /dev/null 2> "$T/kinds-eval.err"
+only=$(awk -F'\t' 'NR > 1 && $3 == "propaganda"' "$T/kinds.tsv" | wc -l)
+check "--eval: propaganda counts every record" 1 "$(grep -A2 '^marker propaganda' "$T/kinds-eval.err" | grep -Ec '^  all +52 +26 ')"
+check "--eval: recruitment leaves out the $only records labelled propaganda alone" 1 \
+  "$(grep -A2 '^marker recruitment' "$T/kinds-eval.err" | grep -Ec "^  all +$((52 - only)) +$((26 - only)) ")"
 
 # --- --explain: spans point at the original text ---
 printf 'BIRODARLAR, HIJRATGA shoshiling!\n' | "$CLASSIFY" -m "$M" --explain 5 > "$T/ex.out"
