@@ -309,7 +309,7 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
              "training s", "model MB"], rows))
     w("\n![quality against throughput](quality-vs-speed.svg)\n")
 
-    w("## Targets (issue 7)\n")
+    w("## Targets (the benchmark targets: quality beside the best peer, evasion, speed, training cost, recall across languages)\n")
     w("%d of %d met.\n" % (met, len(targets)))
     w(table(["target", "kuzat", "reference", "met", "margin"],
             [[t[0], t[1], t[2], "yes" if t[3] else "**no**", t[4]] for t in targets]))

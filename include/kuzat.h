@@ -99,7 +99,9 @@ KUZAT_EXTERN int kuzat_version_number(void);
 /* ---------------------------------------------------------------------- */
 
 /* One table, expanded into the enum, kuzat_strstatus() and the tests, so
- * codes and messages cannot drift apart. Codes never change meaning. */
+ * codes and messages cannot drift apart. Codes never change meaning.
+ * KUZAT_EUTF8 and KUZAT_ENOTSUP are reserved: this version never returns
+ * them (invalid UTF-8 is substituted, not refused: see kuzat_normalise()). */
 #define KUZAT_STATUS_MAP(X)                                                  \
   X(OK, 0, "success")                                                        \
   X(ENOMEM, -1, "out of memory")                                             \
@@ -122,7 +124,11 @@ typedef enum kuzat_status { KUZAT_STATUS_MAP(KUZAT__STATUS_ENUM) } kuzat_status;
 KUZAT_EXTERN const char *kuzat_strstatus(int status);
 
 /* Details of a failure, in memory the caller owns. `line` and `byte_offset`
- * locate the problem in the input when that makes sense, else they are 0. */
+ * say where in the input, where the library knows it, else they are 0: a
+ * damaged or truncated model sets byte_offset (in the uncompressed content,
+ * the byte its message names); the reader sets line for a bad TSV header
+ * (1) and for a read or gzip error (the last line read). A bad record is
+ * not an error of this kind: its place is in kuzat_record.error. */
 typedef struct kuzat_error {
   int status;
   long line;
@@ -193,9 +199,9 @@ KUZAT_EXTERN int kuzat_lang_from_name(const char *name, size_t len);
  *     uz-Cyrl, and for words containing ў (a letter only Uzbek writes) in
  *     any document; Kyrgyz, Tajik and Russian stay Cyrillic.
  *
- * (Identification runs before homoglyph repair, not after as DESIGN.md lists
- * it, because the repair of Latin h in a Cyrillic word depends on the
- * language: ҳ in Uzbek and Tajik, н elsewhere.)
+ * (Identification runs before homoglyph repair because the repair of Latin h
+ * in a Cyrillic word depends on the language: ҳ in Uzbek and Tajik, н
+ * elsewhere.)
  *
  * Output is UTF-8 on one line. Tokenising the output is kuzat_tokenise(). */
 typedef struct kuzat_normaliser kuzat_normaliser;

@@ -47,6 +47,10 @@ int kuzat__fail(kuzat_error *err, int status, const char *fmt, ...)
     KZ_PRINTF(3, 4);
 int kuzat__failv(kuzat_error *err, int status, const char *fmt, va_list ap)
     KZ_PRINTF(3, 0);
+/* The same, with where in the input: `line` (1-based) and `byte_offset`
+ * (0 when unknown). */
+int kuzat__fail_at(kuzat_error *err, int status, long line, long long byte_offset,
+                   const char *fmt, ...) KZ_PRINTF(5, 6);
 void kuzat__error_clear(kuzat_error *err);
 
 /* ---- normalise.c: character classes ---- */

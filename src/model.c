@@ -399,7 +399,7 @@ typedef struct rbuf {
 
 static int need(rbuf *r, size_t n, const char *what, kuzat_error *err) {
   if (r->len - r->pos < n)
-    return kuzat__fail(err, KUZAT_EFORMAT,
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(r->pos),
                        "model truncated at byte %zu: %s needs %zu bytes, %zu left", r->pos,
                        what, n, r->len - r->pos);
   return KUZAT_OK;
@@ -430,7 +430,8 @@ static int get_finite(rbuf *r, double *d, const char *what, kuzat_error *err) {
   size_t at = r->pos;
   *d = get_f64(r);
   if (!isfinite(*d))
-    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: %s is not a finite number",
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
+                          "model damaged at byte %zu: %s is not a finite number",
                        at, what);
   return KUZAT_OK;
 }
@@ -446,11 +447,12 @@ static int get_pairs(rbuf *r, uint32_t nnz, uint32_t limit, uint32_t *idx,
     uint32_t i = get_u32(r);
     double v = get_f64(r);
     if (i <= prev || i > limit)
-      return kuzat__fail(err, KUZAT_EFORMAT,
+      return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
                          "model damaged at byte %zu: feature index %u after %u (expected "
                          "ascending, at most %u)", at, i, prev, limit);
     if (!isfinite(v))
-      return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: weight is not finite",
+      return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at + 4),
+                            "model damaged at byte %zu: weight is not finite",
                          at + 4);
     if (idx) idx[q] = i;
     if (val) val[q] = v;
@@ -470,7 +472,8 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
   size_t at = r->pos;
   uint32_t nl = get_u32(r);
   if (nl == 0 || nl > 255)
-    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: marker name of %u bytes",
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
+                          "model damaged at byte %zu: marker name of %u bytes",
                        at, nl);
   if ((rc = need(r, nl, "a marker name", err))) return rc;
   k->name = kuzat__malloc(&m->a, nl + 1);
@@ -479,12 +482,14 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
   k->name[nl] = '\0';
   r->pos += nl;
   if (memchr(k->name, '\0', nl))
-    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: NUL in a marker name", at);
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
+                          "model damaged at byte %zu: NUL in a marker name", at);
   if ((rc = need(r, 4, "a kernel", err))) return rc;
   at = r->pos;
   uint32_t kernel = get_u32(r);
   if (kernel != KUZAT_KERNEL_LINEAR && kernel != KUZAT_KERNEL_RBF)
-    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: unknown kernel %u", at,
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
+                          "model damaged at byte %zu: unknown kernel %u", at,
                        kernel);
   k->kernel = (int)kernel;
   size_t gamma_at = r->pos + 8;
@@ -497,7 +502,8 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
   /* exp(-gamma |x - sv|^2) stays in [0, 1] only for gamma > 0 (the
    * trainer refuses any other); else decision values overflow into NaN */
   if (k->kernel == KUZAT_KERNEL_RBF && !(k->gamma > 0))
-    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: RBF gamma %g is not "
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(gamma_at),
+                          "model damaged at byte %zu: RBF gamma %g is not "
                        "positive", gamma_at, k->gamma);
   if ((rc = need(r, 4, "a count", err))) return rc;
   at = r->pos;
@@ -505,7 +511,7 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
   if (k->kernel == KUZAT_KERNEL_LINEAR) {
     /* check the count against the bytes present before allocating */
     if (count > limit || (size_t)count * 12 > r->len - r->pos)
-      return kuzat__fail(err, KUZAT_EFORMAT,
+      return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
                          "model damaged at byte %zu: %u weights, but %zu bytes left", at, count,
                          r->len - r->pos);
     k->nnz = count;
@@ -518,14 +524,15 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
     double ss = 0;
     for (uint32_t q = 0; q < count; q++) ss += k->w[q] * k->w[q];
     if (!(fabs(k->bias) + sqrt(ss) <= DBL_MAX / 2))
-      return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: weights and bias too "
+      return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
+                            "model damaged at byte %zu: weights and bias too "
                          "large to score with", at);
     return KUZAT_OK;
   }
   /* RBF: support vectors, each (f64 coef, u32 nnz, pairs); first a pass to
    * check counts and size the arrays, then a pass to fill them */
   if ((size_t)count * 12 > r->len - r->pos)
-    return kuzat__fail(err, KUZAT_EFORMAT,
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
                        "model damaged at byte %zu: %u support vectors, but %zu bytes left", at,
                        count, r->len - r->pos);
   size_t start = r->pos, total = 0;
@@ -535,7 +542,7 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
     at = r->pos;
     uint32_t nnz = get_u32(r);
     if (nnz > limit || (size_t)nnz * 12 > r->len - r->pos)
-      return kuzat__fail(err, KUZAT_EFORMAT,
+      return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
                          "model damaged at byte %zu: support vector of %u features, but %zu "
                          "bytes left", at, nnz, r->len - r->pos);
     r->pos += (size_t)nnz * 12;
@@ -554,7 +561,8 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
     if ((rc = get_finite(r, &k->sv_coef[s], "a support vector coefficient", err))) return rc;
     bound += fabs(k->sv_coef[s]);
     if (!(bound <= DBL_MAX / 2))
-      return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: support vector "
+      return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(r->pos - 8),
+                            "model damaged at byte %zu: support vector "
                          "coefficients and bias too large to score with", r->pos - 8);
     uint32_t nnz = get_u32(r);
     if ((rc = get_pairs(r, nnz, limit, NULL, NULL, node, err))) return rc;
@@ -605,7 +613,8 @@ static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
   size_t at = r->pos;
   uint32_t nm = get_u32(r);
   if (nm == 0 || nm > KZ_MAX_MARKERS)
-    return kuzat__fail(err, KUZAT_EFORMAT, "model damaged at byte %zu: %u markers", at, nm);
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
+                          "model damaged at byte %zu: %u markers", at, nm);
   m->mk = kuzat__calloc(&m->a, nm, sizeof *m->mk);
   if (!m->mk) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   m->nm = nm;
@@ -614,7 +623,7 @@ static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
   if ((rc = need(r, 4, "the dictionary count", err))) return rc;
   at = r->pos;
   if (get_u32(r) != 0)
-    return kuzat__fail(err, KUZAT_EFORMAT,
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 0, (long long)(at),
                        "model damaged at byte %zu: explanation dictionary not supported in "
                        "format 1", at);
   if (r->pos != r->len)

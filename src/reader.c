@@ -9,9 +9,9 @@
  * start no new one are ignored, as gzread() does), anything else is read
  * as it is. The reader calls read(2) itself rather than gzread(), because
  * gzread() waits until its whole buffer is full: on a pipe a record must
- * come out as soon as its line has arrived (DESIGN.md section 7). Lines may be of any length
- * and may contain NUL bytes; "\r\n" line ends and a UTF-8 BOM at the start
- * of the file are accepted.
+ * come out as soon as its line has arrived (a streaming filter's contract).
+ * Lines may be of any length and may contain NUL bytes; "\r\n" line ends
+ * and a UTF-8 BOM at the start of the file are accepted.
  *
  * A record that cannot be understood (a JSON syntax error, a missing or
  * non-string "text", a TSV row with too few columns, a subtitle cue with a
@@ -277,8 +277,8 @@ static long read_some(int fd, unsigned char *buf, size_t n) {
 }
 
 static int io_error(kuzat_reader *r, kuzat_error *err, const char *why) {
-  return kuzat__fail(err, KUZAT_EIO, "%s: read error after line %ld: %s", r->name,
-                     r->line_no, why);
+  return kuzat__fail_at(err, KUZAT_EIO, r->line_no, 0, "%s: read error after line %ld: %s",
+                        r->name, r->line_no, why);
 }
 
 static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
@@ -349,12 +349,12 @@ static int inflate_some(kuzat_reader *r, kuzat_error *err) {
     if (ret == Z_STREAM_END) r->zmember_end = 1;
     else if (ret == Z_MEM_ERROR) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
     else if (ret != Z_OK && ret != Z_BUF_ERROR)
-      return kuzat__fail(err, KUZAT_EIO, "%s: %s (after line %ld)", r->name,
-                         zs->msg ? zs->msg : "invalid gzip data", r->line_no);
+      return kuzat__fail_at(err, KUZAT_EIO, r->line_no, 0, "%s: %s (after line %ld)", r->name,
+                            zs->msg ? zs->msg : "invalid gzip data", r->line_no);
     if (zs->avail_out < r->rcap) break;
     if (!r->zmember_end && zs->avail_in == 0 && r->zin_eof)
-      return kuzat__fail(err, KUZAT_EIO, "%s: truncated gzip stream (after line %ld)",
-                         r->name, r->line_no);
+      return kuzat__fail_at(err, KUZAT_EIO, r->line_no, 0,
+                            "%s: truncated gzip stream (after line %ld)", r->name, r->line_no);
   }
   r->rend = r->rcap - zs->avail_out;
   r->eof = r->rend == 0;
@@ -607,12 +607,12 @@ static int tsv_header(kuzat_reader *r, kuzat_error *err) {
     if (is_name(h.f[i], h.fl[i], "group")) r->group_col = (long)i;
   }
   if (r->text_col < 0)
-    return kuzat__fail(err, KUZAT_EFORMAT,
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 1, 0,
                        "%s:1: the TSV header names no \"text\" column "
                        "(expected a first line such as \"id<TAB>text\")",
                        r->name);
   if (label >= 0 && labels >= 0)
-    return kuzat__fail(err, KUZAT_EFORMAT,
+    return kuzat__fail_at(err, KUZAT_EFORMAT, 1, 0,
                        "%s:1: the TSV header names both a \"label\" and a \"labels\" "
                        "column (expected one of them)",
                        r->name);

@@ -3,7 +3,8 @@
  *
  * Every other module reports failure through kuzat__fail(), which formats a
  * message into the caller's kuzat_error (if any) and returns the status, so
- * a failure path is one line: `return kuzat__fail(err, KUZAT_EIO, ...)`.
+ * a failure path is one line: `return kuzat__fail(err, KUZAT_EIO, ...)`;
+ * kuzat__fail_at() also says where in the input (line, byte offset).
  * Every allocation goes through a kz_alloc copied from the caller's
  * kuzat_allocator, which is also what lets the tests fail allocations.
  */
@@ -53,6 +54,19 @@ int kuzat__fail(kuzat_error *err, int status, const char *fmt, ...) {
   va_start(ap, fmt);
   kuzat__failv(err, status, fmt, ap);
   va_end(ap);
+  return status;
+}
+
+int kuzat__fail_at(kuzat_error *err, int status, long line, long long byte_offset,
+                   const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  kuzat__failv(err, status, fmt, ap);
+  va_end(ap);
+  if (err) {
+    err->line = line;
+    err->byte_offset = byte_offset;
+  }
   return status;
 }
 

@@ -149,6 +149,8 @@ static void build_model(void) {
 static void fix_crc(unsigned char *p, size_t n) { set_u32(p + n - 4, (uint32_t)crc32(0, p, (uInt)(n - 4))); }
 
 static char msg[512]; /* the last load's message */
+static size_t byte_checked, byte_wrong; /* messages naming a byte, and those whose
+                                           err.byte_offset disagrees */
 
 /* Load gzip bytes; the status (msg holds the message). An accepted model
  * must score: the decision values and probabilities of a text's features
@@ -160,6 +162,11 @@ static int load_gz(const unsigned char *p, size_t n, int *scored_ok) {
   kuzat_error err;
   int rc = kuzat_model_load_mem(p, n, NULL, &m, &err);
   snprintf(msg, sizeof msg, "%s", rc ? err.msg : "");
+  const char *at = rc ? strstr(err.msg, " at byte ") : NULL;
+  if (at) {
+    byte_checked++;
+    byte_wrong += strtoll(at + 9, NULL, 10) != err.byte_offset || err.line != 0;
+  }
   if (scored_ok) *scored_ok = 0;
   if (rc == KUZAT_OK) {
     const char *text = "birodarlar hijratga shoshiling ҷиҳод 2024 http://x.y @z";
@@ -522,5 +529,8 @@ int main(void) {
   test_fields();
   test_versions();
   test_file_messages();
+  CHECK(byte_checked > 100 && byte_wrong == 0,
+        "err.byte_offset is the byte each message names (%zu messages, %zu disagree)",
+        byte_checked, byte_wrong);
   return kt_done();
 }

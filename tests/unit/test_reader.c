@@ -712,6 +712,15 @@ int main(void) {
   expect("tsv without text column", read_all(p, KUZAT_FORMAT_AUTO),
          "#-3 nohead.tsv:1: the TSV header names no \"text\" column "
          "(expected a first line such as \"id<TAB>text\")");
+  {
+    kuzat_reader *r;
+    kuzat_record rec;
+    kuzat_error err;
+    kuzat_reader_open(p, KUZAT_FORMAT_AUTO, NULL, NULL, &r, NULL);
+    CHECK(kuzat_reader_next(r, &rec, &err) == KUZAT_EFORMAT && err.line == 1 &&
+          err.byte_offset == 0, "a bad TSV header's error says line 1 (err.line %ld)", err.line);
+    kuzat_reader_free(r);
+  }
 
   const char jsonl[] = "{\"id\":\"a\",\"text\":\"Ҷумҳурии\"}\n"
                        "{\"id\":7,\"text\":\"n\\u0000ul\"}\n"
