@@ -1325,9 +1325,11 @@ int main(int argc, char **argv) {
   opts o = {0};
   o.threshold = -1;
   o.threads = 1;
-  o.window = 5;
-  o.window_bytes = 4096;
-  o.max_chars = 1000000;
+  kuzat_score_params sp; /* the library's defaults, so that they exist once */
+  kuzat_score_params_default(&sp);
+  o.window = sp.window;
+  o.window_bytes = sp.window_bytes;
+  o.max_chars = KUZAT_DEFAULT_MAX_CHARS;
   int rc = parse(argc, argv, &o);
   if (rc >= 0) return rc;
 

@@ -847,6 +847,10 @@ KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
  * Call before the first kuzat_reader_next(). r NULL: nothing happens. */
 KUZAT_EXTERN void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes);
 
+/* The limit both programs give their readers unless told otherwise
+ * (--max-chars): a document's first million bytes are scored or trained on. */
+#define KUZAT_DEFAULT_MAX_CHARS 1000000
+
 /* Close the input and free the reader. NULL is a no-op. */
 KUZAT_EXTERN void kuzat_reader_free(kuzat_reader *r);
 

@@ -344,18 +344,20 @@ class Scorer:
                                      C.byref(err)), err)
         self._h = _Owned(h, _lib.kuzat_scorer_free)
 
-    def score(self, text, window_bytes=4096, explain=0, threshold=None):
+    def score(self, text, window_bytes=None, explain=0, threshold=None):
         """Score one text (str or UTF-8 bytes). A text longer than
-        window_bytes is scored in windows overlapping by half, and its
-        score is the worst window's. threshold: flag a marker at or above
-        this probability (default: each marker's own from the model)."""
-        return self._score(_bytes(text), None, 5, window_bytes, explain,
+        window_bytes (default: the library's, kuzat_score_params_default())
+        is scored in windows overlapping by half, and its score is the worst
+        window's. threshold: flag a marker at or above this probability
+        (default: each marker's own from the model)."""
+        return self._score(_bytes(text), None, None, window_bytes, explain,
                            threshold)
 
-    def score_segments(self, segments, window=5, explain=0, threshold=None):
+    def score_segments(self, segments, window=None, explain=0, threshold=None):
         """Score a transcript: `segments` is a list of (start, end, text),
-        times in seconds. Its score is the worst run of `window`
-        consecutive segments."""
+        times in seconds. Its score is the worst window: any run of
+        `window` consecutive segments (default: the library's), or any one
+        segment alone."""
         parts, segs, off = [], (_Segment * max(1, len(segments)))(), 0
         for i, (start, end, text) in enumerate(segments):
             b = _bytes(text)
@@ -363,12 +365,16 @@ class Scorer:
             parts.append(b)
             off += len(b) + 1
         return self._score(b"\n".join(parts), (segs, len(segments), segments),
-                           window, 4096, explain, threshold)
+                           window, None, explain, threshold)
 
     def _score(self, b, segs, window, window_bytes, explain, threshold):
         p = _ScoreParams()
         _lib.kuzat_score_params_default(C.byref(p))
-        p.window, p.window_bytes, p.explain = window, window_bytes, explain
+        if window is not None:
+            p.window = window
+        if window_bytes is not None:
+            p.window_bytes = window_bytes
+        p.explain = explain
         if threshold is not None:
             p.threshold = threshold
         r, err = C.POINTER(_Result)(), _Error()

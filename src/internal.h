@@ -42,6 +42,9 @@ void kuzat__free(const kz_alloc *a, void *p);
 int kuzat__grow(const kz_alloc *a, void **buf, size_t *cap, size_t need,
                 size_t size);
 
+/* The most markers a model file holds (and so a training set's labels). */
+#define KZ_MAX_MARKERS 1024
+
 /* Record a failure in err (may be NULL) and return `status`. */
 int kuzat__fail(kuzat_error *err, int status, const char *fmt, ...)
     KZ_PRINTF(3, 4);

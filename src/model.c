@@ -34,7 +34,6 @@
 
 static const char magic[8] = {'K', 'U', 'Z', 'A', 'T', 'M', 'D', 'L'};
 
-#define KZ_MAX_MARKERS 1024
 #define KZ_MAX_PAYLOAD ((size_t)1 << 31) /* 2 GiB uncompressed */
 #define KZ_ROW_INDEX_BITS 22              /* above this, binary search */
 

@@ -53,7 +53,6 @@
 #define KZ_WS_START 2000  /* sets up to this size: one libsvm fit on all rows */
 #define KZ_WS_ADD 4000    /* most rows added per round */
 #define KZ_WS_TOL 1e-3    /* a row is inside the margin when y f(x) < 1 - tol */
-#define KZ_MAX_LABELS 1024 /* the most markers a model file holds */
 
 /* ---------------------------------------------------------------------- */
 /* Training sets                                                            */
@@ -129,8 +128,8 @@ static int label_id(kuzat_trainset *t, const char *s, size_t len, uint32_t *id,
       *id = (uint32_t)i;
       return KUZAT_OK;
     }
-  if (t->nnames >= KZ_MAX_LABELS)
-    return kuzat__fail(err, KUZAT_EINVAL, "more than %d different labels", KZ_MAX_LABELS);
+  if (t->nnames >= KZ_MAX_MARKERS)
+    return kuzat__fail(err, KUZAT_EINVAL, "more than %d different labels", KZ_MAX_MARKERS);
   size_t cap = t->nnames;
   char *copy = kuzat__malloc(&t->a, len + 1);
   if (!copy || kuzat__grow(&t->a, (void **)&t->names, &cap, t->nnames + 1, sizeof *t->names)) {

@@ -594,7 +594,7 @@ int main(int argc, char **argv) {
   opts *o = &R.o;
   kuzat_train_params_default(&o->tp);
   kuzat_feature_params_default(&o->fp);
-  o->max_chars = 1000000;
+  o->max_chars = KUZAT_DEFAULT_MAX_CHARS;
   int rc = parse(argc, argv, o);
   if (rc >= 0) return finish(&R, rc);
   kuzat_error err;
