@@ -60,7 +60,8 @@ static const char usage[] =
     "      --seed N             fold assignment and hashing seed (default 0);\n"
     "                           same data and seed give a byte-identical model\n"
     "      --threads N          markers trained in parallel (default 1)\n"
-    "      --dev FILE           also score FILE with the trained model and\n"
+    "      --dev FILE           also score FILE with the trained model, as\n"
+    "                           kuzat-classify does (windows, transcripts), and\n"
     "                           report its quality\n"
     "      --report FILE.json   write every figure of the report as JSON\n"
     "      --skip-bad           skip malformed rows (and say how many)\n"
@@ -468,31 +469,23 @@ static int in_list(const char *list, const char *name) {
   return 0;
 }
 
+/* Score the --dev file as kuzat-classify --eval does (the same scorer, the
+ * same windows and defaults), so both give the same figures for a file. */
 static int score_dev(const opts *o, const kuzat_model *model, dev_set *d) {
   size_t nm = kuzat_model_markers(model);
-  kuzat_feature_params fp;
-  kuzat_model_feature_params(model, &fp);
-  kuzat_normaliser *norm = NULL;
-  kuzat_featuriser *feat = NULL;
+  kuzat_scorer *scorer = NULL;
   kuzat_reader *r = NULL;
   kuzat_error err;
-  double *dec = malloc(nm * sizeof *dec);
-  if (!dec) {
-    fprintf(stderr, "kuzat-train: --dev: out of memory\n");
-    return 2;
-  }
-  if (kuzat_normaliser_new(NULL, &norm, &err) || kuzat_featuriser_new(&fp, NULL, &feat, &err)) {
+  kuzat_score_params sp;
+  kuzat_score_params_default(&sp);
+  if (kuzat_scorer_new(model, NULL, &scorer, &err)) {
     fprintf(stderr, "kuzat-train: %s\n", err.msg);
-    kuzat_normaliser_free(norm);
-    free(dec);
     return 2;
   }
   int fmt = o->format ? o->format : KUZAT_FORMAT_AUTO;
   if (kuzat_reader_open(o->dev, fmt, NULL, NULL, &r, &err)) {
     fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);
-    kuzat_normaliser_free(norm);
-    kuzat_featuriser_free(feat);
-    free(dec);
+    kuzat_scorer_free(scorer);
     return 2;
   }
   kuzat_reader_set_limit(r, o->max_chars);
@@ -513,17 +506,14 @@ static int score_dev(const opts *o, const kuzat_model *model, dev_set *d) {
       failed = 1;
       break;
     }
-    kuzat_text t;
-    const kuzat_feature *v;
-    size_t nv;
-    if (kuzat_normalise(norm, rec.text, rec.text_len, 0, &t, &err) ||
-        kuzat_featurise(feat, t.utf8, t.len, &v, &nv, &err) ||
-        kuzat_model_decision(model, v, dec, &err)) {
+    const kuzat_result *res;
+    if (kuzat_score(scorer, rec.text, rec.text_len, rec.segments, rec.segments_len, &sp, &res,
+                    &err)) {
       fprintf(stderr, "kuzat-train: --dev: %s:%ld: %s\n", o->dev, rec.line, err.msg);
       failed = 1;
       break;
     }
-    int l = rec.lang_len ? kuzat_lang_from_name(rec.lang, rec.lang_len) : t.lang;
+    int l = rec.lang_len ? kuzat_lang_from_name(rec.lang, rec.lang_len) : res->lang;
     d->langs[d->rows] = l < 0 ? KUZAT_LANG_OTHER : l;
     if (map_labels(o, rec.labels, rec.labels_len, labels, sizeof labels) == SIZE_MAX)
       labels[0] = '\0'; /* too many to hold: none of them can name a marker anyway */
@@ -538,7 +528,7 @@ static int score_dev(const opts *o, const kuzat_model *model, dev_set *d) {
       p += ll + (p[ll] == ',');
     }
     for (size_t k = 0; k < nm; k++) {
-      d->scores[d->rows * nm + k] = kuzat_model_probability(model, k, dec[k]);
+      d->scores[d->rows * nm + k] = res->prob[k];
       const char *name = kuzat_model_marker(model, k);
       int has = in_list(labels, name);
       d->truth[d->rows * nm + k] = has || !only_decision || strcmp(name, o->tp.decision) == 0
@@ -548,9 +538,7 @@ static int score_dev(const opts *o, const kuzat_model *model, dev_set *d) {
     d->cut += rec.full_len > rec.text_len;
   }
   kuzat_reader_free(r);
-  kuzat_normaliser_free(norm);
-  kuzat_featuriser_free(feat);
-  free(dec);
+  kuzat_scorer_free(scorer);
   if (failed) return 2;
   if (rc < 0) {
     fprintf(stderr, "kuzat-train: --dev: %s\n", err.msg);

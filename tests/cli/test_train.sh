@@ -44,6 +44,25 @@ check "--kernel rbf: exit 0" 0 "$rc"
 [ -s "$T/rbf.kzm" ] && ! cmp -s "$T/rbf.kzm" "$T/m.kzm" && ok || notok "--kernel rbf: its own model"
 "$TRAIN" -o "$T/d.kzm" --negative calm --dev "$T/train.tsv" "$T/train.tsv" 2> "$T/dev.txt"
 grep -q "Dev set" "$T/dev.txt" && ok || notok "--dev reports the dev set"
+# --dev scores as kuzat-classify does, windows included: documents longer
+# than a window (4096 bytes), the alarm word three times in the middle of each
+# positive. The calibration error of --dev's scores must be the one computed
+# from kuzat-classify's own probabilities (scoring the whole document as one
+# window, as --dev did before, gives 0.011 more).
+awk -F'\t' 'BEGIN { OFS = FS; srand(11) } NR == 1 { print; next } NR <= 81 {
+  t = ""; for (w = 0; w < 3000; w++) {
+    t = t " w" int(rand() * 150); if ($2 == "alarm" && w > 1500 && w <= 1503) t = t " fire" }
+  $5 = t; print }' "$T/train.tsv" > "$T/long.tsv"
+check "--dev: the long documents are longer than a window" 80 \
+  "$(awk -F'\t' 'NR > 1 && length($5) > 4096' "$T/long.tsv" | wc -l)"
+"$TRAIN" -o "$T/d2.kzm" --negative calm --dev "$T/long.tsv" "$T/train.tsv" 2> "$T/dev2.txt"
+dev_ece=$(sed -n '/^Dev set/,$p' "$T/dev2.txt" | awk '/^  all / {print $NF; exit}')
+"$CLASSIFY" -m "$T/d2.kzm" --all-scores "$T/long.tsv" | sed 's/.*"alarm":\([0-9.]*\).*/\1/' > "$T/p2"
+awk -F'\t' 'NR > 1 {print ($2 == "alarm")}' "$T/long.tsv" | paste "$T/p2" - | awk -v dev="$dev_ece" '
+  { k = int($1 * 10); if (k > 9) k = 9; s[k] += $1; y[k] += $2; n++ }
+  END { for (k in s) e += (s[k] > y[k] ? s[k] - y[k] : y[k] - s[k]); e /= n
+        d = e - dev; if (d < 0) d = -d; print (d <= 0.002 ? "same" : "differ: " e " vs " dev) }' > "$T/ece"
+check "--dev scores documents longer than a window as kuzat-classify does" same "$(cat "$T/ece")"
 
 # --- bad input: message, exit 2, no model, an existing model untouched ---
 cp "$T/m.kzm" "$T/keep.kzm"
