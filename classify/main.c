@@ -840,12 +840,10 @@ static void eval_add(evalset *e, const ctx *c, const job *j) {
   e->n++;
 }
 
-static void eval_line(const char *name, const double *p, const int *t, size_t n, double thr) {
-  kuzat_metrics m;
-  if (kuzat_metrics_compute(p, t, n, thr, NULL, &m)) return;
-  double fpr = m.fp + m.tn ? (double)m.fp / (double)(m.fp + m.tn) : 0;
-  fprintf(stderr, "  %-10s %6zu %6zu %9.3f %6.3f %6.3f %6.3f %7.3f %6.3f\n", name, m.n,
-          m.positives, m.precision, m.recall, m.f1, m.pr_auc, m.roc_auc, fpr);
+static void eval_line(const char *name, const kuzat_metrics *m) {
+  double fpr = m->fp + m->tn ? (double)m->fp / (double)(m->fp + m->tn) : 0;
+  fprintf(stderr, "  %-10s %6zu %6zu %9.3f %6.3f %6.3f %6.3f %7.3f %6.3f\n", name, m->n,
+          m->positives, m->precision, m->recall, m->f1, m->pr_auc, m->roc_auc, fpr);
 }
 
 static void eval_report(const evalset *e, const ctx *c) {
@@ -855,34 +853,34 @@ static void eval_report(const evalset *e, const ctx *c) {
             e->unlabelled);
     return;
   }
-  double *p = malloc(e->n * sizeof *p);
-  int *t = malloc(e->n * sizeof *t);
-  if (!p || !t) {
-    free(p);
-    free(t);
+  /* the table kuzat-train prints too (kuzat_eval_tables()) */
+  double *thr = malloc((e->nm + 1) * sizeof *thr);
+  kuzat_eval_cell *cells = NULL;
+  size_t ncells = 0;
+  kuzat_error err;
+  for (size_t i = 0; thr && i < e->nm; i++)
+    thr[i] = c->o->threshold >= 0 ? c->o->threshold : kuzat_model_threshold(c->model, i);
+  if (!thr || kuzat_eval_tables(e->prob, e->truth, e->lang, e->n, e->nm, thr, NULL, &cells,
+                                &ncells, &err)) {
+    fprintf(stderr, "kuzat-classify: --eval: %s\n", thr ? err.msg : "out of memory");
+    free(thr);
     return;
   }
   fprintf(stderr, "Evaluation on %zu labelled records", e->n);
   if (e->unlabelled) fprintf(stderr, " (%zu without labels left out)", e->unlabelled);
   fprintf(stderr, ":\n");
-  for (size_t i = 0; i < e->nm; i++) {
-    double thr = c->o->threshold >= 0 ? c->o->threshold : kuzat_model_threshold(c->model, i);
-    fprintf(stderr, "marker %s (threshold %.3f)\n", kuzat_model_marker(c->model, i), thr);
-    fprintf(stderr, "  %-10s %6s %6s %9s %6s %6s %6s %7s %6s\n", "lang", "rows", "pos",
-            "precision", "recall", "F1", "PR-AUC", "ROC-AUC", "FPR");
-    for (int lang = -1; lang < KUZAT_LANG_COUNT; lang++) {
-      size_t n = 0;
-      for (size_t r = 0; r < e->n; r++)
-        if ((lang < 0 || e->lang[r] == lang) && e->truth[r * e->nm + i] >= 0) {
-          p[n] = e->prob[r * e->nm + i];
-          t[n] = e->truth[r * e->nm + i];
-          n++;
-        }
-      if (n) eval_line(lang < 0 ? "all" : kuzat_lang_name(lang), p, t, n, thr);
+  for (size_t i = 0; i < ncells; i++) {
+    const kuzat_eval_cell *cl = &cells[i];
+    if (cl->lang < 0) {
+      fprintf(stderr, "marker %s (threshold %.3f)\n", kuzat_model_marker(c->model, cl->marker),
+              thr[cl->marker]);
+      fprintf(stderr, "  %-10s %6s %6s %9s %6s %6s %6s %7s %6s\n", "lang", "rows", "pos",
+              "precision", "recall", "F1", "PR-AUC", "ROC-AUC", "FPR");
     }
+    eval_line(cl->lang < 0 ? "all" : kuzat_lang_name(cl->lang), &cl->m);
   }
-  free(p);
-  free(t);
+  kuzat_eval_free(cells, NULL);
+  free(thr);
 }
 
 /* ---- the run: serial, or a ring of slots with threads ---- */

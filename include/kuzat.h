@@ -733,6 +733,30 @@ KUZAT_EXTERN int kuzat_metrics_compute(const double *scores, const int *labels,
                                        const kuzat_allocator *a,
                                        kuzat_metrics *out);
 
+/* The quality table both programs print: for each marker, its metrics over
+ * every row (lang -1) and over the rows of each language present (in
+ * kuzat_lang order). `prob` and `truth` are rows x markers (row r, marker k
+ * at [r * markers + k]); a truth below 0 (unknown: see
+ * kuzat_train_params.decision) leaves the row out of that marker's cells;
+ * `lang` holds each row's kuzat_lang; `thresholds` one per marker. On
+ * success *cells (free it with kuzat_eval_free(), same allocator) holds
+ * *ncells cells, marker by marker, "all" first. Returns KUZAT_OK,
+ * KUZAT_EINVAL (NULL pointers, a NaN score, a truth above 1), KUZAT_ENOMEM.
+ * Thread-safe. */
+typedef struct kuzat_eval_cell {
+  size_t marker;
+  int lang; /* a kuzat_lang, or -1 for every row */
+  kuzat_metrics m;
+} kuzat_eval_cell;
+
+KUZAT_EXTERN int kuzat_eval_tables(const double *prob, const int *truth,
+                                   const int *lang, size_t rows, size_t markers,
+                                   const double *thresholds,
+                                   const kuzat_allocator *a,
+                                   kuzat_eval_cell **cells, size_t *ncells,
+                                   kuzat_error *err);
+KUZAT_EXTERN void kuzat_eval_free(kuzat_eval_cell *cells, const kuzat_allocator *a);
+
 /* Platt scaling: fit P(y = 1 | f) = 1 / (1 + exp(A f + B)) to decision
  * values and 0/1 labels, by the Newton method with backtracking of Lin,
  * Lin and Weng (2007), with Platt's smoothed targets (N+ + 1) / (N+ + 2)

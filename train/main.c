@@ -54,6 +54,8 @@ static const char usage[] =
     "      --decision L         the label every marker implies (propaganda):\n"
     "                           a row labelled L alone trains L only, and the\n"
     "                           other markers leave it out (its kind unknown)\n"
+    ;
+static const char usage2[] =
     "      --bits N             feature buckets 2^N (default 20)\n"
     "      --word A-B           word n-grams (default 1-2; 0-0 for none)\n"
     "      --char A-B           character n-grams (default 2-5; 0-0 for none)\n"
@@ -235,7 +237,10 @@ static int parse(int argc, char **argv, opts *o) {
       o->max_chars = (size_t)v;
       break;
     case 'q': o->quiet = 1; break;
-    case 'h': fputs(usage, stdout); return 0;
+    case 'h':
+      fputs(usage, stdout);
+      fputs(usage2, stdout);
+      return 0;
     case O_VERSION: printf("kuzat-train %s\n", kuzat_version()); return 0;
     default: fprintf(stderr, "Try 'kuzat-train --help' for more information.\n"); return 2;
     }
@@ -376,52 +381,43 @@ static void print_row(const char *what, const kuzat_metrics *m) {
           m->positives, m->precision, m->recall, m->f1, m->pr_auc, m->roc_auc, m->ece);
 }
 
-/* Metrics of column k of scores (rows x markers), optionally only the rows
- * of language `lang` (-1: all). */
-static int column_metrics(const double *scores, const int *truth, const int *langs,
-                          size_t rows, size_t markers, size_t k, int lang, double threshold,
-                          kuzat_metrics *m) {
-  double *s = malloc((rows + 1) * sizeof *s);
-  int *y = malloc((rows + 1) * sizeof *y);
-  size_t n = 0;
-  for (size_t r = 0; r < rows; r++)
-    if ((lang < 0 || langs[r] == lang) && truth[r * markers + k] >= 0) {
-      s[n] = scores[r * markers + k];
-      y[n++] = truth[r * markers + k];
-    }
-  int rc = kuzat_metrics_compute(s, y, n, threshold, NULL, m);
-  free(s);
-  free(y);
-  return rc;
-}
-
+/* The quality table (kuzat_eval_tables(), the one kuzat-classify --eval
+ * prints) on stderr and as JSON. */
 static json_t *report_block(const char *title, const kuzat_model *model, const double *scores,
                             const int *truth, const int *langs, size_t rows, int quiet) {
-  size_t nm = kuzat_model_markers(model);
+  size_t nm = kuzat_model_markers(model), ncells = 0;
   json_t *arr = json_array();
-  if (!quiet) fprintf(stderr, "\n%s\n", title);
-  for (size_t k = 0; k < nm; k++) {
-    double th = kuzat_model_threshold(model, k);
-    kuzat_metrics m;
-    column_metrics(scores, truth, langs, rows, nm, k, -1, th, &m);
-    json_t *jm = json_pack("{s:s,s:o,s:{}}", "marker", kuzat_model_marker(model, k), "all",
-                           metrics_json(&m), "by_lang");
-    if (!quiet) {
-      fprintf(stderr, "marker %s (threshold %.3f)\n", kuzat_model_marker(model, k), th);
-      fprintf(stderr, "  %-10s %7s %6s %9s %6s %6s %6s %7s %6s\n", "lang", "rows", "pos",
-              "precision", "recall", "F1", "PR-AUC", "ROC-AUC", "ECE");
-      print_row("all", &m);
-    }
-    for (int l = 0; l < KUZAT_LANG_COUNT; l++) {
-      size_t c = 0;
-      for (size_t r = 0; r < rows; r++) c += langs[r] == l;
-      if (!c) continue;
-      column_metrics(scores, truth, langs, rows, nm, k, l, th, &m);
-      json_object_set_new(json_object_get(jm, "by_lang"), kuzat_lang_name(l), metrics_json(&m));
-      if (!quiet) print_row(kuzat_lang_name(l), &m);
-    }
-    json_array_append_new(arr, jm);
+  double *th = malloc((nm + 1) * sizeof *th);
+  kuzat_eval_cell *cells = NULL;
+  kuzat_error err;
+  for (size_t k = 0; th && k < nm; k++) th[k] = kuzat_model_threshold(model, k);
+  if (!th || kuzat_eval_tables(scores, truth, langs, rows, nm, th, NULL, &cells, &ncells, &err)) {
+    fprintf(stderr, "kuzat-train: %s: %s\n", title, th ? err.msg : "out of memory");
+    free(th);
+    return arr;
   }
+  if (!quiet) fprintf(stderr, "\n%s\n", title);
+  json_t *jm = NULL;
+  for (size_t i = 0; i < ncells; i++) {
+    const kuzat_eval_cell *c = &cells[i];
+    const char *what = c->lang < 0 ? "all" : kuzat_lang_name(c->lang);
+    if (c->lang < 0) { /* a new marker */
+      jm = json_pack("{s:s,s:o,s:{}}", "marker", kuzat_model_marker(model, c->marker), "all",
+                     metrics_json(&c->m), "by_lang");
+      json_array_append_new(arr, jm);
+      if (!quiet) {
+        fprintf(stderr, "marker %s (threshold %.3f)\n", kuzat_model_marker(model, c->marker),
+                th[c->marker]);
+        fprintf(stderr, "  %-10s %7s %6s %9s %6s %6s %6s %7s %6s\n", "lang", "rows", "pos",
+                "precision", "recall", "F1", "PR-AUC", "ROC-AUC", "ECE");
+      }
+    } else {
+      json_object_set_new(json_object_get(jm, "by_lang"), what, metrics_json(&c->m));
+    }
+    if (!quiet) print_row(what, &c->m);
+  }
+  kuzat_eval_free(cells, NULL);
+  free(th);
   return arr;
 }
 

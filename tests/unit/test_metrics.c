@@ -503,6 +503,47 @@ static void test_threshold(void) {
   CHECK(rc == KUZAT_ENOMEM, "threshold: failed allocation gives status %d", rc);
 }
 
+/* The quality table: marker by marker, "all" then each language present;
+ * a truth of -1 leaves the row out of that marker's cells. */
+static void test_eval_tables(void) {
+  /* 6 rows, 2 markers; languages en, en, ru, ru, tg, en */
+  const double prob[12] = {0.9, 0.1, 0.2, 0.8, 0.7, 0.3, 0.4, 0.6, 0.95, 0.5, 0.05, 0.2};
+  const int truth[12] = {1, 0, 0, 1, 1, -1, 0, -1, 1, 0, 0, 0};
+  const int lang[6] = {KUZAT_LANG_EN, KUZAT_LANG_EN, KUZAT_LANG_RU, KUZAT_LANG_RU, KUZAT_LANG_TG,
+                       KUZAT_LANG_EN};
+  const double thr[2] = {0.5, 0.5};
+  kuzat_eval_cell *c = NULL;
+  size_t n = 0;
+  kuzat_error err;
+  int rc = kuzat_eval_tables(prob, truth, lang, 6, 2, thr, NULL, &c, &n, &err);
+  if (!CHECK(rc == KUZAT_OK && n == 2 * 4, "8 cells (2 markers x all, tg, ru, en): %d %zu", rc, n))
+    return;
+  int order = 1;
+  for (size_t i = 0; i < n; i++) order &= c[i].marker == i / 4;
+  order &= c[0].lang == -1 && c[1].lang < c[2].lang && c[2].lang < c[3].lang;
+  CHECK(order, "marker by marker, all first, then languages in kuzat_lang order");
+  CHECK(c[0].m.n == 6 && c[0].m.positives == 3 && c[0].m.tp == 3 && c[0].m.fp == 0,
+        "marker 0, all rows: 6 rows, 3 positives, all found, none wrong");
+  CHECK(c[4].m.n == 4 && c[4].m.positives == 1,
+        "marker 1 leaves out its two rows of unknown truth (%zu rows)", c[4].m.n);
+  size_t ru = 0;
+  for (size_t i = 4; i < 8; i++)
+    if (c[i].lang == KUZAT_LANG_RU) ru = i;
+  CHECK(ru && c[ru].m.n == 0 && c[ru - 4].m.n == 2,
+        "in Russian, marker 0 has its 2 rows, marker 1 none (both unknown): %zu",
+        ru ? c[ru].m.n : 99);
+  kuzat_eval_free(c, NULL);
+  CHECK(kuzat_eval_tables(NULL, truth, lang, 6, 2, thr, NULL, &c, &n, &err) == KUZAT_EINVAL &&
+            c == NULL && n == 0,
+        "NULL scores refused");
+  const int bad[2] = {2, 0};
+  CHECK(kuzat_eval_tables(prob, bad, lang, 1, 2, thr, NULL, &c, &n, &err) == KUZAT_EINVAL,
+        "a truth of 2 refused: %s", err.msg);
+  CHECK(kuzat_eval_tables(prob, truth, lang, 0, 2, thr, NULL, &c, &n, &err) == KUZAT_OK && n == 2,
+        "no rows: one empty cell per marker");
+  kuzat_eval_free(c, NULL);
+}
+
 int main(void) {
   test_metrics_hand();
   test_metrics_ties();
@@ -514,5 +555,6 @@ int main(void) {
   test_platt_degenerate();
   test_platt_prob();
   test_threshold();
+  test_eval_tables();
   return kt_done();
 }
