@@ -638,9 +638,11 @@ typedef struct kuzat_train_params {
    * each family of each language (the FAMILY of a group named
    * "FAMILY/NAME") that has at least 1/target_fpr benign rows; rows of no
    * family, and smaller cells, do not bound it.
-   * The decision marker's threshold is the lowest meeting that bound; the
-   * other markers keep their own (maximum F1 or target_precision) when it
-   * is higher. 0 (the default): no bound. */
+   * Copies of a document (rows with the same vector, a way to weight rows)
+   * count once in a cell. The decision marker's threshold is the lowest
+   * meeting that bound; the other markers keep their own (maximum F1 or
+   * target_precision) when it is higher; with no cell large enough, every
+   * threshold is chosen as without the bound. 0 (the default): no bound. */
   double target_fpr;
   /* The label every marker implies (e.g. "propaganda"), or NULL. A row
    * labelled with it and no other marker (data that says "propaganda"

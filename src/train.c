@@ -68,6 +68,7 @@ struct kuzat_trainset {
   int *lang;
   uint64_t *group;   /* hash of the group name, or of the row number */
   uint64_t *family;  /* hash of the group's FAMILY/ prefix, or 0 */
+  uint64_t *doc;     /* hash of the row's vector: copies of a document share it */
   uint32_t *lab_off; /* row r's labels: labs[lab_off[r] .. lab_off[r+1]) */
   uint32_t *labs;
   size_t labs_len, labs_cap;
@@ -108,7 +109,7 @@ void kuzat_trainset_free(kuzat_trainset *t) {
   kuzat_featuriser_free(t->feat);
   for (size_t i = 0; i < t->n; i++) kuzat__free(&a, t->x[i]);
   for (size_t i = 0; i < t->nnames; i++) kuzat__free(&a, t->names[i]);
-  void *bufs[] = {t->x, t->lang, t->group, t->family, t->lab_off, t->labs, t->names};
+  void *bufs[] = {t->x, t->lang, t->group, t->family, t->doc, t->lab_off, t->labs, t->names};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) kuzat__free(&a, bufs[i]);
   kuzat__free(&a, t);
 }
@@ -159,7 +160,9 @@ static int grow_rows(kuzat_trainset *t) {
   if (group) t->group = group;
   void *family = group ? resize(&t->a, t->family, c, sizeof *t->family) : NULL;
   if (family) t->family = family;
-  void *off = family ? resize(&t->a, t->lab_off, c + 1, sizeof *t->lab_off) : NULL;
+  void *doc = family ? resize(&t->a, t->doc, c, sizeof *t->doc) : NULL;
+  if (doc) t->doc = doc;
+  void *off = doc ? resize(&t->a, t->lab_off, c + 1, sizeof *t->lab_off) : NULL;
   if (off) t->lab_off = off;
   if (!off) return KUZAT_ENOMEM; /* the arrays that grew keep their rows */
   t->cap = c;
@@ -219,6 +222,10 @@ int kuzat_trainset_add(kuzat_trainset *t, const char *text, size_t len, const ch
   }
   memcpy(copy, v, (nv + 1) * sizeof *copy);
   t->x[t->n] = copy;
+  uint64_t h = nv; /* field by field: the struct's padding is not data */
+  for (size_t i = 0; i < nv; i++)
+    h = XXH3_64bits_withSeed(&copy[i].value, sizeof copy[i].value, h ^ (uint64_t)copy[i].index);
+  t->doc[t->n] = h;
   t->lang[t->n] = l >= 0 ? l : nt.lang;
   /* "FAMILY/NAME": the group is NAME, in family FAMILY */
   const char *slash = group_len ? memchr(group, '/', group_len) : NULL;
@@ -1061,17 +1068,30 @@ typedef struct kz_job {
 /* What a row's labels say, the labels given as negatives left aside. */
 enum { KZ_BENIGN, KZ_DECISION_ONLY, KZ_MARKED };
 
-/* The lowest threshold at which at most a fraction `fpr` of the benign rows
- * (rows with no marker) is flagged in every (language, family) cell with
- * at least 1/fpr benign rows; cells too small to measure that rate, and
- * rows of no family, do not bound it. The threshold lies just above the
- * highest benign score each cell must not flag. 0 when no cell is large
- * enough. */
+/* A benign row's score and document, for counting distinct documents. */
+typedef struct kz_benign {
+  uint64_t doc;
+  double s;
+} kz_benign;
+
+static int by_doc(const void *pa, const void *pb) {
+  const kz_benign *a = pa, *b = pb;
+  return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+/* The lowest threshold at which at most a fraction `fpr` of the benign
+ * documents (rows with no marker) is flagged in every (language, family)
+ * cell with at least 1/fpr distinct benign documents; cells too small to
+ * measure that rate, and rows of no family, do not bound it. Copies of a
+ * document (the same vector: a caller's way to weight rows) count once,
+ * since a rate over copies would let one text decide a cell. The threshold
+ * lies just above the highest benign score each cell must not flag; *cells
+ * says how many cells bound it (0: none is large enough). */
 static int fpr_threshold(kz_worker *k, const double *prob, const unsigned char *kind,
-                         double fpr, double *out) {
+                         double fpr, double *out, size_t *cells) {
   const kuzat_trainset *t = k->t;
   size_t n = t->n, least = (size_t)ceil(1.0 / fpr - 1e-9);
-  double *s = kuzat__malloc(&k->a, (n + 1) * sizeof *s);
+  kz_benign *s = kuzat__malloc(&k->a, (n + 1) * sizeof *s);
   uint64_t *seen = kuzat__malloc(&k->a, (n + 1) * sizeof *seen);
   if (!s || !seen) {
     kuzat__free(&k->a, s);
@@ -1080,6 +1100,7 @@ static int fpr_threshold(kz_worker *k, const double *prob, const unsigned char *
   }
   double best = 0;
   size_t nseen = 0;
+  *cells = 0;
   for (int l = 0; l < KUZAT_LANG_COUNT; l++) {
     nseen = 0;
     for (;;) {
@@ -1097,20 +1118,31 @@ static int fpr_threshold(kz_worker *k, const double *prob, const unsigned char *
       }
       size_t m = 0;
       for (size_t r = 0; r < n; r++)
-        if (kind[r] == KZ_BENIGN && t->lang[r] == l && t->family[r] == fam) s[m++] = prob[r];
-      if (m < least) continue;
-      size_t allowed = (size_t)floor(fpr * (double)m + 1e-9);
-      if (allowed >= m) continue;
+        if (kind[r] == KZ_BENIGN && t->lang[r] == l && t->family[r] == fam) {
+          s[m].doc = t->doc[r];
+          s[m++].s = prob[r];
+        }
+      /* one entry per distinct document (copies share their fold, so their
+       * score); the sort makes the result independent of row order */
+      if (m > 1) qsort(s, m, sizeof *s, by_doc);
+      size_t u = 0;
+      for (size_t i = 0; i < m; i++)
+        if (u == 0 || s[i].doc != s[u - 1].doc) s[u++] = s[i];
+        else if (s[i].s > s[u - 1].s) s[u - 1].s = s[i].s;
+      if (u < least) continue;
+      size_t allowed = (size_t)floor(fpr * (double)u + 1e-9);
+      if (allowed >= u) continue;
       /* the (allowed+1)-th highest score must not be flagged */
       for (size_t i = 0; i <= allowed; i++) { /* partial selection sort */
         size_t hi = i;
-        for (size_t j = i + 1; j < m; j++)
-          if (s[j] > s[hi]) hi = j;
-        double tmp = s[i];
+        for (size_t j = i + 1; j < u; j++)
+          if (s[j].s > s[hi].s) hi = j;
+        kz_benign tmp = s[i];
         s[i] = s[hi];
         s[hi] = tmp;
       }
-      double need = nextafter(s[allowed], INFINITY);
+      double need = nextafter(s[allowed].s, INFINITY);
+      ++*cells;
       if (need > best) best = need;
     }
   }
@@ -1271,13 +1303,14 @@ static int train_marker(kz_job *j) {
     double *col = dec; /* reuse: the grid's scores are no longer needed */
     for (size_t i = 0; i < nk; i++) col[i] = j->oof[(size_t)rows[i] * j->markers + j->slot];
     double base = 0, bound = 0;
-    if (!(p->target_fpr > 0 && j->decision))
-      rc = kuzat_threshold_choose(col, lab01, nk, p->target_precision, NULL, &base);
+    size_t cells = 0;
+    rc = kuzat_threshold_choose(col, lab01, nk, p->target_precision, NULL, &base);
     if (!rc && p->target_fpr > 0) {
       for (size_t r = 0; r < n; r++) col[r] = j->oof[r * j->markers + j->slot];
-      rc = fpr_threshold(k, col, j->kind, p->target_fpr, &bound);
+      rc = fpr_threshold(k, col, j->kind, p->target_fpr, &bound, &cells);
     }
-    out->threshold = bound > base ? bound : base;
+    /* no family large enough to measure the rate: as without the bound */
+    out->threshold = !cells ? base : j->decision || bound > base ? bound : base;
   }
   /* the final fit on every row of known truth (rows[0 .. nk)) */
   kz_fit final;

@@ -44,7 +44,7 @@ Label mapping per source (see each source's README in ../shared/datasets):
                         kind: religious (sermon, greet, teach, mufti, quote),
                         chat (talk, daily, chat, migr), tweets (post), reporting
                         (news, gov, counter), history (hist); contrastive twins
-                        (ids ks-LC-2NNN and 6NNN, each in its propaganda text's group, so
+                        (ids ks-LC-2NNN, 6NNN and 8NNN, each in its propaganda text's group, so
                         a twin never straddles a split or a fold): twins, which
                         are measured but do not bound the threshold
 
@@ -207,7 +207,7 @@ def our_kind(row, path, line):
     kind = parts[1]
     labels = row["labels"].split(",") if row["labels"] else []
     positive = "propaganda" in labels
-    if re.match(r"^ks-[a-z]+-[26]\d{3}$", row["id"]):
+    if re.match(r"^ks-[a-z]+-[268]\d{3}$", row["id"]):
         if positive:
             fail("%s:%d: a twin (id %s) labelled propaganda" % (path, line, row["id"]))
         return kind, "twins"

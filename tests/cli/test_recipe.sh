@@ -59,21 +59,22 @@ check "our rows, positives and negatives alike, are repeated the same number of 
 cut -f1 "$T/out/train.tsv" > "$T/train-ids"
 check "no held-out row of ours is in training" "" \
   "$(awk -F'\t' 'FNR > 1 {print $1}' datasets/kuzat-set/test.tsv | grep -Fxf "$T/train-ids")"
-# every twin (ks-LC-2NNN, ks-LC-6NNN) shares the group NAME of its propaganda
-# text (ks-LC-0NNN, ks-LC-5NNN) and is on the same side of the split
-twins=$(cat "$T/out/train.tsv" "$T/out/heldout.tsv" | awk -F'\t' '$1 ~ /^ks-[a-z]+-[0256][0-9][0-9][0-9]$/ {
+# every twin (ks-LC-2NNN, 6NNN, 8NNN) shares the group NAME of its propaganda
+# text (ks-LC-0NNN, 5NNN, 7NNN) and is on the same side of the split
+twins=$(cat "$T/out/train.tsv" "$T/out/heldout.tsv" | awk -F'\t' '$1 ~ /^ks-[a-z]+-[025678][0-9][0-9][0-9]$/ {
   g = $5; sub(/^[a-z-]+\//, "", g); d = substr($1, length($1) - 3, 1)
-  k = substr($1, 1, length($1) - 4) (d == "0" || d == "2" ? "a" : "b") substr($1, length($1) - 2)
-  key[k, (d == "2" || d == "6") ? "twin" : "text"] = g } END {
+  k = substr($1, 1, length($1) - 4) (d == "0" || d == "2" ? "a" : d == "5" || d == "6" ? "b" : "c") substr($1, length($1) - 2)
+  key[k, (d == "2" || d == "6" || d == "8") ? "twin" : "text"] = g } END {
   n = 0; bad = 0
   for (p in key) { split(p, q, SUBSEP); if (q[2] == "twin") { n++; if (key[q[1], "text"] != key[p]) bad++ } }
   print n, bad }')
 check "twins: one per propaganda text of ours, none in another group" \
-  "$(awk -F'\t' 'NR > 1 && $3 ~ /propaganda/ && $1 ~ /-[05][0-9]+$/' datasets/kuzat-set/train.tsv datasets/kuzat-set/test.tsv | wc -l) 0" \
+  "$(awk -F'\t' 'NR > 1 && $3 ~ /propaganda/ && $1 ~ /-[057][0-9]+$/' datasets/kuzat-set/train.tsv datasets/kuzat-set/test.tsv | wc -l) 0" \
   "$twins"
 awk -F'\t' 'NR > 1 {print $1}' "$T/out/heldout.tsv" > "$T/held-ids"
 check "a twin is in the heldout set exactly when its propaganda text is" "" \
-  "$(grep '^ks-[a-z]*-[26]' "$T/held-ids" | sed 's/-2\([0-9]*\)$/-0\1/; s/-6\([0-9]*\)$/-5\1/' |
+  "$(grep '^ks-[a-z]*-[268]' "$T/held-ids" |
+     sed 's/-2\([0-9]*\)$/-0\1/; s/-6\([0-9]*\)$/-5\1/; s/-8\([0-9]*\)$/-7\1/' |
      grep -Fvxf "$T/held-ids")"
 check "families: scripture, everyday tweets and VK posts are benign, with their family" \
   "${tab}scripture ${tab}tweets" \

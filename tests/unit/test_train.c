@@ -748,6 +748,35 @@ static void test_operating_point(void) {
     }
     CHECK(worst > (size_t)(N / 4) / 100, "the threshold is the lowest that meets the bound");
   }
+  /* copies count once: 200 "plain" documents, and 400 "hard" rows that are
+   * 200 documents twice over, so with a bound of 1/250 (250 distinct
+   * documents needed) no cell bounds the threshold, and it is chosen as
+   * without the bound (counting rows, the hard cell would bound it) */
+  {
+    kuzat_trainset *t2;
+    kuzat_model *m2 = NULL, *m3 = NULL;
+    if (CHECK(kuzat_trainset_new(NULL, NULL, &t2, NULL) == KUZAT_OK, "new set")) {
+      for (int d = 0; d < N; d++) {
+        int benign = d % 4 >= 2, copies = !benign ? 1 : d >= N / 2 ? 0 : d % 4 == 3 ? 2 : 1;
+        for (int c = 0; c < copies; c++)
+          kuzat_trainset_add(t2, doc[d], strlen(doc[d]), lab[d], strlen(lab[d]), "en", 2, grp[d],
+                             strlen(grp[d]), NULL);
+      }
+      kuzat_train_params q = p;
+      q.target_fpr = 1.0 / 250;
+      q.threads = 1;
+      int r2 = kuzat_train(t2, &q, &m2, NULL, &err);
+      q.target_fpr = 0;
+      int r3 = kuzat_train(t2, &q, &m3, NULL, &err);
+      CHECK(r2 == KUZAT_OK && r3 == KUZAT_OK &&
+                kuzat_model_threshold(m2, 0) == kuzat_model_threshold(m3, 0),
+            "200 documents twice over are too few to bound 1/250: the threshold is maximum F1's "
+            "(%.4f and %.4f)", kuzat_model_threshold(m2, 0), kuzat_model_threshold(m3, 0));
+      kuzat_model_free(m2);
+      kuzat_model_free(m3);
+      kuzat_trainset_free(t2);
+    }
+  }
   p.target_fpr = 1;
   kuzat_model_free(m1);
   m1 = NULL;
