@@ -232,6 +232,21 @@ static void test_nulls(kuzat_model *m) {
   EXPECT0(kuzat_metrics_compute(sc, NULL, 2, 0.5, NULL, &met), KUZAT_EINVAL);
   EXPECT0(kuzat_metrics_compute(sc, lab, 2, 0.5, NULL, NULL), KUZAT_EINVAL);
   EXPECT0(kuzat_metrics_compute(sc, badlab, 2, 0.5, NULL, &met), KUZAT_EINVAL);
+  {
+    const int lg[2] = {KUZAT_LANG_EN, KUZAT_LANG_RU};
+    const double th1[1] = {0.5};
+    kuzat_eval_cell *cells = NULL;
+    size_t nc = 9;
+    EXPECT(kuzat_eval_tables(NULL, lab, lg, 2, 1, th1, NULL, &cells, &nc, &e), KUZAT_EINVAL);
+    CHECK(cells == NULL && nc == 0, "kuzat_eval_tables refused: no cells");
+    EXPECT(kuzat_eval_tables(sc, NULL, lg, 2, 1, th1, NULL, &cells, &nc, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_eval_tables(sc, lab, NULL, 2, 1, th1, NULL, &cells, &nc, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_eval_tables(sc, lab, lg, 2, 1, NULL, NULL, &cells, &nc, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_eval_tables(sc, lab, lg, 2, 1, th1, NULL, NULL, &nc, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_eval_tables(sc, lab, lg, 2, 1, th1, NULL, &cells, NULL, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_eval_tables(sc, badlab, lg, 2, 1, th1, NULL, &cells, &nc, &e), KUZAT_EINVAL);
+    kuzat_eval_free(NULL, NULL);
+  }
   EXPECT0(kuzat_platt_fit(NULL, NULL, 0, &A, &B), KUZAT_EINVAL);
   EXPECT0(kuzat_platt_fit(sc, lab, 2, NULL, &B), KUZAT_EINVAL);
   EXPECT0(kuzat_platt_fit(sc, lab, 2, &A, NULL), KUZAT_EINVAL);
@@ -405,6 +420,17 @@ static int call_metrics(fixture *x, kuzat_error *err) {
   if (rc && err) err->status = rc, snprintf(err->msg, sizeof err->msg, "%s", kuzat_strstatus(rc));
   return rc;
 }
+static int call_eval(fixture *x, kuzat_error *err) {
+  const double sc[8] = {0.1, 0.2, 0.9, 0.8, 0.4, 0.3, 0.35, 0.6};
+  const int lab[8] = {0, 0, 1, 1, 0, -1, 1, 0};
+  const int lg[4] = {KUZAT_LANG_EN, KUZAT_LANG_RU, KUZAT_LANG_EN, KUZAT_LANG_TG};
+  const double th[2] = {0.5, 0.5};
+  kuzat_eval_cell *cells = NULL;
+  size_t n = 0;
+  int rc = kuzat_eval_tables(sc, lab, lg, 4, 2, th, &failing, &cells, &n, err);
+  if (!rc) kuzat_eval_free(cells, &failing);
+  return rc;
+}
 static int call_reader_open(fixture *x, kuzat_error *err) {
   return kuzat_reader_open(path_jsonl, KUZAT_FORMAT_AUTO, NULL, &failing, &x->r, err);
 }
@@ -439,6 +465,7 @@ static const oom_case oom_cases[] = {
     /* the Gram matrix shared by cross-validation is optional (kuzat.h) */
     {"kuzat_train", setup_trainrows, call_train, 1, 1},
     {"kuzat_metrics_compute, kuzat_threshold_choose", NULL, call_metrics, 1, 0},
+    {"kuzat_eval_tables", NULL, call_eval, 1, 0},
     {"kuzat_reader_open", NULL, call_reader_open, 1, 0},
     /* a reader that ran out of memory cannot go on (kuzat.h says so) */
     {"kuzat_reader_next", setup_reader, call_reader_next, 0, 0},
