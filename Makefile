@@ -82,7 +82,7 @@ check-deps:
 deps:
 	@scripts/deps.sh
 
-$(B)/obj/%.o: src/%.c include/kuzat.h src/internal.h | $(B)/obj
+$(B)/obj/%.o: src/%.c include/kuzat.h $(wildcard src/*.h) | $(B)/obj
 	$(CC) $(KZ_CFLAGS) -c -o $@ $<
 
 $(B)/tools/embed: tools/embed.c | $(B)/tools

@@ -59,7 +59,7 @@ fuzz-coverage: fuzz-deps check-deps
 # inputs of a few KiB reach "record too long" (see src/reader.c).
 FZ_SLACK := -DKZ_RAW_SLACK=64u -DKZ_LINE_SLACK=64u
 
-$(FZ_B)/obj/%.o: src/%.c include/kuzat.h src/internal.h | $(FZ_B)/obj
+$(FZ_B)/obj/%.o: src/%.c include/kuzat.h $(wildcard src/*.h) | $(FZ_B)/obj
 	$(FZ_CC) $(FZ_CFLAGS) $(FZ_SLACK) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FZ_B)/tools/embed: tools/embed.c | $(FZ_B)/tools
