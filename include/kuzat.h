@@ -785,28 +785,60 @@ KUZAT_EXTERN int kuzat_threshold_choose(const double *scores, const int *labels,
 /* Reading records                                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Input formats. AUTO picks one from the file name (.tsv, .jsonl,
- * .ndjson, .ft, .fasttext, .srt, .vtt, .json, optionally followed by .gz;
- * anything else is TEXT). Gzip is detected by its magic bytes whatever the
- * name. Values are stable. */
-typedef enum kuzat_format {
-  KUZAT_FORMAT_AUTO = 0,
-  KUZAT_FORMAT_TEXT,  /* the whole file is one record */
-  KUZAT_FORMAT_LINES, /* every line is one record, blank lines included */
-  KUZAT_FORMAT_TSV,   /* header row naming a `text` column; optional `id` */
-  KUZAT_FORMAT_JSONL, /* one JSON object per line with "text", optional
-                         "id"; or "segments": [{"start", "end", "text"}]
-                         instead of "text" (a transcript) */
-  KUZAT_FORMAT_FASTTEXT, /* "__label__a __label__b text", one record a line */
-  KUZAT_FORMAT_SRT,   /* SubRip subtitles: the whole file is one transcript */
-  KUZAT_FORMAT_VTT,   /* WebVTT subtitles: the whole file is one transcript */
-  KUZAT_FORMAT_WHISPER /* Whisper's JSON output: one object with "segments"
-                          (start, end in seconds, text); one transcript */
-} kuzat_format;
+/* Input formats. One table, expanded into the enum, the functions below
+ * and the tests; a program may expand it too (for its --help). Per
+ * format: the constant (KUZAT_FORMAT_ and the first column), its value
+ * (stable: a new format takes the next one), its name, another name it
+ * is also known by ("" for none), the file name endings that imply it
+ * (separated by spaces, "" for none; no ending may end another) and what
+ * it is. How each format is read, bad records and limits included:
+ * docs/FORMATS.md. Gzip is detected by its magic bytes whatever the name. */
+#define KUZAT_FORMAT_MAP(X)                                                     \
+  X(AUTO, 0, "auto", "", "",                                                    \
+    "chosen from the file name by kuzat_format_from_path()")                    \
+  X(TEXT, 1, "text", "", "", "the whole file is one record")                    \
+  X(LINES, 2, "lines", "", "",                                                  \
+    "every line is one record, blank lines included")                           \
+  X(TSV, 3, "tsv", "", ".tsv",                                                  \
+    "a header row naming a \"text\" column, optional \"id\"; a record a row")   \
+  X(JSONL, 4, "jsonl", "", ".jsonl .ndjson",                                    \
+    "one JSON object a line with \"text\", optional \"id\"; or \"segments\"")   \
+  X(FASTTEXT, 5, "fasttext", "ft", ".ft .fasttext",                             \
+    "\"__label__a __label__b text\", one record a line")                        \
+  X(SRT, 6, "srt", "", ".srt",                                                  \
+    "SubRip subtitles: the whole file is one transcript")                       \
+  X(VTT, 7, "vtt", "webvtt", ".vtt",                                            \
+    "WebVTT subtitles: the whole file is one transcript")                       \
+  X(WHISPER, 8, "whisper", "", ".json",                                         \
+    "Whisper's JSON output, an object with \"segments\": one transcript")
 
-/* The format named `name` ("auto", "text", "lines", "tsv", "jsonl",
- * "fasttext" or "ft", "srt", "vtt" or "webvtt", "whisper"), or -1. */
+#define KUZAT__FORMAT_ENUM(id, value, name, alias, endings, text) \
+  KUZAT_FORMAT_##id = value,
+typedef enum kuzat_format {
+  KUZAT_FORMAT_MAP(KUZAT__FORMAT_ENUM)
+  KUZAT_FORMAT_COUNT /* one more than the last value */
+} kuzat_format;
+#undef KUZAT__FORMAT_ENUM
+
+/* The name of format `format` ("tsv"), or NULL for a value that is no
+ * format, so that `for (f = 0; kuzat_format_name(f); f++)` lists them all.
+ * Static storage; thread-safe. */
+KUZAT_EXTERN const char *kuzat_format_name(int format);
+
+/* The format named `name` (its name or its other name in the table:
+ * "auto", "text", "lines", "tsv", "jsonl", "fasttext" or "ft", "srt", "vtt"
+ * or "webvtt", "whisper"; exactly, case-sensitive), or -1 (also for NULL). */
 KUZAT_EXTERN int kuzat_format_from_name(const char *name);
+
+/* The format (a kuzat_format, as an int like every format and language in
+ * this API) that kuzat_reader_open() reads `path` in when given
+ * KUZAT_FORMAT_AUTO: KUZAT_FORMAT_LINES for "-" (standard input); else, a
+ * trailing ".gz" looked through, the format whose ending in the table ends
+ * the name (case-sensitive: ".tsv", ".jsonl", ".ndjson", ".ft", ".fasttext",
+ * ".srt", ".vtt", ".json"); KUZAT_FORMAT_TEXT for any other name. Only the
+ * name is looked at: the file need not exist. NULL gives KUZAT_FORMAT_AUTO,
+ * which is returned for nothing else. Thread-safe. */
+KUZAT_EXTERN int kuzat_format_from_path(const char *path);
 
 typedef struct kuzat_reader kuzat_reader;
 

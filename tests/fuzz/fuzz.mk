@@ -56,7 +56,7 @@ fuzz-coverage: fuzz-deps check-deps
 	tests/fuzz/coverage.sh $(FUZZ_TARGETS)
 
 # The readers' slack beyond the limit is 64 bytes instead of 64 KiB, so that
-# inputs of a few KiB reach "record too long" (see src/reader.c).
+# inputs of a few KiB reach "record too long" (see src/read_input.c).
 FZ_SLACK := -DKZ_RAW_SLACK=64u -DKZ_LINE_SLACK=64u
 
 $(FZ_B)/obj/%.o: src/%.c include/kuzat.h $(wildcard src/*.h) | $(FZ_B)/obj

@@ -85,6 +85,11 @@ static void test_nulls(kuzat_model *m) {
         "kuzat_lang_from_name(NULL or empty) is -1");
   CHECK(kuzat_format_from_name(NULL) == -1 && kuzat_format_from_name("") == -1,
         "kuzat_format_from_name(NULL or empty) is -1");
+  CHECK(kuzat_format_name(-1) == NULL && kuzat_format_name(KUZAT_FORMAT_COUNT) == NULL,
+        "kuzat_format_name out of range is NULL");
+  CHECK(kuzat_format_from_path(NULL) == KUZAT_FORMAT_AUTO &&
+            kuzat_format_from_path("") == KUZAT_FORMAT_TEXT,
+        "kuzat_format_from_path(NULL) is AUTO, of an empty name TEXT");
 
   /* Normaliser. */
   EXPECT(kuzat_normaliser_new(NULL, NULL, &e), KUZAT_EINVAL);
@@ -441,6 +446,9 @@ static int call_reader_next(fixture *x, kuzat_error *err) {
   return rc;
 }
 
+/* Not here: the functions that allocate nothing and take no allocator
+ * (version, status, language and format names, kuzat_format_from_path(),
+ * which kuzat_reader_open() calls for AUTO below). */
 typedef struct oom_case {
   const char *name;
   int (*setup)(fixture *x); /* NULL: nothing to set up */

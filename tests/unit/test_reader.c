@@ -440,6 +440,118 @@ typedef struct counter {
   size_t now, peak;
 } counter;
 
+/* ---- the format table ---------------------------------------------------- */
+
+/* The endings of every format, gathered by test_format_table(). */
+static const char *all_endings[64];
+static int all_endings_from[64], n_endings;
+
+/* One row of KUZAT_FORMAT_MAP: its value, its names both ways, each of
+ * its endings chosen by kuzat_format_from_path() (also under ".gz" and a
+ * directory), and a reader that opens in it and reads an empty file to
+ * its end. */
+static void check_format(int f, int value, const char *name, const char *alias,
+                         const char *endings, const char *text) {
+  CHECK(f == value, "KUZAT_FORMAT_ of \"%s\" is %d, its value in the table", name, value);
+  CHECK(kuzat_format_name(f) && strcmp(kuzat_format_name(f), name) == 0,
+        "kuzat_format_name(%d) is \"%s\"", f, name);
+  CHECK(kuzat_format_from_name(name) == f, "kuzat_format_from_name(\"%s\")", name);
+  CHECK(!*alias || kuzat_format_from_name(alias) == f, "kuzat_format_from_name(\"%s\")", alias);
+  CHECK(*text && !strchr(text, '\n'), "\"%s\" has a one-line description", name);
+  for (const char *e = endings + strspn(endings, " "); *e; e += strspn(e, " ")) {
+    int m = (int)strcspn(e, " ");
+    char path[64];
+    CHECK(e[0] == '.' && m > 1, "\"%s\": the ending \"%.*s\" starts with a dot", name, m, e);
+    snprintf(path, sizeof path, "d.tsv/file%.*s", m, e);
+    CHECK(kuzat_format_from_path(path) == f, "kuzat_format_from_path(\"%s\") is %s", path, name);
+    snprintf(path, sizeof path, "file%.*s.gz", m, e);
+    CHECK(kuzat_format_from_path(path) == f, "kuzat_format_from_path(\"%s\") is %s", path, name);
+    if (n_endings < 64) {
+      all_endings[n_endings] = e;
+      all_endings_from[n_endings++] = m;
+    }
+    e += m;
+  }
+  if (f == KUZAT_FORMAT_AUTO) return;
+  const char *p = write_file("empty", "", 0, 0);
+  kuzat_reader *r;
+  kuzat_record rec;
+  int rc = kuzat_reader_open(p, f, NULL, NULL, &r, NULL);
+  CHECK(rc == KUZAT_OK, "open an empty file as %s", name);
+  if (rc) return;
+  for (int k = 0; k < 3 && (rc = kuzat_reader_next(r, &rec, NULL)) == 1; k++) {}
+  CHECK(rc == 0, "%s: an empty file is read to its end (%d)", name, rc);
+  kuzat_reader_free(r);
+}
+
+static void test_format_table(void) {
+  int rows = 0;
+  n_endings = 0;
+#define KT_FORMAT(id, value, name, alias, endings, text)                          \
+  check_format(KUZAT_FORMAT_##id, value, name, alias, endings, text);           \
+  rows++;
+  KUZAT_FORMAT_MAP(KT_FORMAT)
+#undef KT_FORMAT
+  CHECK(rows == KUZAT_FORMAT_COUNT, "%d rows, KUZAT_FORMAT_COUNT %d", rows, KUZAT_FORMAT_COUNT);
+  int listed = 0;
+  while (kuzat_format_name(listed)) listed++;
+  CHECK(listed == KUZAT_FORMAT_COUNT && kuzat_format_name(-1) == NULL,
+        "kuzat_format_name() lists %d formats, then NULL", listed);
+  /* so that the order of the table never decides a name's format */
+  for (int a = 0; a < n_endings; a++)
+    for (int b = 0; b < n_endings; b++) {
+      int la = all_endings_from[a], lb = all_endings_from[b];
+      CHECK(a == b || la < lb || memcmp(all_endings[a] + la - lb, all_endings[b], (size_t)lb) != 0,
+            "the ending \"%.*s\" does not end \"%.*s\"", lb, all_endings[b], la, all_endings[a]);
+    }
+  CHECK(n_endings == 8, "8 endings in the table, found %d", n_endings);
+}
+
+/* kuzat_format_from_path() beyond the table's endings. */
+static void test_format_from_path(void) {
+  static const struct {
+    const char *path;
+    int want;
+  } cases[] = {
+      {"-", KUZAT_FORMAT_LINES},       /* standard input, as kuzat_reader_open() reads it */
+      {"./-", KUZAT_FORMAT_TEXT},      /* a file called "-" is no standard input */
+      {"", KUZAT_FORMAT_TEXT},
+      {"notes.txt", KUZAT_FORMAT_TEXT},
+      {"notes", KUZAT_FORMAT_TEXT},
+      {".gz", KUZAT_FORMAT_TEXT},
+      {"a.gz", KUZAT_FORMAT_TEXT},
+      {".tsv", KUZAT_FORMAT_TSV},
+      {"tsv", KUZAT_FORMAT_TEXT},      /* an ending is more than the name */
+      {"a.TSV", KUZAT_FORMAT_TEXT},    /* case-sensitive */
+      {"a.tsv.GZ", KUZAT_FORMAT_TEXT},
+      {"a.tsv.gz.gz", KUZAT_FORMAT_TEXT}, /* one ".gz" is looked through */
+      {"a.gz.tsv", KUZAT_FORMAT_TSV},
+      {"a.json", KUZAT_FORMAT_WHISPER},
+      {"a.jsonl", KUZAT_FORMAT_JSONL},
+      {"a.jsonl.gz", KUZAT_FORMAT_JSONL},
+      {"a.ndjson", KUZAT_FORMAT_JSONL},
+      {"a.ft.gz", KUZAT_FORMAT_FASTTEXT},
+      {"a.fasttext", KUZAT_FORMAT_FASTTEXT},
+      {"talk.srt", KUZAT_FORMAT_SRT},
+      {"talk.vtt.gz", KUZAT_FORMAT_VTT},
+      {"srt.txt", KUZAT_FORMAT_TEXT},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int got = kuzat_format_from_path(cases[i].path);
+    CHECK(got == cases[i].want, "kuzat_format_from_path(\"%s\") is %s, got %s", cases[i].path,
+          kuzat_format_name(cases[i].want), kuzat_format_name(got));
+  }
+  CHECK(kuzat_format_from_path(NULL) == KUZAT_FORMAT_AUTO, "kuzat_format_from_path(NULL)");
+  /* a name longer than any buffer: the whole of it is looked at */
+  static char longname[9000];
+  memset(longname, 'a', sizeof longname - 1);
+  memcpy(longname + sizeof longname - 9, ".srt.gz", 8);
+  CHECK(kuzat_format_from_path(longname) == KUZAT_FORMAT_SRT, "a 8,998-byte name ending .srt.gz");
+  /* AUTO reads a file as kuzat_format_from_path() says */
+  const char *p = write_file("auto.vtt", "WEBVTT\n\n00:01.000 --> 00:02.000\nhi\n", 35, 0);
+  expect("AUTO reads a .vtt as WebVTT", read_all(p, KUZAT_FORMAT_AUTO), "auto.vtt=hi|#0");
+}
+
 static void *c_alloc(void *ud, size_t n) {
   counter *c = ud;
   size_t *p = malloc(n + sizeof(size_t) * 2);
@@ -934,6 +1046,8 @@ int main(void) {
   test_whisper();
   test_jsonl_segments();
   test_names();
+  test_format_table();
+  test_format_from_path();
   test_limit();
   test_input();
 

@@ -1,0 +1,136 @@
+/*
+ * reader.h -- the reader's insides, shared by reader.c (the public calls,
+ * the format table's functions, the parser of each format) and the files
+ * it calls, from the top down:
+ *   read_lines.c      text, lines, TSV, fastText
+ *   read_json.c       JSON Lines, Whisper JSON
+ *   read_subs.c       SRT, WebVTT
+ *   read_transcript.c a transcript's joined text and segments, timestamps
+ *   read_record.c     the record's scratch: ids, bad records, labels
+ *   read_input.c      bytes to lines: read(2), gzip, the limit on a line
+ * A file calls only the files below it. What each format accepts:
+ * docs/FORMATS.md. Private to the library.
+ */
+#ifndef KUZAT_READER_H
+#define KUZAT_READER_H
+
+#include "internal.h"
+
+#include <jansson.h>
+#include <zlib.h>
+
+#define KZ_RBUF_SIZE (1u << 17) /* raw input buffer, and gzip's input buffer */
+
+/* How much of a line kuzat__read_line() keeps under the limit
+ * (docs/FORMATS.md, "The limit"); reader.c's table gives each format's. */
+enum {
+  KZ_KEEP_TEXT, /* the limit and a BOM: text and lines */
+  KZ_KEEP_LINE, /* the limit and room for tags and timings: subtitles */
+  KZ_KEEP_RAW   /* a whole record, or up to the raw bound: JSON, TSV, fastText */
+};
+
+struct kuzat_reader {
+  kz_alloc a;
+  int fd;
+  /* gzip: compressed bytes in zbuf, zs inflating them into rbuf */
+  int zmode;       /* IN_UNKNOWN, IN_PLAIN, IN_GZIP (see read_input.c) */
+  int zinit;       /* inflateInit2() done */
+  int zin_eof;     /* no more compressed bytes */
+  int zmember_end; /* the last member ended; another may follow */
+  z_stream zs;
+  unsigned char *zbuf;
+  char *name; /* display name, for ids and messages */
+  int format;
+  int keep; /* KZ_KEEP_* of the format */
+  int done;
+  long line_no; /* lines read so far */
+  /* raw input buffer */
+  unsigned char *rbuf;
+  size_t rcap, rpos, rend;
+  int eof;
+  /* the current line */
+  char *line;
+  size_t line_cap, line_len;
+  /* TSV header */
+  long text_col, id_col, label_col, lang_col, group_col;
+  /* record scratch */
+  char *id, *text, *msg, *labels, *lang, *group;
+  size_t id_cap, text_cap, msg_cap, labels_cap, lang_cap, group_cap;
+  size_t labels_len;
+  json_t *json;
+  size_t limit; /* kuzat_reader_set_limit(); 0: none */
+  size_t line_full; /* bytes the current line had, kept or not */
+  /* transcript being built: the joined text goes to `text` */
+  kuzat_segment *segs;
+  size_t segs_len, segs_cap;
+  size_t t_len;    /* bytes of joined text kept in `text` */
+  size_t t_full;   /* bytes of joined text, kept or not */
+  size_t t_nseg;   /* segments begun, kept or not */
+  int t_open;      /* the last kept segment is the one being filled */
+  int t_has_text;  /* the segment being filled has text already */
+};
+
+static inline int kz_is_blank(char c) { return c == ' ' || c == '\t'; }
+static inline int kz_is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* ---- the parsers: the next record into *rec, for kuzat_reader_next() ----
+ * Each returns 1 (a record, good or bad), 0 at the end, or a negative
+ * status with err set. */
+
+int kuzat__next_text(kuzat_reader *r, kuzat_record *rec, kuzat_error *err);
+int kuzat__next_lines(kuzat_reader *r, kuzat_record *rec, kuzat_error *err);
+int kuzat__next_tsv(kuzat_reader *r, kuzat_record *rec, kuzat_error *err);
+int kuzat__next_fasttext(kuzat_reader *r, kuzat_record *rec, kuzat_error *err);
+int kuzat__next_jsonl(kuzat_reader *r, kuzat_record *rec, kuzat_error *err);
+int kuzat__next_whisper(kuzat_reader *r, kuzat_record *rec, kuzat_error *err);
+/* SRT or WebVTT, by r->format */
+int kuzat__next_subtitles(kuzat_reader *r, kuzat_record *rec, kuzat_error *err);
+
+/* ---- read_transcript.c: the joined text and its segments, timestamps ---- */
+
+/* Start an empty transcript. */
+void kuzat__tr_reset(kuzat_reader *r);
+/* Begin a segment from `start` to `end` seconds. 0 or KUZAT_ENOMEM. */
+int kuzat__tr_segment(kuzat_reader *r, double start, double end);
+/* Add a piece of the current segment's text, after a space if it has some
+ * already; `count` more bytes are counted without being there
+ * (kuzat__read_line() left them out). 0 or KUZAT_ENOMEM. */
+int kuzat__tr_text(kuzat_reader *r, const char *s, size_t n, size_t count);
+/* The transcript into the record, within the limit. 0 or KUZAT_ENOMEM. */
+int kuzat__tr_finish(kuzat_reader *r, kuzat_record *rec);
+/* A clock time "[[H:]MM:]SS[.f]" at the start of s[0..n) with at least
+ * `min_fields` fields, in seconds in *out; the bytes it took, 0 for none. */
+size_t kuzat__parse_clock(const char *s, size_t n, int min_fields, double *out);
+
+/* ---- read_record.c: the record's scratch ----
+ * Each int function returns KUZAT_OK or KUZAT_ENOMEM. */
+
+/* Copy n bytes to a scratch buffer, NUL-terminated. */
+int kuzat__set_buf(kuzat_reader *r, char **buf, size_t *cap, const char *s, size_t n);
+/* The record's id: the display name, and ":line" when `with_line`. */
+int kuzat__set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line);
+/* Make *rec a bad record with message "name:line: <fmt>", at the line just
+ * read, or at a given line. */
+int kuzat__bad_record(kuzat_reader *r, kuzat_record *rec, const char *fmt, ...)
+    KZ_PRINTF(3, 4);
+int kuzat__bad_record_at(kuzat_reader *r, kuzat_record *rec, long line, const char *fmt, ...)
+    KZ_PRINTF(4, 5);
+/* A line or file over the raw bound as a bad record. */
+int kuzat__too_long(kuzat_reader *r, kuzat_record *rec);
+/* Append labels s[0..n) to r->labels (split at ',' and '|', trimmed). */
+int kuzat__add_labels(kuzat_reader *r, const char *s, size_t n);
+/* The labels gathered so far, into the record. */
+void kuzat__store_labels(const kuzat_reader *r, kuzat_record *rec);
+/* Where to cut s[0..n) so that it ends with a whole UTF-8 character. */
+size_t kuzat__utf8_cut(const char *s, size_t n);
+
+/* ---- read_input.c: bytes to lines ---- */
+
+/* Read one line (without its "\n" or "\r\n") into r->line, keeping at
+ * most what r->keep allows; r->line_full counts all its bytes. Returns 1, 0
+ * at the end of input, or a negative status. `whole` reads everything. */
+int kuzat__read_line(kuzat_reader *r, int whole, kuzat_error *err);
+/* The raw bound of a TSV, JSONL or Whisper record; SIZE_MAX without one. */
+size_t kuzat__raw_limit(const kuzat_reader *r);
+
+#endif
