@@ -306,14 +306,8 @@ static int read_data(const opts *o, char **files, int nfiles, kuzat_trainset *ts
     kuzat_reader *r;
     int fmt = o->format;
     if (!fmt) { /* from the name; anything not TSV or JSONL is fastText */
-      const char *f = files[i];
-      size_t n = strlen(f);
-      if (n > 3 && strcmp(f + n - 3, ".gz") == 0) n -= 3;
-      if (n >= 4 && strncmp(f + n - 4, ".tsv", 4) == 0) fmt = KUZAT_FORMAT_TSV;
-      else if ((n >= 6 && strncmp(f + n - 6, ".jsonl", 6) == 0) ||
-               (n >= 7 && strncmp(f + n - 7, ".ndjson", 7) == 0))
-        fmt = KUZAT_FORMAT_JSONL;
-      else fmt = KUZAT_FORMAT_FASTTEXT;
+      fmt = kuzat_format_from_path(files[i]);
+      if (fmt != KUZAT_FORMAT_TSV && fmt != KUZAT_FORMAT_JSONL) fmt = KUZAT_FORMAT_FASTTEXT;
     }
     if (kuzat_reader_open(files[i], fmt, NULL, NULL, &r, &err)) {
       fprintf(stderr, "kuzat-train: %s\n", err.msg);
