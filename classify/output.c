@@ -242,6 +242,23 @@ static size_t segment_at(const job *j, size_t byte) {
   return lo;
 }
 
+/* Where a part of an explanation is: its span in characters of the
+ * record's text, the original text there and, in a transcript, the time
+ * of its segment. */
+static void put_source(buf *b, const job *j, size_t start, size_t end) {
+  size_t s0 = chars(j->text, start);
+  size_t s1 = s0 + chars(j->text + start, end - start);
+  buf_printf(b, ",\"span\":[%zu,%zu],\"source\":", s0, s1);
+  json_string(b, j->text + start, end - start);
+  if (j->nseg) {
+    size_t sg = segment_at(j, start);
+    if (sg < j->nseg) {
+      buf_puts(b, ",\"at\":");
+      put_time(b, j->seg[sg].start);
+    }
+  }
+}
+
 static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
   buf *b = (buf *)&j->out;
   buf_puts(b, ",\"explain\":{");
@@ -262,17 +279,7 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
       buf_puts(b, k ? ",{\"word\":" : "{\"word\":");
       json_string(b, w->word, w->len);
       buf_printf(b, ",\"weight\":%.4f,\"count\":%zu", w->value, w->count);
-      size_t s0 = chars(j->text, w->src_start);
-      size_t s1 = s0 + chars(j->text + w->src_start, w->src_end - w->src_start);
-      buf_printf(b, ",\"span\":[%zu,%zu],\"source\":", s0, s1);
-      json_string(b, j->text + w->src_start, w->src_end - w->src_start);
-      if (j->nseg) {
-        size_t sg = segment_at(j, w->src_start);
-        if (sg < j->nseg) {
-          buf_puts(b, ",\"at\":");
-          put_time(b, j->seg[sg].start);
-        }
-      }
+      put_source(b, j, w->src_start, w->src_end);
       buf_puts(b, "}");
     }
     buf_puts(b, "],\"features\":[");
@@ -287,17 +294,7 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
         buf_puts(b, g ? ",{\"ngram\":" : "{\"ngram\":");
         json_string(b, ng->text, ng->len);
         buf_printf(b, ",\"kind\":\"%s\",\"count\":%zu", kind_name(ng->ns), ng->count);
-        size_t s0 = chars(j->text, ng->src_start);
-        size_t s1 = s0 + chars(j->text + ng->src_start, ng->src_end - ng->src_start);
-        buf_printf(b, ",\"span\":[%zu,%zu],\"source\":", s0, s1);
-        json_string(b, j->text + ng->src_start, ng->src_end - ng->src_start);
-        if (j->nseg) {
-          size_t sg = segment_at(j, ng->src_start);
-          if (sg < j->nseg) {
-            buf_puts(b, ",\"at\":");
-            put_time(b, j->seg[sg].start);
-          }
-        }
+        put_source(b, j, ng->src_start, ng->src_end);
         buf_puts(b, "}");
       }
       buf_puts(b, "]}");
