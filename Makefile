@@ -104,8 +104,11 @@ $(SHLIB): $(LIB_OBJ) src/kuzat.map
 	ln -sf libkuzat.so.$(VERSION) $(B)/libkuzat.so.$(SOVERSION)
 	ln -sf libkuzat.so.$(SOVERSION) $(B)/libkuzat.so
 
-$(B)/kuzat-%: %/main.c $(B)/libkuzat.a include/kuzat.h
-	$(CC) $(KZ_CFLAGS) -o $@ $< $(B)/libkuzat.a $(KZ_LDFLAGS) $(KZ_LIBS)
+# A program is every .c file of its folder (classify/, train/), rebuilt when
+# any of them or the folder's headers change.
+.SECONDEXPANSION:
+$(B)/kuzat-%: $$(sort $$(wildcard $$*/*.c)) $$(wildcard $$*/*.h) $(B)/libkuzat.a include/kuzat.h
+	$(CC) $(KZ_CFLAGS) -o $@ $(filter %.c,$^) $(B)/libkuzat.a $(KZ_LDFLAGS) $(KZ_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libkuzat.a | $(B)/tests
 	$(CC) $(KZ_CFLAGS) -Itests/unit -o $@ $< $(B)/libkuzat.a $(KZ_LDFLAGS) $(KZ_LIBS)

@@ -620,8 +620,8 @@ KUZAT_EXTERN void kuzat_trainset_free(kuzat_trainset *t);
 typedef struct kuzat_train_params {
   int kernel;          /* KUZAT_KERNEL_LINEAR (default) or KUZAT_KERNEL_RBF */
   double gamma;        /* RBF only; default 1 (vectors have unit length) */
-  const double *grid;  /* values of C tried by cross-validation */
-  size_t grid_len;     /* 0: the default grid 0.1, 1, 10 */
+  const double *grid;  /* values of C tried by cross-validation; default */
+  size_t grid_len;     /* 0.1, 1, 10 (also what grid_len 0 means) */
   int folds;           /* cross-validation folds, 2..20; default 5 */
   double target_precision; /* 0: threshold at maximum F1; else the lowest
                               threshold reaching this precision */

@@ -233,6 +233,8 @@ void kuzat_train_params_default(kuzat_train_params *p) {
   memset(p, 0, sizeof *p);
   p->kernel = KUZAT_KERNEL_LINEAR;
   p->gamma = 1;
+  p->grid = default_grid; /* in the open, so that a program can print it (--help) */
+  p->grid_len = sizeof default_grid / sizeof default_grid[0];
   p->folds = 5;
   p->threads = 1;
 }

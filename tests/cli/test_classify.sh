@@ -160,6 +160,8 @@ grep -q '"error":".*missing.txt' "$T/out"; check "... and its error line is in p
 check "writing to a full disk: exit 2" 2 $?
 grep -q "write error" "$T/err"; check "... with a write error message" 0 $?
 "$CLASSIFY" --help | grep -q 'WEBVTT'; check "--help shows the formats" 0 $?
+check "--help shows the library's defaults (window, window bytes, max chars)" 3 \
+  "$("$CLASSIFY" --help | grep -c -e '(default 5)' -e '(default 4096)' -e '^ *1000000); a cut')"
 
 # --- directories: recursive, sorted, hidden files skipped, loops reported ---
 mkdir -p "$T/dir/sub"

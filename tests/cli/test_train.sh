@@ -100,5 +100,17 @@ else
   skip "-o /dev/full: no writable /dev/full"
 fi
 "$TRAIN" --help | grep -q -- "--target-precision" && ok || notok "--help lists the options"
+"$TRAIN" --help | grep -q -- "--grid C1,C2,...     values of C tried (default 0.1,1,10)$" && ok ||
+  notok "--help prints the library's default grid"
+
+# No fixed limit on a row's labels, on --map options or on --grid's values:
+# a row with 84,000 bytes of labels, 101 --map options, 33 values of C.
+awk 'BEGIN { FS = OFS = "\t" } NR == 2 { for (k = 0; k < 7000; k++) $2 = $2 ",extra-label" } { print }' \
+  "$T/train.tsv" > "$T/long.tsv"
+maps=$(awk 'BEGIN { for (k = 0; k < 100; k++) printf " --map unused%d=", k }')
+grid=$(awk 'BEGIN { for (k = 1; k <= 33; k++) printf "%s%g", (k > 1 ? "," : ""), k / 4 }')
+"$TRAIN" -q -o "$T/long.kzm" --negative calm --map extra-label= $maps --grid "$grid" --folds 2 \
+  --dev "$T/long.tsv" "$T/long.tsv" 2> "$T/err.txt"; rc=$?
+check "long labels, 101 --map, 33 values of C: exit 0" "0 " "$rc $(cat "$T/err.txt")"
 "$TRAIN" --version | grep -q "^kuzat-train 0\." && ok || notok "--version"
 kt_done

@@ -423,6 +423,8 @@ static void test_refusals(void) {
         "one class: %s", err.msg);
   kuzat_train_params p;
   kuzat_train_params_default(&p);
+  CHECK(p.grid_len == 3 && p.grid[0] == 0.1 && p.grid[1] == 1 && p.grid[2] == 10,
+        "the default grid is shown: 0.1, 1, 10");
   p.negatives = "x";
   CHECK(kuzat_train(t, &p, &m, NULL, &err) == KUZAT_EINVAL && strstr(err.msg, "no marker"),
         "only negatives: %s", err.msg);

@@ -1,0 +1,133 @@
+/*
+ * inputs.c -- the INPUT arguments, as records in order.
+ *
+ * A file is read by libkuzat's reader (its format from --format or from
+ * its name); a directory is walked recursively in sorted order, names
+ * beginning with '.' skipped; '-' is standard input. What cannot be
+ * opened or read still becomes a record, with an error, so that it gets
+ * its line in the output.
+ */
+#include "classify.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void emit_io_error(walker *w, const char *path, const char *msg) {
+  kuzat_record rec;
+  memset(&rec, 0, sizeof rec);
+  rec.id = path;
+  rec.id_len = strlen(path);
+  rec.text = "";
+  rec.labels = rec.lang = rec.group = "";
+  rec.error = msg;
+  if (w->emit(w->ud, &rec, msg)) w->stop = 1;
+}
+
+static void read_file(walker *w, const char *path) {
+  kuzat_reader *r;
+  kuzat_error err;
+  const char *id = strcmp(path, "-") == 0 ? "stdin" : path; /* as the reader names it */
+  if (kuzat_reader_open(path, w->o->format, NULL, NULL, &r, &err)) {
+    emit_io_error(w, id, err.msg);
+    return;
+  }
+  kuzat_reader_set_limit(r, w->o->max_chars);
+  kuzat_record rec;
+  int rc = 0;
+  while (!w->stop && (rc = kuzat_reader_next(r, &rec, &err)) == 1)
+    if (w->emit(w->ud, &rec, NULL)) w->stop = 1;
+  if (!w->stop && rc < 0) emit_io_error(w, id, err.msg);
+  kuzat_reader_free(r);
+}
+
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(walker *w, const char *path, int in_dir);
+
+static void walk_dir(walker *w, const char *path, const struct stat *sb) {
+  char msg[PATH_MAX + 128];
+  for (int d = 0; d < w->depth; d++)
+    if (w->anc_dev[d] == sb->st_dev && w->anc_ino[d] == sb->st_ino) {
+      snprintf(msg, sizeof msg, "%s: directory loop (a link back to a directory being "
+               "scanned), not followed", path);
+      emit_io_error(w, path, msg);
+      return;
+    }
+  if (w->depth == 64) {
+    snprintf(msg, sizeof msg, "%s: directories nested deeper than 64, not scanned", path);
+    emit_io_error(w, path, msg);
+    return;
+  }
+  DIR *dir = opendir(path);
+  if (!dir) {
+    snprintf(msg, sizeof msg, "%s: cannot open directory: %s", path, strerror(errno));
+    emit_io_error(w, path, msg);
+    return;
+  }
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  while ((de = readdir(dir)) != NULL) {
+    if (de->d_name[0] == '.') continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      char **t = realloc(names, cap * sizeof *names);
+      if (!t) break;
+      names = t;
+    }
+    if (!(names[n] = strdup(de->d_name))) break;
+    n++;
+  }
+  closedir(dir);
+  qsort(names, n, sizeof *names, cmp_names);
+  w->anc_dev[w->depth] = sb->st_dev;
+  w->anc_ino[w->depth] = sb->st_ino;
+  w->depth++;
+  size_t plen = strlen(path);
+  for (size_t i = 0; i < n; i++) {
+    if (!w->stop) {
+      size_t len = plen + 1 + strlen(names[i]) + 1;
+      char *child = malloc(len);
+      if (child) {
+        snprintf(child, len, "%s%s%s", path, plen && path[plen - 1] == '/' ? "" : "/", names[i]);
+        walk(w, child, 1);
+        free(child);
+      }
+    }
+    free(names[i]);
+  }
+  free(names);
+  w->depth--;
+}
+
+/* in_dir: the path was found by scanning a directory. Such an entry that
+ * is a FIFO, socket or device is reported and not opened, as grep -r
+ * does: opening a FIFO nobody writes to would wait forever. Named on the
+ * command line (a pipe from <(...), /dev/stdin) it is read. */
+static void walk(walker *w, const char *path, int in_dir) {
+  struct stat sb;
+  int known = strcmp(path, "-") != 0 && stat(path, &sb) == 0;
+  if (known && S_ISDIR(sb.st_mode)) {
+    walk_dir(w, path, &sb);
+  } else if (known && in_dir && !S_ISREG(sb.st_mode)) {
+    char msg[PATH_MAX + 128];
+    snprintf(msg, sizeof msg, "%s: not a regular file (%s), not read; name it on the command "
+             "line to read it", path, S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISSOCK(sb.st_mode) ?
+             "a socket" : "a device");
+    emit_io_error(w, path, msg);
+  } else {
+    read_file(w, path); /* the reader names any failure */
+  }
+}
+
+void walk_all(walker *w, int argc, char **argv) {
+  if (argc == 0) walk(w, "-", 0);
+  for (int i = 0; i < argc && !w->stop; i++) walk(w, argv[i], 0);
+}
