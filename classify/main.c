@@ -21,12 +21,36 @@
 /* Ours, not the library's: one thread unless --threads says otherwise. */
 enum { DEFAULT_THREADS = 1 };
 
+/* "text, lines, ... or whisper": every input format but auto, from the
+ * library's table, into out. */
+static void format_list(char *out, size_t n) {
+  size_t k = 0;
+  int f, last = KUZAT_FORMAT_COUNT - 1;
+  out[0] = '\0';
+  for (f = KUZAT_FORMAT_AUTO + 1; f <= last && k < n; f++)
+    k += (size_t)snprintf(out + k, n - k, "%s%s", f == KUZAT_FORMAT_AUTO + 1 ? "" : f == last ? " or " : ", ",
+                          kuzat_format_name(f));
+}
+
+/* "uz-Latn uz-Cyrl ... fa other": the languages identified, "other" last. */
+static void lang_list(char *out, size_t n) {
+  size_t k = 0;
+  int l;
+  out[0] = '\0';
+  for (l = 1; l <= KUZAT_LANG_COUNT && k < n; l++)
+    k += (size_t)snprintf(out + k, n - k, "%s%s", l == 1 ? "" : " ",
+                          kuzat_lang_name(l % KUZAT_LANG_COUNT));
+}
+
 /* --help. The defaults it shows are the ones used: the library's
  * (kuzat_score_params_default(), KUZAT_DEFAULT_MAX_CHARS) and ours. Four
  * parts: a string literal may not pass 4095 bytes. */
 static void help(void) {
   kuzat_score_params sp;
+  char formats[256], langs[256];
   kuzat_score_params_default(&sp);
+  format_list(formats, sizeof formats);
+  lang_list(langs, sizeof langs);
   printf(
       "Usage: kuzat-classify [OPTION]... [INPUT]...\n"
       "Score documents and transcripts for militant-propaganda markers in Uzbek\n"
@@ -47,8 +71,7 @@ static void help(void) {
       "                       default: each marker's threshold stored in the model)\n"
       "\n"
       "Input:\n"
-      /* TODO(table): the formats, their names and extensions, from the library's table */
-      "      --format FMT     text, lines, tsv, jsonl, fasttext, srt, vtt or whisper\n"
+      "      --format FMT     %s\n"
       "                       (default: from the file name, see below)\n"
       "      --lines          same as --format lines\n"
       "      --max-chars N    score (or --normalize) at most the first N bytes of\n"
@@ -70,7 +93,7 @@ static void help(void) {
       "           transcript's \"segments\"; optionally \"id\", \"labels\", \"lang\"\n"
       "             {\"id\":\"d1\",\"text\":\"Ҷумҳурии Тоҷикистон\"}\n"
       "             {\"id\":\"v7\",\"segments\":[{\"start\":1.5,\"end\":4,\"text\":\"...\"}]}\n"
-      "    fasttext (.ft)  __label__X prefixes, then the text; one per line\n"
+      "    fasttext (.ft, .fasttext)  __label__X prefixes, then the text; a line each\n"
       "    srt (.srt)  SubRip subtitles; the file is one transcript\n"
       "             1\n"
       "             00:01:02,500 --> 00:01:05,000\n"
@@ -83,7 +106,7 @@ static void help(void) {
       "    whisper (.json)  Whisper's JSON output, one transcript:\n"
       "             {\"segments\":[{\"start\":62.5,\"end\":65.0,\"text\":\" ...\"}]}\n"
       "\n",
-      (size_t)KUZAT_DEFAULT_MAX_CHARS);
+      formats, (size_t)KUZAT_DEFAULT_MAX_CHARS);
   printf(
       "Transcripts and long texts:\n"
       "      --window N       score a transcript by its worst run of N consecutive\n"
@@ -120,7 +143,7 @@ static void help(void) {
       "      --version        show the version\n"
       "\n",
       DEFAULT_THREADS);
-  fputs(
+  printf(
       "A JSON Lines output record:\n"
       "  {\"id\":\"chat.txt:3\",\"flagged\":true,\"score\":0.9731,\n"
       "   \"markers\":{\"propaganda\":0.9731},\"lang\":\"uz-Cyrl\",\"model\":\"<id>\"}\n"
@@ -151,14 +174,12 @@ static void help(void) {
       "always give the same bytes, so kuzat-classify runs as a filter under GNU\n"
       "parallel --pipe -k, Hadoop Streaming or Spark's RDD.pipe.\n"
       "\n"
-      /* TODO(table): the languages (here and in the opening lines), from the
-       * library's table */
-      "Languages reported: uz-Latn uz-Cyrl tg ky ru en ar fa other.\n"
+      "Languages reported: %s.\n"
       "\n"
       "Exit status: 0 every record got its line; 1 some records were bad and\n"
       "--strict was given; 2 usage error, no usable model, an input that could\n"
       "not be opened or read, or a write error.\n",
-      stdout);
+      langs);
 }
 
 /* ---- options ---- */
@@ -213,9 +234,11 @@ static int parse(int argc, char **argv, opts *o) {
     case OPT_NORMALIZE: o->normalize = 1; break;
     case OPT_FORMAT:
       o->format = kuzat_format_from_name(optarg);
-      if (o->format < 0) /* TODO(table): the names from the library's formats table */
-        return usage_error("unknown input format", optarg,
-                           "expected text, lines, tsv, jsonl, fasttext, srt, vtt or whisper");
+      if (o->format < 0) {
+        char hint[256] = "expected ";
+        format_list(hint + strlen(hint), sizeof hint - strlen(hint));
+        return usage_error("unknown input format", optarg, hint);
+      }
       break;
     case OPT_LINES: o->format = KUZAT_FORMAT_LINES; break;
     case OPT_FORMAT_OUT:

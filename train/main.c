@@ -29,8 +29,7 @@ static void help(void) {
       "Train one calibrated linear SVM (libsvm) per marker from labelled documents\n"
       "and write them, with everything scoring needs, to MODEL.\n"
       "\n"
-      /* TODO(table): the formats kuzat-train reads, their names and extensions,
-       * from the library's formats table */
+      /* Three of the library's formats carry labels; these are ours to list. */
       "DATA is a file, or - for standard input (give --format). Formats, from the\n"
       "name (.tsv, .jsonl, anything else fastText; .gz is read transparently):\n"
       "  tsv       header row; columns text and label (or labels), optional id,\n"
@@ -207,7 +206,7 @@ static int parse(int argc, char **argv, opts *o) {
     switch (c) {
     case 'o': o->output = optarg; break;
     case O_FORMAT:
-      o->format = kuzat_format_from_name(optarg); /* TODO(table): which formats train */
+      o->format = kuzat_format_from_name(optarg);
       if (o->format != KUZAT_FORMAT_TSV && o->format != KUZAT_FORMAT_JSONL &&
           o->format != KUZAT_FORMAT_FASTTEXT)
         return die("unknown format '", optarg, "' (expected tsv, jsonl or fasttext)");
