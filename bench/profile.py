@@ -19,9 +19,9 @@ STAGES = [
     ("model loading (zlib inflate, CRC, rows)", lambda f, o: "libz" in o or re.search(r"(^|/)src/model\.c:", f)),
     ("reading input", lambda f, o: re.search(r"(^|/)src/reader\.c:", f) or re.search(r":(__memchr|read|__read)", f)),
     ("UTF-8 decoding + normalisation (case, script, homoglyph, invisible folding)",
-     lambda f, o: re.search(r"(^|/)src/normalise\.c:", f) or "libicu" in o),
+     lambda f, o: re.search(r"(^|/)src/(normalise|normalise_tables|chars)\.c:", f) or "libicu" in o),
     ("language identification", lambda f, o: re.search(r"(^|/)src/langid\.c:", f) or f.endswith(":kuzat__langid")
-     or f.endswith(":kuzat__profile_build")),
+     or re.search(r":kuzat__profile_(new|count|finish)$", f)),
     ("tokenising", lambda f, o: re.search(r"(^|/)src/tokenise\.c:", f) or f.endswith("features.c:tokenise.constprop.0")
      or f.endswith("features.c:tokenise")),
     ("hashing n-grams (xxHash3; word and character n-grams, word cache)",
@@ -32,8 +32,8 @@ STAGES = [
      lambda f, o: re.search(r"features\.c:(build_vector|order_table|weight|tf_weight_log)", f)
      or re.search(r":(build_vector|order_table)$", f)),
     ("dot product with the model's rows, calibration (score.c)",
-     lambda f, o: re.search(r"features\.c:kuzat__featurise_dot", f) or re.search(r"(^|/)src/score\.c:", f)
-     or re.search(r":kuzat__featurise_dot$", f)),
+     lambda f, o: re.search(r"model\.c:kuzat__model_dot", f) or re.search(r"(^|/)src/score\.c:", f)
+     or re.search(r":kuzat__model_dot$", f)),
     ("output: JSON, number formatting (printf), writing",
      lambda f, o: re.search(r"(^|/)classify/main\.c:", f) or re.search(
          r"(printf|vfprintf|_IO_|hack_digit|__mpn_|_itoa|strchrnul|fwrite|__strlen|libioP|iofwrite"

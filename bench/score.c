@@ -6,12 +6,12 @@
  * Reads FILE, one document per line, into memory and scores every line,
  * timing: "split" -- kuzat_normalise, kuzat_featurise, kuzat_model_decision
  * (what score_range() did); "dot" -- kuzat_normalise then
- * kuzat__featurise_dot; "norm" -- kuzat_normalise alone. MODE picks one
+ * kuzat__model_dot; "norm" -- kuzat_normalise alone. MODE picks one
  * (for callgrind), default all three. Prints MB/s and a checksum of the
  * decision values (the same for split and dot).
  */
 #include "kuzat.h"
-#include "internal.h" /* kuzat__featurise_dot */
+#include "internal.h" /* kuzat__model_dot */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,7 @@ static void run(const char *mode, const kuzat_model *m, char **line, size_t *len
           kuzat_model_decision(m, x, dec, NULL))
         continue;
     } else if (!strcmp(mode, "dot")) {
-      if (kuzat__featurise_dot(f, t.utf8, t.len, m, dec)) continue;
+      if (kuzat__model_dot(m, f, t.utf8, t.len, dec)) continue;
     } else {
       continue;
     }

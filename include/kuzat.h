@@ -149,19 +149,27 @@ typedef struct kuzat_allocator {
 /* Languages                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* Languages and scripts the normaliser identifies. Values are stable. */
-typedef enum kuzat_lang {
-  KUZAT_LANG_OTHER = 0, /* "other": any other language, or no letters */
-  KUZAT_LANG_UZ_LATN,   /* "uz-Latn": Uzbek, Latin script */
-  KUZAT_LANG_UZ_CYRL,   /* "uz-Cyrl": Uzbek, Cyrillic script */
-  KUZAT_LANG_TG,        /* "tg": Tajik (Cyrillic) */
-  KUZAT_LANG_KY,        /* "ky": Kyrgyz (Cyrillic) */
-  KUZAT_LANG_RU,        /* "ru": Russian */
-  KUZAT_LANG_EN,        /* "en": English */
-  KUZAT_LANG_AR,        /* "ar": Arabic */
-  KUZAT_LANG_FA,        /* "fa": Persian / Dari (Arabic script) */
-  KUZAT_LANG_COUNT
-} kuzat_lang;
+/* Languages and scripts the normaliser identifies, one row each:
+ * X(ID, code, script, description) gives KUZAT_LANG_ID, the code
+ * kuzat_lang_name() returns, and the script (LATIN, CYRILLIC, ARABIC; NONE
+ * for "other") within which the identifier tells languages apart by
+ * profiles of datasets/langid/CODE.txt. Values are stable: a language is
+ * added as a row at the end and a CODE.txt (and, if it writes letters the
+ * others of its script lack, as Kazakh ә does, those letters in langid.c). */
+#define KUZAT_LANG_MAP(X)                                            \
+  X(OTHER, "other", NONE, "any other language, or no letters")       \
+  X(UZ_LATN, "uz-Latn", LATIN, "Uzbek, Latin script")                \
+  X(UZ_CYRL, "uz-Cyrl", CYRILLIC, "Uzbek, Cyrillic script")          \
+  X(TG, "tg", CYRILLIC, "Tajik (Cyrillic)")                          \
+  X(KY, "ky", CYRILLIC, "Kyrgyz (Cyrillic)")                         \
+  X(RU, "ru", CYRILLIC, "Russian")                                   \
+  X(EN, "en", LATIN, "English")                                      \
+  X(AR, "ar", ARABIC, "Arabic")                                      \
+  X(FA, "fa", ARABIC, "Persian / Dari (Arabic script)")
+
+#define KUZAT__LANG_ENUM(id, code, script, text) KUZAT_LANG_##id,
+typedef enum kuzat_lang { KUZAT_LANG_MAP(KUZAT__LANG_ENUM) KUZAT_LANG_COUNT } kuzat_lang;
+#undef KUZAT__LANG_ENUM
 
 /* The code of a language ("uz-Cyrl"), or "other" for values out of range.
  * Static storage; thread-safe. */

@@ -20,7 +20,6 @@
  */
 #include "internal.h"
 
-#include <libsvm/svm.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +27,6 @@
  * shared library costs as much as the hash. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-
-_Static_assert(sizeof(kuzat_feature) == sizeof(struct svm_node) &&
-                   offsetof(kuzat_feature, index) == offsetof(struct svm_node, index) &&
-                   offsetof(kuzat_feature, value) == offsetof(struct svm_node, value),
-               "kuzat_feature must have libsvm's svm_node layout");
 
 #define KZ_MAX_WORD_N 4
 #define KZ_MAX_CHAR_N 8
@@ -477,8 +471,9 @@ static int order_table(kuzat_featuriser *f, size_t *end) {
  * distinct hashes of a bucket are summed in ascending order of hash, from
  * 0; buckets in ascending order. A hash rotated right by `bits` has its
  * bucket in the top bits, so that is the ascending order of the rotated
- * values. When `row` is not NULL (a model's bucket -> row index), the
- * entries of the buckets found are fetched into the cache meanwhile. */
+ * values. When `row` is not NULL (the caller's table by index, with a bit
+ * per index in `present` saying whether its entry is worth reading), the
+ * entries of the indices found are fetched into the cache meanwhile. */
 static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row,
                         const uint64_t *present) {
   const size_t nk = f->nkeys;
@@ -566,34 +561,15 @@ int kuzat__featurise_visit(kuzat_featuriser *f, const char *norm, size_t len,
   return rc;
 }
 
-/* Linear scoring without the caller seeing the vector: the same vector,
- * dotted with each marker's weights in the order kuzat_model_decision()
- * takes it, so the decision values are identical to its, bit for bit. */
-int kuzat__featurise_dot(kuzat_featuriser *f, const char *norm, size_t len,
-                         const kuzat_model *m, double *dec) {
-  int linear = m->row != NULL && m->fp.bits == f->p.bits;
-  for (size_t i = 0; linear && i < m->nm; i++)
-    if (m->mk[i].kernel != KUZAT_KERNEL_LINEAR) linear = 0;
-  size_t n;
-  if (!linear) {
-    const kuzat_feature *x;
-    int rc = kuzat_featurise(f, norm, len, &x, &n, NULL);
-    return rc ? rc : kuzat_model_decision(m, x, dec, NULL);
-  }
+int kuzat__featurise_prefetch(kuzat_featuriser *f, const char *norm, size_t len,
+                              const uint32_t *row, const uint64_t *present,
+                              const kuzat_feature **out, size_t *count) {
   int rc = collect_keys(f, norm ? norm : "", len);
-  if (!rc) rc = build_vector(f, &n, m->row, m->present);
-  if (rc) return rc;
-  const size_t nm = m->nm;
-  const uint32_t *row = m->row;
-  const uint64_t *present = m->present;
-  for (size_t i = 0; i < nm; i++) dec[i] = m->mk[i].bias;
-  for (const kuzat_feature *x = f->out; x->index != -1; x++) {
-    const unsigned b = (unsigned)x->index;
-    if (!(present[b >> 6] >> (b & 63) & 1)) continue; /* no weight: skip the row read */
-    uint32_t r = row[b];
-    if (!r) continue;
-    const double *w = m->rows + (size_t)(r - 1) * nm;
-    for (size_t i = 0; i < nm; i++) dec[i] += w[i] * x->value;
-  }
-  return KUZAT_OK;
+  if (!rc) rc = build_vector(f, count, row, present);
+  if (!rc) *out = f->out;
+  return rc;
+}
+
+const kuzat_feature_params *kuzat__featuriser_params(const kuzat_featuriser *f) {
+  return &f->p;
 }

@@ -56,44 +56,25 @@ int kuzat__fail_at(kuzat_error *err, int status, long line, long long byte_offse
                    const char *fmt, ...) KZ_PRINTF(5, 6);
 void kuzat__error_clear(kuzat_error *err);
 
-/* ---- normalise.c: character classes ---- */
-
-/* Scripts of letters, as the identifier and homoglyph repair see them. */
-enum { KZ_SC_NONE, KZ_SC_LATIN, KZ_SC_CYRILLIC, KZ_SC_GREEK, KZ_SC_ARABIC,
-       KZ_SC_OTHER, KZ_SC_COUNT };
-
-/* Letters of other scripts and marks, for the slow path of the two
- * functions below (ICU property look-ups). */
-int kuzat__script_slow(int32_t c);
-int kuzat__is_mark(int32_t c);
-
-/* The script of a letter, by ranges: fast, and all the identifier and the
- * homoglyph repair need. Non-letters give KZ_SC_NONE. */
-static inline int kuzat__script(int32_t c) {
-  if (c < 0x80)
-    return ((uint32_t)(c | 0x20) - 'a' < 26u) ? KZ_SC_LATIN : KZ_SC_NONE;
-  if (c >= 0x400 && c <= 0x52F)
-    return (c >= 0x482 && c <= 0x489) ? KZ_SC_NONE : KZ_SC_CYRILLIC;
-  return kuzat__script_slow(c);
-}
-
-/* A character that belongs inside a word: a letter, a mark, or the Uzbek
- * apostrophe letters ʻ ʼ. Digits do not. */
-static inline int kuzat__is_word_char(int32_t c) {
-  if (c < 0x80) return ((uint32_t)(c | 0x20) - 'a' < 26u);
-  if (c >= 0x400 && c <= 0x52F) return 1;
-  if (c == 0x2BB || c == 0x2BC) return 1;
-  return kuzat__script_slow(c) != KZ_SC_NONE || kuzat__is_mark(c);
-}
+/* Character classes (chars.h, chars.c): the script of a letter, marks,
+ * word characters. */
+#include "chars.h"
 
 /* ---- langid.c ---- */
 
 typedef struct kz_profile kz_profile;
 
-/* Build the character-trigram profiles of every language from the texts
- * compiled into the library (datasets/langid/), folded by `n`. */
-int kuzat__profile_build(kuzat_normaliser *n, const kz_alloc *a,
-                         kz_profile **out, kuzat_error *err);
+/* The language profiles, built in three steps by the normaliser, which
+ * folds the texts compiled into the library (datasets/langid/) as the
+ * identifier will see text at run time: kuzat__profile_new(), then
+ * kuzat__profile_count() for each sentence (n code points of folded text
+ * of language `lang`, not KUZAT_LANG_OTHER), then kuzat__profile_finish().
+ * Each returns KUZAT_OK or KUZAT_ENOMEM; after a failure, only
+ * kuzat__profile_free() (which takes NULL). */
+int kuzat__profile_new(const kz_alloc *a, kz_profile **out);
+int kuzat__profile_count(kz_profile *p, const kz_alloc *a, int lang, const int32_t *cp,
+                         size_t n);
+int kuzat__profile_finish(kz_profile *p, const kz_alloc *a);
 void kuzat__profile_free(const kz_alloc *a, kz_profile *p);
 
 /* Counts the normaliser gathers while it folds, for identification. */
@@ -114,14 +95,15 @@ typedef struct kz_langstats {
 int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
                   const kz_langstats *st, int *script);
 
-/* Fold text as the normaliser's steps 1-4 do, so the language profiles are
- * built from the same folded text the identifier sees at run time. Stores
- * code points in a buffer owned by the normaliser. */
+/* (normalise.c) Fold text as the normaliser's steps 1-4 do (for the
+ * benchmark of those steps alone). Stores code points in a buffer owned by
+ * the normaliser. */
 int kuzat__normalise_fold(kuzat_normaliser *n, const char *utf8, size_t len,
                           const int32_t **cp, size_t *count, kuzat_error *err);
 
 /* The language-identification texts compiled into the library
- * (build/langid_corpus.c, made by tools/embed.c from datasets/langid/). */
+ * (build/langid_corpus.c, made by tools/embed.c from datasets/langid/),
+ * which the normaliser folds into the profiles. */
 typedef struct kz_corpus {
   const char *lang; /* a kuzat_lang code, "uz-Latn" */
   const unsigned char *text;
@@ -146,43 +128,18 @@ typedef void (*kz_visit_fn)(void *ud, uint64_t hash, int ns, const char *bytes,
 int kuzat__featurise_visit(kuzat_featuriser *f, const char *norm, size_t len,
                            kz_visit_fn fn, void *ud);
 
-/* ---- model.c ---- */
+/* The vector kuzat_featurise() makes, without an error message, for a
+ * caller that then looks each index up in a table of its own: `row` (by
+ * index; NULL for no table) and `present` (bit i: row[i] is worth reading)
+ * are only read, to fetch the entries of the indices found into the cache
+ * meanwhile. KUZAT_OK, KUZAT_ENOMEM or KUZAT_ERANGE. */
+int kuzat__featurise_prefetch(kuzat_featuriser *f, const char *norm, size_t len,
+                              const uint32_t *row, const uint64_t *present,
+                              const kuzat_feature **out, size_t *count);
+/* The featuriser's parameters. */
+const kuzat_feature_params *kuzat__featuriser_params(const kuzat_featuriser *f);
 
-#include <libsvm/svm.h>
-
-/* One marker of a model. */
-typedef struct kz_marker {
-  char *name;
-  int kernel; /* KUZAT_KERNEL_* */
-  double C, gamma;
-  double platt_a, platt_b; /* P = 1 / (1 + exp(A f + B)) */
-  double threshold;        /* on the probability */
-  double bias;             /* f = w.x + bias (linear), or the RBF sum + bias */
-  /* linear: the collapsed weights, indices ascending */
-  uint32_t nnz;
-  uint32_t *idx;
-  double *w;
-  /* RBF: support vectors (arrays of kuzat_feature ended by -1) */
-  uint32_t nsv;
-  double *sv_coef;
-  struct svm_node *sv_nodes;
-  struct svm_node **sv_ptr;
-  struct svm_model *svm; /* built over the arrays above, for svm_predict_values */
-} kz_marker;
-
-struct kuzat_model {
-  kz_alloc a;
-  char id[17];
-  uint32_t norm_version;
-  kuzat_feature_params fp;
-  size_t nm;
-  kz_marker *mk;
-  /* linear scoring: bucket -> 1 + row of `rows` (nm weights), 0 for none */
-  uint32_t *row;
-  uint64_t *present; /* bit b: bucket b has a row (1/32 of row's size, so it
-                        stays in cache where row does not) */
-  double *rows;
-};
+/* ---- model.c (its insides are in model.h) ---- */
 
 /* An empty model with `markers` zeroed markers, for the trainer to fill;
  * then kuzat__model_finish() builds the scoring index. */
@@ -194,12 +151,14 @@ int kuzat__model_set_id(kuzat_model *m);
 /* Marker i's weight for bucket `index` (linear markers; 0 for RBF). */
 double kuzat__model_weight(const kuzat_model *m, size_t i, int index);
 
-/* (features.c) Decision values of every marker of `m` for normalised text
- * into dec[0 .. nm-1]: the same values as kuzat_featurise() then
+/* Decision values of every marker of `m` for normalised text into
+ * dec[0 .. nm-1]: the same values as kuzat_featurise() then
  * kuzat_model_decision(), bit for bit, without handing out the vector; f
- * must have m's feature parameters. A linear model is dotted in place; RBF
- * markers take the general path. KUZAT_OK or KUZAT_ENOMEM. */
-int kuzat__featurise_dot(kuzat_featuriser *f, const char *norm, size_t len,
-                         const kuzat_model *m, double *dec);
+ * should have m's feature parameters. For a linear model, its rows are
+ * fetched into the cache while the vector is made; RBF markers, or other
+ * parameters, take the general path. KUZAT_OK, or the status those two
+ * would return (no message). */
+int kuzat__model_dot(const kuzat_model *m, kuzat_featuriser *f, const char *norm, size_t len,
+                     double *dec);
 
 #endif /* KUZAT_INTERNAL_H */

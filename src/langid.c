@@ -12,9 +12,12 @@
  *     letter (ы, щ) is weak evidence against Uzbek and Tajik, which borrow
  *     Russian words. Letters in none of our alphabets (Ukrainian ї є ґ,
  *     Kazakh ә ұ) make the document "other".
- *  2. A naive Bayes model over character trigrams, built when the
- *     normaliser is made from sentences the project wrote for the purpose
- *     (the files in datasets/langid/, compiled in). It separates languages that
+ *  2. A naive Bayes model over character trigrams and whole words, one
+ *     per script (the languages of a script in kuzat.h's table form a
+ *     group), built from sentences the project wrote for the purpose (the
+ *     files in datasets/langid/, compiled in). The normaliser folds them
+ *     when it is made and hands them over (kuzat__profile_count()): this
+ *     file never calls the normaliser. The model separates languages that
  *     share an alphabet: English from Uzbek Latin, Uzbek Cyrillic without
  *     cue letters from Russian.
  *
@@ -37,6 +40,14 @@
 #define KZ_MISS 800      /* 8 nats against a language per letter it lacks */
 #define KZ_LOAN 200      /* 2 nats per Russian letter a language borrows */
 
+/* The script of each language (KZ_SC_*), from the table in kuzat.h: the
+ * languages of one script form a group, told apart by the profiles. */
+static const int lang_script[KZ_NL] = {
+#define KZ_LANG_SCRIPT(id, name, script, text) KZ_SC_##script,
+    KUZAT_LANG_MAP(KZ_LANG_SCRIPT)
+#undef KZ_LANG_SCRIPT
+};
+
 /* The profiles of one script's languages, compact so a look-up stays in
  * cache: a table of 32-bit fingerprints (0: empty slot), and beside it, for
  * each slot, log P(feature | language) * KZ_SCALE for the group's nl
@@ -44,19 +55,19 @@
  * for choosing among four languages that costs nothing measurable. */
 typedef struct kz_group {
   int nl;
-  int lang[4];    /* kuzat_lang of each column */
-  size_t cap;     /* slots, a power of two */
-  uint32_t *fp;   /* cap fingerprints */
-  int16_t *lp;    /* cap * nl */
-  int16_t unseen[4];
+  int lang[KZ_NL]; /* kuzat_lang of each column, in kuzat_lang order */
+  size_t cap;      /* slots, a power of two */
+  uint32_t *fp;    /* cap fingerprints */
+  int16_t *lp;     /* cap * nl */
+  int16_t unseen[KZ_NL];
 } kz_group;
-
-enum { KZ_G_LATIN, KZ_G_CYRILLIC, KZ_G_ARABIC, KZ_G_COUNT };
 
 struct kz_profile {
   size_t cap;       /* while building: slots of keys */
   uint64_t *keys;   /* while building: 0 marks an empty slot */
-  kz_group g[KZ_G_COUNT];
+  uint32_t *counts; /* while building: cap * KZ_NL */
+  size_t used;      /* while building: keys in use */
+  kz_group g[KZ_SC_COUNT]; /* by script; nl is 0 for a script of no language */
   int has[KZ_NL];   /* the language has a profile */
 };
 
@@ -130,8 +141,6 @@ static inline void trigrams(const int32_t *cp, size_t n, int script, tri_fn fn, 
 typedef struct build_ctx {
   kz_profile *p;
   const kz_alloc *al;
-  uint32_t *counts; /* cap * KZ_NL */
-  size_t used;
   int lang;
   int failed;
 } build_ctx;
@@ -140,7 +149,7 @@ static int rehash(build_ctx *b) {
   kz_profile *p = b->p;
   size_t ocap = p->cap, ncap = ocap * 2;
   uint64_t *ok = p->keys;
-  uint32_t *oc = b->counts;
+  uint32_t *oc = p->counts;
   uint64_t *nk = kuzat__calloc(b->al, ncap, sizeof *nk);
   uint32_t *nc = kuzat__calloc(b->al, ncap * KZ_NL, sizeof *nc);
   if (!nk || !nc) {
@@ -156,7 +165,7 @@ static int rehash(build_ctx *b) {
     nk[s] = ok[i];
     memcpy(nc + s * KZ_NL, oc + i * KZ_NL, KZ_NL * sizeof *nc);
   }
-  b->counts = nc;
+  p->counts = nc;
   kuzat__free(b->al, ok);
   kuzat__free(b->al, oc);
   return KUZAT_OK;
@@ -164,23 +173,24 @@ static int rehash(build_ctx *b) {
 
 static int count_tri(void *ctx, uint64_t key) {
   build_ctx *b = ctx;
-  if ((b->used + 1) * 10 > b->p->cap * 7 && rehash(b)) {
+  if ((b->p->used + 1) * 10 > b->p->cap * 7 && rehash(b)) {
     b->failed = 1;
     return 1;
   }
   size_t s = slot_of(b->p, key);
   if (!b->p->keys[s]) {
     b->p->keys[s] = key;
-    b->used++;
+    b->p->used++;
   }
-  b->counts[s * KZ_NL + (size_t)b->lang]++;
+  b->p->counts[s * KZ_NL + (size_t)b->lang]++;
   return 0;
 }
 
 void kuzat__profile_free(const kz_alloc *a, kz_profile *p) {
   if (!p) return;
   kuzat__free(a, p->keys);
-  for (int g = 0; g < KZ_G_COUNT; g++) {
+  kuzat__free(a, p->counts);
+  for (int g = 0; g < KZ_SC_COUNT; g++) {
     kuzat__free(a, p->g[g].fp);
     kuzat__free(a, p->g[g].lp);
   }
@@ -188,16 +198,16 @@ void kuzat__profile_free(const kz_alloc *a, kz_profile *p) {
 }
 
 /* Build one group's table from the counts of its languages. */
-static int finish_group(build_ctx *b, kz_group *g, const int *langs, int nl) {
-  kz_profile *p = b->p;
-  double total[4] = {0}, denom[4];
+static int finish_group(kz_profile *p, const kz_alloc *al, kz_group *g, const int *langs,
+                        int nl) {
+  double total[KZ_NL] = {0}, denom[KZ_NL];
   size_t used = 0;
   g->nl = nl;
   for (size_t i = 0; i < p->cap; i++) {
     if (!p->keys[i]) continue;
     int any = 0;
     for (int l = 0; l < nl; l++) {
-      uint32_t c = b->counts[i * KZ_NL + (size_t)langs[l]];
+      uint32_t c = p->counts[i * KZ_NL + (size_t)langs[l]];
       total[l] += c;
       any |= c != 0;
     }
@@ -205,8 +215,8 @@ static int finish_group(build_ctx *b, kz_group *g, const int *langs, int nl) {
   }
   g->cap = 1024;
   while (g->cap < used * 2) g->cap *= 2;
-  g->fp = kuzat__calloc(b->al, g->cap, sizeof *g->fp);
-  g->lp = kuzat__calloc(b->al, g->cap * (size_t)nl, sizeof *g->lp);
+  g->fp = kuzat__calloc(al, g->cap, sizeof *g->fp);
+  g->lp = kuzat__calloc(al, g->cap * (size_t)nl, sizeof *g->lp);
   if (!g->fp || !g->lp) return KUZAT_ENOMEM;
   for (int l = 0; l < nl; l++) {
     g->lang[l] = langs[l];
@@ -217,7 +227,7 @@ static int finish_group(build_ctx *b, kz_group *g, const int *langs, int nl) {
   for (size_t i = 0; i < p->cap; i++) {
     if (!p->keys[i]) continue;
     int any = 0;
-    for (int l = 0; l < nl; l++) any |= b->counts[i * KZ_NL + (size_t)langs[l]] != 0;
+    for (int l = 0; l < nl; l++) any |= p->counts[i * KZ_NL + (size_t)langs[l]] != 0;
     if (!any) continue;
     uint64_t h = mix64(p->keys[i]);
     uint32_t fp = (uint32_t)(h >> 32) | 1u;
@@ -225,66 +235,48 @@ static int finish_group(build_ctx *b, kz_group *g, const int *langs, int nl) {
     while (g->fp[s] && g->fp[s] != fp) s = (s + 1) & (g->cap - 1);
     g->fp[s] = fp; /* a colliding fingerprint adds to the same slot below */
     for (int l = 0; l < nl; l++) {
-      double c = b->counts[i * KZ_NL + (size_t)langs[l]] + 0.5;
+      double c = p->counts[i * KZ_NL + (size_t)langs[l]] + 0.5;
       g->lp[s * (size_t)nl + (size_t)l] = (int16_t)lrint(log(c / denom[l]) * KZ_SCALE);
     }
   }
   return KUZAT_OK;
 }
 
-static int finish(build_ctx *b, kuzat_error *err) {
-  static const int lat[] = {KUZAT_LANG_UZ_LATN, KUZAT_LANG_EN};
-  static const int cyr[] = {KUZAT_LANG_UZ_CYRL, KUZAT_LANG_TG, KUZAT_LANG_KY, KUZAT_LANG_RU};
-  static const int arb[] = {KUZAT_LANG_AR, KUZAT_LANG_FA};
-  if (finish_group(b, &b->p->g[KZ_G_LATIN], lat, 2) ||
-      finish_group(b, &b->p->g[KZ_G_CYRILLIC], cyr, 4) ||
-      finish_group(b, &b->p->g[KZ_G_ARABIC], arb, 2))
-    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-  kuzat__free(b->al, b->p->keys); /* the groups have what they need */
-  b->p->keys = NULL;
+int kuzat__profile_new(const kz_alloc *a, kz_profile **out) {
+  kz_profile *p = kuzat__calloc(a, 1, sizeof *p);
+  *out = NULL;
+  if (!p) return KUZAT_ENOMEM;
+  p->cap = 8192;
+  p->keys = kuzat__calloc(a, p->cap, sizeof *p->keys);
+  p->counts = kuzat__calloc(a, p->cap * KZ_NL, sizeof *p->counts);
+  if (!p->keys || !p->counts) {
+    kuzat__profile_free(a, p);
+    return KUZAT_ENOMEM;
+  }
+  *out = p;
   return KUZAT_OK;
 }
 
-int kuzat__profile_build(kuzat_normaliser *n, const kz_alloc *a,
-                         kz_profile **out, kuzat_error *err) {
-  build_ctx b = {0};
-  b.al = a;
-  b.p = kuzat__calloc(a, 1, sizeof *b.p);
-  if (b.p) {
-    b.p->cap = 8192;
-    b.p->keys = kuzat__calloc(a, b.p->cap, sizeof *b.p->keys);
-    b.counts = kuzat__calloc(a, b.p->cap * KZ_NL, sizeof *b.counts);
+int kuzat__profile_count(kz_profile *p, const kz_alloc *a, int lang, const int32_t *cp,
+                         size_t n) {
+  build_ctx b = {p, a, lang, 0};
+  trigrams(cp, n, KZ_SC_NONE, count_tri, &b);
+  return b.failed ? KUZAT_ENOMEM : KUZAT_OK;
+}
+
+/* One group per script that has languages, its columns in kuzat_lang
+ * order; then the counts are no longer needed. */
+int kuzat__profile_finish(kz_profile *p, const kz_alloc *a) {
+  for (int s = KZ_SC_NONE + 1; s < KZ_SC_COUNT; s++) {
+    int langs[KZ_NL], nl = 0;
+    for (int l = KUZAT_LANG_OTHER + 1; l < KZ_NL; l++)
+      if (lang_script[l] == s) langs[nl++] = l;
+    if (nl && finish_group(p, a, &p->g[s], langs, nl)) return KUZAT_ENOMEM;
   }
-  int rc = (!b.p || !b.p->keys || !b.counts) ? KUZAT_ENOMEM : KUZAT_OK;
-  for (size_t k = 0; !rc && k < kuzat__langid_corpus_count; k++) {
-    const kz_corpus *c = &kuzat__langid_corpus[k];
-    b.lang = kuzat_lang_from_name(c->lang, strlen(c->lang));
-    if (b.lang <= KUZAT_LANG_OTHER) {
-      rc = kuzat__fail(err, KUZAT_EINVAL, "language profile for unknown "
-                       "language \"%s\"", c->lang);
-      break;
-    }
-    /* one sentence per line: no trigram spans two sentences */
-    const char *s = (const char *)c->text, *end = s + c->len;
-    while (!rc && s < end) {
-      const char *nl = memchr(s, '\n', (size_t)(end - s));
-      if (!nl) nl = end;
-      const int32_t *cp;
-      size_t cnt;
-      rc = kuzat__normalise_fold(n, s, (size_t)(nl - s), &cp, &cnt, err);
-      if (!rc) trigrams(cp, cnt, KZ_SC_NONE, count_tri, &b);
-      if (b.failed) rc = KUZAT_ENOMEM;
-      s = nl + 1;
-    }
-  }
-  if (!rc) rc = finish(&b, err);
-  kuzat__free(a, b.counts);
-  if (rc) {
-    kuzat__profile_free(a, b.p);
-    if (rc == KUZAT_ENOMEM) kuzat__fail(err, rc, "out of memory");
-    return rc;
-  }
-  *out = b.p;
+  kuzat__free(a, p->keys); /* the groups have what they need */
+  kuzat__free(a, p->counts);
+  p->keys = NULL;
+  p->counts = NULL;
   return KUZAT_OK;
 }
 
@@ -292,7 +284,7 @@ int kuzat__profile_build(kuzat_normaliser *n, const kz_alloc *a,
 
 typedef struct score_ctx {
   const kz_group *g;
-  int32_t score[4]; /* per column of g: log-likelihood * KZ_SCALE */
+  int32_t score[KZ_NL]; /* per column of g: log-likelihood * KZ_SCALE */
   int seen;
 } score_ctx;
 
@@ -389,7 +381,7 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
   switch (best) {
   case KZ_SC_CYRILLIC:
     if (foreign * 50 >= letters && foreign >= 2) return KUZAT_LANG_OTHER;
-    group = KZ_G_CYRILLIC;
+    group = KZ_SC_CYRILLIC;
     break;
   case KZ_SC_LATIN:
     /* Turkish, Azeri, German, French...: letters our two Latin languages
@@ -398,7 +390,7 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
     foreign += st->latin_marked;
     if (foreign * 20 >= cnt[best] && foreign >= 3) return KUZAT_LANG_OTHER;
     pen[KUZAT_LANG_EN] -= KZ_MISS * (int32_t)(uz_apos < 1000 ? uz_apos : 1000);
-    group = KZ_G_LATIN;
+    group = KZ_SC_LATIN;
     break;
   case KZ_SC_ARABIC:
     if (st->ur_cue > st->fa_cue && st->ur_cue > st->ar_cue)
@@ -408,7 +400,7 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
     pen[KUZAT_LANG_FA] += (int32_t)(KZ_MISS * (st->fa_letter < 100 ? st->fa_letter : 100));
     pen[KUZAT_LANG_FA] += (int32_t)(KZ_LOAN * (st->fa_cue < 100 ? st->fa_cue : 100));
     pen[KUZAT_LANG_AR] += (int32_t)(KZ_LOAN * (st->ar_cue < 100 ? st->ar_cue : 100));
-    group = KZ_G_ARABIC;
+    group = KZ_SC_ARABIC;
     break;
   default:
     return KUZAT_LANG_OTHER;
@@ -430,7 +422,10 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
 /* ---- names ---- */
 
 static const char *const lang_names[KZ_NL] = {
-    "other", "uz-Latn", "uz-Cyrl", "tg", "ky", "ru", "en", "ar", "fa"};
+#define KZ_LANG_NAME(id, name, script, text) name,
+    KUZAT_LANG_MAP(KZ_LANG_NAME)
+#undef KZ_LANG_NAME
+};
 
 const char *kuzat_lang_name(int lang) {
   return lang >= 0 && lang < KZ_NL ? lang_names[lang] : "other";

@@ -18,7 +18,7 @@
  * this file builds from the loaded arrays.
  */
 #define _GNU_SOURCE /* O_TMPFILE, where the system has it */
-#include "internal.h"
+#include "model.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +31,11 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include <zlib.h>
+
+_Static_assert(sizeof(kuzat_feature) == sizeof(struct svm_node) &&
+                   offsetof(kuzat_feature, index) == offsetof(struct svm_node, index) &&
+                   offsetof(kuzat_feature, value) == offsetof(struct svm_node, value),
+               "kuzat_feature must have libsvm's svm_node layout");
 
 static const char magic[8] = {'K', 'U', 'Z', 'A', 'T', 'M', 'D', 'L'};
 
@@ -842,5 +847,36 @@ int kuzat_model_decision(const kuzat_model *m, const kuzat_feature *x, double *d
       svm_predict_values(m->mk[i].svm, (const struct svm_node *)x, &v);
       dec[i] = v;
     }
+  return KUZAT_OK;
+}
+
+/* Linear scoring without the caller seeing the vector: the same vector,
+ * dotted with each marker's weights in the order kuzat_model_decision()
+ * takes it, so the decision values are identical to its, bit for bit. */
+int kuzat__model_dot(const kuzat_model *m, kuzat_featuriser *f, const char *norm, size_t len,
+                     double *dec) {
+  int linear = m->row != NULL && m->fp.bits == kuzat__featuriser_params(f)->bits;
+  for (size_t i = 0; linear && i < m->nm; i++)
+    if (m->mk[i].kernel != KUZAT_KERNEL_LINEAR) linear = 0;
+  const kuzat_feature *x;
+  size_t n;
+  if (!linear) {
+    int rc = kuzat_featurise(f, norm, len, &x, &n, NULL);
+    return rc ? rc : kuzat_model_decision(m, x, dec, NULL);
+  }
+  int rc = kuzat__featurise_prefetch(f, norm, len, m->row, m->present, &x, &n);
+  if (rc) return rc;
+  const size_t nm = m->nm;
+  const uint32_t *row = m->row;
+  const uint64_t *present = m->present;
+  for (size_t i = 0; i < nm; i++) dec[i] = m->mk[i].bias;
+  for (; x->index != -1; x++) {
+    const unsigned b = (unsigned)x->index;
+    if (!(present[b >> 6] >> (b & 63) & 1)) continue; /* no weight: skip the row read */
+    uint32_t r = row[b];
+    if (!r) continue;
+    const double *w = m->rows + (size_t)(r - 1) * nm;
+    for (size_t i = 0; i < nm; i++) dec[i] += w[i] * x->value;
+  }
   return KUZAT_OK;
 }

@@ -18,10 +18,15 @@
  * output code point knows which input bytes it came from, which is what
  * lets explanations point into the original text.
  *
+ * The letter tables (what ASCII, apostrophes, lookalikes and Uzbek
+ * Cyrillic letters become) are in normalise_tables.c; this file walks the
+ * text. It also builds the language profiles langid.c identifies with, by
+ * folding the sentences compiled into the library and handing them over.
+ *
  * What this file does not do: tokenising (tokenise.c), identification
- * (langid.c), reading files (reader.c).
+ * (langid.c), reading files (reader.c), character classes (chars.c).
  */
-#include "internal.h"
+#include "normalise.h"
 
 #include <string.h>
 #include <unicode/uchar.h>
@@ -76,30 +81,6 @@ struct kuzat_normaliser {
   size_t u16_cap, u16o_cap;
   kz_langstats stats;
 };
-
-/* ---------------------------------------------------------------------- */
-/* Character classes                                                        */
-/* ---------------------------------------------------------------------- */
-
-static int is_apostrophe(int32_t c);
-
-/* A letter next to an apostrophe. Apostrophes themselves, ʻ and ʼ
- * included, are not letters here, so "o''z" is left alone however often it
- * is normalised. */
-static int is_letter_for_apos(int32_t c) {
-  if (c < 0x80) return ((uint32_t)(c | 0x20) - 'a' < 26u);
-  return u_isalpha(c) && !is_apostrophe(c);
-}
-
-/* The apostrophe-like characters people type for ʻ and ʼ. */
-static int is_apostrophe(int32_t c) {
-  switch (c) {
-  case 0x27: case 0x60: case 0xB4: case 0x2B9: case 0x2BB: case 0x2BC:
-  case 0x2BD: case 0x2018: case 0x2019: case 0x2032: case 0xFF07:
-    return 1;
-  }
-  return 0;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Buffers                                                                  */
@@ -185,13 +166,21 @@ static size_t decode_utf8(kuzat_normaliser *n, const uint8_t *s, size_t len) {
 
 static int is_o_or_g(int32_t c) { return c == 'o' || c == 'g' || c == 0x43E; }
 
+/* A letter next to an apostrophe. Apostrophes themselves, ʻ and ʼ
+ * included, are not letters here, so "o''z" is left alone however often it
+ * is normalised. */
+static int is_letter_for_apos(int32_t c) {
+  if (c < 0x80) return ((uint32_t)(c | 0x20) - 'a' < 26u);
+  return u_isalpha(c) && !kuzat__is_apostrophe(c);
+}
+
 /* Runs after case folding and cleanup, so it sees the letters a reader
  * sees: invisible characters between a letter and its apostrophe are gone
  * and full-width ｏ is o. (U+00B4 ´, which NFKC would split into a space
  * and a combining accent, was turned into U+2019 before NFKC.) */
 static void fold_apostrophes(int32_t *c, size_t n) {
   for (size_t i = 1; i < n; i++) {
-    /* what is left of is_apostrophe()'s set after NFKC_Casefold, as
+    /* what is left of kuzat__is_apostrophe()'s set after NFKC_Casefold, as
      * compares the compiler turns into a tight loop */
     uint32_t x = (uint32_t)c[i];
     if (KZ_LIKELY(x != 0x27 && x != 0x60 && x - 0x2B9u > 4u && x - 0x2018u > 1u &&
@@ -215,19 +204,6 @@ static void fold_apostrophes(int32_t *c, size_t n) {
 static int icu_fail(kuzat_error *err, UErrorCode st, const char *what) {
   return kuzat__fail(err, KUZAT_EICU, "ICU %s failed: %s", what,
                      u_errorName(st));
-}
-
-/* Latin letters without a decomposition that evaders and Turkic spellings
- * use for plain ones. */
-static int32_t latin_extra(int32_t d) {
-  switch (d) {
-  case 0x131: return 'i'; /* ı */
-  case 0xF8: return 'o';  /* ø */
-  case 0x142: return 'l'; /* ł */
-  case 0x111: return 'd'; /* đ */
-  case 0x127: return 'h'; /* ħ */
-  }
-  return 0;
 }
 
 /* Step 4 for one code point `d` already in NFKC_Casefold form: append its
@@ -267,7 +243,7 @@ static int cleanup_cp(kuzat_normaliser *n, int32_t d, int32_t *out, size_t *k,
   }
   st = U_ZERO_ERROR;
   if (uscript_getScript(d, &st) == USCRIPT_LATIN && U_SUCCESS(st)) {
-    int32_t x = latin_extra(d);
+    int32_t x = kuzat__latin_extra(d);
     if (x) {
       out[(*k)++] = x;
       return KUZAT_OK;
@@ -338,7 +314,7 @@ static int centry(kuzat_normaliser *n, int32_t c, const kz_centry **ce,
   for (size_t q = 0; q < k && e->script == KZ_SC_NONE; q++)
     e->script = (uint8_t)kuzat__script(tmp[q]);
   int has_apos = 0;
-  for (size_t q = 0; q < k; q++) has_apos |= is_apostrophe(tmp[q]);
+  for (size_t q = 0; q < k; q++) has_apos |= kuzat__is_apostrophe(tmp[q]);
   e->flags = (uint8_t)(CE_DONE | (bb ? CE_BB : 0) | (has_apos ? CE_APOS : 0));
   *ce = e;
   return KUZAT_OK;
@@ -441,31 +417,6 @@ static int fold_segment(kuzat_normaliser *n, const int32_t *c, size_t len,
   return KUZAT_OK;
 }
 
-/* Each ASCII character alone: bits 0-7 its NFKC_Casefold and cleanup
- * (lower case, whitespace to space, 0xFF: a control, deleted), bit 8 set
- * for letters, bit 9 for the apostrophes ' and `. */
-#define ASCII_DROP 0xFFu
-#define ASCII_LETTER 0x100u
-#define ASCII_APOS 0x200u
-static const uint16_t ascii_info[128] = {
-    0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF,
-    0x0FF, 0x020, 0x020, 0x020, 0x020, 0x020, 0x0FF, 0x0FF,
-    0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF,
-    0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF, 0x0FF,
-    0x020, 0x021, 0x022, 0x023, 0x024, 0x025, 0x026, 0x227,
-    0x028, 0x029, 0x02A, 0x02B, 0x02C, 0x02D, 0x02E, 0x02F,
-    0x030, 0x031, 0x032, 0x033, 0x034, 0x035, 0x036, 0x037,
-    0x038, 0x039, 0x03A, 0x03B, 0x03C, 0x03D, 0x03E, 0x03F,
-    0x040, 0x161, 0x162, 0x163, 0x164, 0x165, 0x166, 0x167,
-    0x168, 0x169, 0x16A, 0x16B, 0x16C, 0x16D, 0x16E, 0x16F,
-    0x170, 0x171, 0x172, 0x173, 0x174, 0x175, 0x176, 0x177,
-    0x178, 0x179, 0x17A, 0x05B, 0x05C, 0x05D, 0x05E, 0x05F,
-    0x260, 0x161, 0x162, 0x163, 0x164, 0x165, 0x166, 0x167,
-    0x168, 0x169, 0x16A, 0x16B, 0x16C, 0x16D, 0x16E, 0x16F,
-    0x170, 0x171, 0x172, 0x173, 0x174, 0x175, 0x176, 0x177,
-    0x178, 0x179, 0x17A, 0x07B, 0x07C, 0x07D, 0x07E, 0x0FF,
-};
-
 /* Steps 3 and 4 over c1[0..n1) into c2, counting letters per script.
  *
  * The hot loop of the normaliser, so it keeps its state in locals and
@@ -526,7 +477,7 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
     int32_t c = c1[i];
     int32_t next = c1[i + 1]; /* c1[n1] is 0 */
     if (KZ_LIKELY(c < 0x80 && next < 0x80)) { /* ASCII, then ASCII */
-      unsigned info = ascii_info[c];
+      unsigned info = kuzat__ascii_info[c];
       ascii_letters += (info >> 8) & 1u;
       apos |= info & ASCII_APOS;
       if (KZ_LIKELY((info & 0xFFu) != ASCII_DROP))
@@ -619,40 +570,6 @@ static int fold(kuzat_normaliser *n, size_t n1, kuzat_error *err) {
 /* Step 6: homoglyphs                                                       */
 /* ---------------------------------------------------------------------- */
 
-/* Lookalikes after case folding. Each row: Latin, Cyrillic, Greek (0 when
- * the script has no lookalike). */
-static const int32_t lookalikes[][3] = {
-    {'a', 0x430, 0x3B1}, {'b', 0x432, 0x3B2}, {'c', 0x441, 0},
-    {'d', 0x501, 0},     {'e', 0x435, 0x3B5}, {'h', 0x43D, 0x3B7},
-    {'h', 0x4BB, 0},     {'h', 0x4B3, 0},     {'i', 0x456, 0x3B9},
-    {'j', 0x458, 0x3F3}, {'k', 0x43A, 0x3BA}, {'m', 0x43C, 0x3BC},
-    {'o', 0x43E, 0x3BF}, {'p', 0x440, 0x3C1}, {'q', 0x51B, 0},
-    {'s', 0x455, 0},     {'t', 0x442, 0x3C4}, {'v', 0, 0x3BD},
-    {'w', 0x51D, 0},     {'x', 0x445, 0x3C7}, {'y', 0x443, 0x3B3},
-    {'u', 0, 0x3C5},
-};
-
-/* Map letter c of script `from` to its lookalike in script `to`, or 0.
- * Latin h in a Cyrillic word is ҳ in Uzbek and Tajik, н elsewhere. */
-static int32_t lookalike(int32_t c, int from, int to, int lang) {
-  int fi = from == KZ_SC_LATIN ? 0 : from == KZ_SC_CYRILLIC ? 1 : 2;
-  int ti = to == KZ_SC_LATIN ? 0 : to == KZ_SC_CYRILLIC ? 1 : 2;
-  if (c == 'h' && ti == 1 && (lang == KUZAT_LANG_UZ_CYRL || lang == KUZAT_LANG_TG))
-    return 0x4B3;
-  for (size_t r = 0; r < sizeof lookalikes / sizeof lookalikes[0]; r++) {
-    if (lookalikes[r][fi] != c) continue;
-    if (lookalikes[r][ti]) return lookalikes[r][ti];
-    /* Greek to Cyrillic goes through the Latin row's Cyrillic letter */
-    if (ti == 1 && fi == 2) {
-      for (size_t q = 0; q < sizeof lookalikes / sizeof lookalikes[0]; q++)
-        if (lookalikes[q][0] == lookalikes[r][0] && lookalikes[q][1])
-          return lookalikes[q][1];
-    }
-    return 0;
-  }
-  return 0;
-}
-
 /* Repair words that mix Latin, Cyrillic and Greek letters, in place.
  * Returns the number of letters changed. */
 static size_t repair_homoglyphs(int32_t *c, size_t n, int doc_script, int lang) {
@@ -681,12 +598,12 @@ static size_t repair_homoglyphs(int32_t *c, size_t n, int doc_script, int lang) 
       int whole = 1;
       for (size_t q = i; q < j && whole; q++) {
         int sc = kuzat__script(c[q]);
-        if (sc != maj && sc != KZ_SC_NONE && !lookalike(c[q], sc, maj, lang)) whole = 0;
+        if (sc != maj && sc != KZ_SC_NONE && !kuzat__lookalike(c[q], sc, maj, lang)) whole = 0;
       }
       for (size_t q = i; q < j && whole; q++) {
         int sc = kuzat__script(c[q]);
         if (sc == maj || sc == KZ_SC_NONE) continue;
-        c[q] = lookalike(c[q], sc, maj, lang);
+        c[q] = kuzat__lookalike(c[q], sc, maj, lang);
         changed++;
       }
     }
@@ -699,79 +616,6 @@ static size_t repair_homoglyphs(int32_t *c, size_t n, int doc_script, int lang) 
 /* Step 7: Uzbek Cyrillic -> Latin                                          */
 /* ---------------------------------------------------------------------- */
 
-static int is_cyr_vowel(int32_t c) {
-  switch (c) {
-  case 0x430: case 0x435: case 0x451: case 0x438: case 0x43E: case 0x443:
-  case 0x44D: case 0x44E: case 0x44F: case 0x45E: case 0x44B:
-    return 1;
-  }
-  return 0;
-}
-
-/* The official 1995 alphabet, for letters without context rules.
- * Index: code point - 0x430 (а..я), then ё ў қ ғ ҳ handled in the switch. */
-static const char *const uz_basic[32] = {
-    "a", "b", "v", "g", "d", NULL, "j", "z", "i", "y", "k",
-    "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "x",
-    NULL, "ch", "sh", "sh", NULL, "i", "", "e", "yu", "ya"};
-
-/* Append ASCII/UTF-8-free Latin for c2[i] to dst (code points), return
- * how many were written (at most 3). */
-static size_t translit_one(const int32_t *c, size_t n, size_t i, int32_t *dst) {
-  int32_t x = c[i];
-  int32_t prev = i ? c[i - 1] : 0, next = i + 1 < n ? c[i + 1] : 0;
-  int start = !prev || !kuzat__is_word_char(prev);
-  switch (x) {
-  case 0x435: /* е */
-    if (start || is_cyr_vowel(prev) || prev == 0x44A || prev == 0x44C) {
-      dst[0] = 'y';
-      dst[1] = 'e';
-      return 2;
-    }
-    dst[0] = 'e';
-    return 1;
-  case 0x446: /* ц */
-    if (start || !is_cyr_vowel(prev)) {
-      dst[0] = 's';
-      return 1;
-    }
-    dst[0] = 't';
-    dst[1] = 's';
-    return 2;
-  case 0x44A: /* ъ */
-    if (prev == 0x45E || next == 0x435) return 0;
-    dst[0] = 0x2BC;
-    return 1;
-  case 0x441: /* с, and сҳ -> sʼh so it does not read as ш */
-    dst[0] = 's';
-    if (next == 0x4B3) {
-      dst[1] = 0x2BC;
-      return 2;
-    }
-    return 1;
-  case 0x451: dst[0] = 'y'; dst[1] = 'o'; return 2;      /* ё */
-  case 0x45E: dst[0] = 'o'; dst[1] = 0x2BB; return 2;    /* ў */
-  case 0x493: dst[0] = 'g'; dst[1] = 0x2BB; return 2;    /* ғ */
-  case 0x49B: dst[0] = 'q'; return 1;                    /* қ */
-  case 0x4B3: dst[0] = 'h'; return 1;                    /* ҳ */
-  }
-  if (x >= 0x430 && x <= 0x44F && uz_basic[x - 0x430]) {
-    const char *s = uz_basic[x - 0x430];
-    size_t k = 0;
-    while (s[k]) {
-      dst[k] = (unsigned char)s[k];
-      k++;
-    }
-    return k;
-  }
-  int sc = kuzat__script(x);
-  int32_t lat = sc == KZ_SC_CYRILLIC || sc == KZ_SC_GREEK
-                    ? lookalike(x, sc, KZ_SC_LATIN, KUZAT_LANG_UZ_LATN)
-                    : 0;
-  dst[0] = lat ? lat : x; /* ѕ і ј ԁ һ, Greek ο: Latin letters in disguise */
-  return 1;
-}
-
 /* Can every letter of c[i..j) be written in Uzbek Latin? A word with a
  * Cyrillic letter Uzbek does not have and no Latin lookalike (Kazakh ә,
  * Ukrainian ї) is left in Cyrillic rather than half transliterated. */
@@ -779,10 +623,10 @@ static int translit_word_ok(const int32_t *c, size_t i, size_t j) {
   for (size_t q = i; q < j; q++) {
     int32_t x = c[q];
     int sc = kuzat__script(x);
-    if (sc == KZ_SC_GREEK && !lookalike(x, sc, KZ_SC_LATIN, KUZAT_LANG_UZ_LATN)) return 0;
+    if (sc == KZ_SC_GREEK && !kuzat__lookalike(x, sc, KZ_SC_LATIN, KUZAT_LANG_UZ_LATN)) return 0;
     if (sc != KZ_SC_CYRILLIC || (x >= 0x430 && x <= 0x44F)) continue;
     if (x == 0x451 || x == 0x45E || x == 0x493 || x == 0x49B || x == 0x4B3) continue;
-    if (!lookalike(x, sc, KZ_SC_LATIN, KUZAT_LANG_UZ_LATN)) return 0;
+    if (!kuzat__lookalike(x, sc, KZ_SC_LATIN, KUZAT_LANG_UZ_LATN)) return 0;
   }
   return 1;
 }
@@ -809,7 +653,7 @@ static int transliterate(kuzat_normaliser *n, int all, kuzat_error *err) {
     }
     size_t w;
     if (in_uz_word) {
-      w = translit_one(n->c2, n->n2, i, n->c3 + k);
+      w = kuzat__translit_one(n->c2, n->n2, i, n->c3 + k);
     } else {
       n->c3[k] = n->c2[i];
       w = 1;
@@ -879,6 +723,58 @@ static int encode_utf8(kuzat_normaliser *n, kuzat_text *out, kuzat_error *err) {
 }
 
 /* ---------------------------------------------------------------------- */
+/* Steps 1-4 whole, and the language profiles                               */
+/* ---------------------------------------------------------------------- */
+
+/* Steps 1-4: decode, apostrophes, NFKC_Casefold and cleanup into c2. */
+static int fold_text(kuzat_normaliser *n, const char *utf8, size_t len,
+                     kuzat_error *err) {
+  if (len == SIZE_MAX) return kuzat__fail(err, KUZAT_ERANGE, "text too long");
+  if (GROW(n, n->c1, n->c1_cap, len + 1) ||
+      (n->track && GROW(n, n->o1, n->o1_cap, len + 1)))
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory (text of %zu bytes)",
+                       len);
+  size_t n1 = decode_utf8(n, (const uint8_t *)utf8, len);
+  int rc = fold(n, n1, err);
+  if (!rc && n->stats.apostrophes) fold_apostrophes(n->c2, n->n2);
+  return rc;
+}
+
+/* The language profiles, from the texts compiled into the library, folded
+ * by steps 1-4 as the identifier sees text at run time. One sentence per
+ * line: no trigram spans two sentences. */
+static int build_profiles(kuzat_normaliser *n, kuzat_error *err) {
+  int rc = kuzat__profile_new(&n->a, &n->profile);
+  n->track = 0;
+  for (size_t k = 0; !rc && k < kuzat__langid_corpus_count; k++) {
+    const kz_corpus *c = &kuzat__langid_corpus[k];
+    int lang = kuzat_lang_from_name(c->lang, strlen(c->lang));
+    if (lang <= KUZAT_LANG_OTHER)
+      return kuzat__fail(err, KUZAT_EINVAL, "language profile for unknown "
+                         "language \"%s\"", c->lang);
+    const char *s = (const char *)c->text, *end = s + c->len;
+    while (!rc && s < end) {
+      const char *nl = memchr(s, '\n', (size_t)(end - s));
+      if (!nl) nl = end;
+      rc = fold_text(n, s, (size_t)(nl - s), err);
+      if (!rc) rc = kuzat__profile_count(n->profile, &n->a, lang, n->c2, n->n2);
+      s = nl + 1;
+    }
+  }
+  if (!rc) rc = kuzat__profile_finish(n->profile, &n->a);
+  return rc == KUZAT_ENOMEM ? kuzat__fail(err, rc, "out of memory") : rc;
+}
+
+int kuzat__normalise_fold(kuzat_normaliser *n, const char *utf8, size_t len,
+                          const int32_t **cp, size_t *count, kuzat_error *err) {
+  n->track = 0;
+  int rc = fold_text(n, utf8, len, err);
+  *cp = n->c2;
+  *count = rc ? 0 : n->n2;
+  return rc;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Public API                                                               */
 /* ---------------------------------------------------------------------- */
 
@@ -904,7 +800,7 @@ int kuzat_normaliser_new(const kuzat_allocator *alloc, kuzat_normaliser **out,
     kuzat__free(&a, n);
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   }
-  int rc = kuzat__profile_build(n, &n->a, &n->profile, err);
+  int rc = build_profiles(n, err);
   if (rc) {
     kuzat_normaliser_free(n);
     return rc;
@@ -922,29 +818,6 @@ void kuzat_normaliser_free(kuzat_normaliser *n) {
                   n->u16o};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) kuzat__free(&a, bufs[i]);
   kuzat__free(&a, n);
-}
-
-/* Steps 1-4: decode, apostrophes, NFKC_Casefold and cleanup into c2. */
-static int fold_text(kuzat_normaliser *n, const char *utf8, size_t len,
-                     kuzat_error *err) {
-  if (len == SIZE_MAX) return kuzat__fail(err, KUZAT_ERANGE, "text too long");
-  if (GROW(n, n->c1, n->c1_cap, len + 1) ||
-      (n->track && GROW(n, n->o1, n->o1_cap, len + 1)))
-    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory (text of %zu bytes)",
-                       len);
-  size_t n1 = decode_utf8(n, (const uint8_t *)utf8, len);
-  int rc = fold(n, n1, err);
-  if (!rc && n->stats.apostrophes) fold_apostrophes(n->c2, n->n2);
-  return rc;
-}
-
-int kuzat__normalise_fold(kuzat_normaliser *n, const char *utf8, size_t len,
-                          const int32_t **cp, size_t *count, kuzat_error *err) {
-  n->track = 0;
-  int rc = fold_text(n, utf8, len, err);
-  *cp = n->c2;
-  *count = rc ? 0 : n->n2;
-  return rc;
 }
 
 /* Steps 5 and 6 on c2: identify the language, repair homoglyphs, and while
@@ -1005,28 +878,4 @@ int kuzat_identify(kuzat_normaliser *n, const char *utf8, size_t len,
   if ((rc = fold_text(n, utf8 ? utf8 : "", len, err))) return rc;
   *lang = identify_and_repair(n);
   return KUZAT_OK;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Character classes (the fast paths are inline in internal.h)              */
-/* ---------------------------------------------------------------------- */
-
-int kuzat__script_slow(int32_t c) {
-  if (c >= 0x370 && c <= 0x3FF)
-    return (c >= 0x386 && c != 0x387) ? KZ_SC_GREEK : KZ_SC_NONE;
-  if ((c >= 0x620 && c <= 0x64A) || (c >= 0x66E && c <= 0x6D3) ||
-      (c >= 0x6FA && c <= 0x6FF) || (c >= 0x750 && c <= 0x77F))
-    return KZ_SC_ARABIC;
-  if ((c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7) ||
-      (c >= 0x1E00 && c <= 0x1EFF))
-    return KZ_SC_LATIN;
-  if (c == 0x2BB || c == 0x2BC || c < 0xC0) return KZ_SC_NONE;
-  if (c >= 0x2000 && c <= 0x2BFF) return KZ_SC_NONE; /* punctuation, symbols */
-  return u_isalpha(c) ? KZ_SC_OTHER : KZ_SC_NONE;
-}
-
-int kuzat__is_mark(int32_t c) {
-  if (c < 0x300) return 0;
-  int8_t t = u_charType(c);
-  return t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK;
 }

@@ -107,7 +107,7 @@ void kuzat_scorer_free(kuzat_scorer *s) {
  * prob[0 .. nm-1], decision values into dec (may be NULL). */
 static int score_range(kuzat_scorer *s, size_t lo, size_t hi, double *prob, double *dec,
                        kuzat_error *err) {
-  if (kuzat__featurise_dot(s->feat, s->t.utf8 + lo, hi - lo, s->m, s->tmp))
+  if (kuzat__model_dot(s->m, s->feat, s->t.utf8 + lo, hi - lo, s->tmp))
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   for (size_t i = 0; i < s->nm; i++) {
     prob[i] = kuzat_model_probability(s->m, i, s->tmp[i]);
@@ -125,17 +125,6 @@ static size_t lower_bound(const size_t *src_start, size_t n, size_t src) {
     else hi = mid;
   }
   return lo;
-}
-
-/* Source bytes of normalised bytes [lo, hi). */
-void kuzat__src_range(const kuzat_scorer *s, size_t lo, size_t hi, size_t *start,
-                      size_t *end) {
-  if (!s->t.src_start || lo >= hi || lo >= s->t.len) {
-    *start = *end = s->t.src_start && lo < s->t.len ? s->t.src_start[lo] : 0;
-    return;
-  }
-  *start = s->t.src_start[lo];
-  *end = s->t.src_end[hi - 1];
 }
 
 static int add_window(kuzat_scorer *s, size_t nw, size_t first, size_t last) {

@@ -62,8 +62,17 @@ struct kuzat_scorer {
   size_t *wp_len;
 };
 
-/* Source bytes [*start, *end) of normalised bytes [lo, hi). */
-void kuzat__src_range(const kuzat_scorer *s, size_t lo, size_t hi, size_t *start, size_t *end);
+/* Source bytes [*start, *end) of normalised bytes [lo, hi). Inline: both
+ * files use it, and explain.c calls nothing of score.c's. */
+static inline void kuzat__src_range(const kuzat_scorer *s, size_t lo, size_t hi,
+                                    size_t *start, size_t *end) {
+  if (!s->t.src_start || lo >= hi || lo >= s->t.len) {
+    *start = *end = s->t.src_start && lo < s->t.len ? s->t.src_start[lo] : 0;
+    return;
+  }
+  *start = s->t.src_start[lo];
+  *end = s->t.src_end[hi - 1];
+}
 
 /* Marker i's K largest contributions in normalised bytes [lo, hi) into
  * s->explain[i] (linear markers). KUZAT_OK or a status with err set. */

@@ -40,7 +40,7 @@
  * libsvm prints through one process-wide hook; it is set to a no-op once
  * (pthread_once) before the first fit. Nothing here prints.
  */
-#include "internal.h"
+#include "model.h"
 #include "train.h"
 
 #include <math.h>
@@ -51,6 +51,9 @@
 #include <time.h>
 #include <xxhash.h>
 
+/* Every language code, " other uz-Latn ...", for messages. */
+#define KZ_LANG_CODE(id, code, script, text) " " code
+#define KZ_LANG_CODES KUZAT_LANG_MAP(KZ_LANG_CODE)
 
 /* ---------------------------------------------------------------------- */
 /* Training sets                                                            */
@@ -159,9 +162,8 @@ int kuzat_trainset_add(kuzat_trainset *t, const char *text, size_t len, const ch
     return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
   int l = -1;
   if (lang_len && (l = kuzat_lang_from_name(lang, lang_len)) < 0)
-    return kuzat__fail(err, KUZAT_EINVAL,
-                       "unknown language \"%.*s\" (expected uz-Latn, uz-Cyrl, tg, ky, ru, en, "
-                       "ar, fa or other)", (int)(lang_len > 32 ? 32 : lang_len), lang);
+    return kuzat__fail(err, KUZAT_EINVAL, "unknown language \"%.*s\" (expected one of:"
+                       KZ_LANG_CODES ")", (int)(lang_len > 32 ? 32 : lang_len), lang);
   if (grow_rows(t)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   /* labels first: a bad one leaves the set unchanged */
   size_t start = t->labs_len;

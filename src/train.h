@@ -9,6 +9,8 @@
 
 #include "internal.h"
 
+#include <libsvm/svm.h>
+
 #define KZ_PRE_MAX 6000   /* largest working set given as a kernel matrix */
 #define KZ_FULL_GRAM 4000 /* largest set whose whole Gram matrix is kept */
 #define KZ_WS_START 2000  /* sets up to this size: one libsvm fit on all rows */

@@ -5,7 +5,7 @@
 #include "check.h"
 #include "helpers.h"
 #include "kuzat.h"
-#include "internal.h" /* kuzat__featurise_visit, kuzat__featurise_dot */
+#include "internal.h" /* kuzat__featurise_visit, kuzat__model_dot */
 
 #include <math.h>
 #include <stdint.h>
@@ -468,7 +468,7 @@ static void test_against_reference(void) {
   corpus_free(&c);
 }
 
-/* ---- kuzat__featurise_dot() against featurise + decision ---- */
+/* ---- kuzat__model_dot() against featurise + decision ---- */
 
 static void dot_on_corpus(const corpus *c, const kuzat_model *m, const char *what) {
   kuzat_feature_params fp;
@@ -483,7 +483,7 @@ static void dot_on_corpus(const corpus *c, const kuzat_model *m, const char *wha
     size_t n;
     int rc1 = kuzat_featurise(f1, c->text[i], c->len[i], &x, &n, NULL);
     if (!rc1) rc1 = kuzat_model_decision(m, x, a, NULL);
-    int rc2 = kuzat__featurise_dot(f2, c->text[i], c->len[i], m, b);
+    int rc2 = kuzat__model_dot(m, f2, c->text[i], c->len[i], b);
     int ok = rc1 == KUZAT_OK && rc2 == KUZAT_OK;
     for (size_t k = 0; ok && k < nm; k++) {
       double rel = fabs(a[k] - b[k]) / (fabs(a[k]) > 1 ? fabs(a[k]) : 1);
@@ -493,10 +493,10 @@ static void dot_on_corpus(const corpus *c, const kuzat_model *m, const char *wha
     }
     if (!ok && !bad++) first = i;
   }
-  CHECK(bad == 0, "%s: kuzat__featurise_dot differs from featurise + decision on %zu of %zu "
+  CHECK(bad == 0, "%s: kuzat__model_dot differs from featurise + decision on %zu of %zu "
         "texts (worst relative difference %g), the first \"%.60s\"", what, bad, c->n, worst,
         bad ? c->text[first] : "");
-  CHECK(inexact == 0, "%s: kuzat__featurise_dot is bit for bit featurise + decision (%zu values "
+  CHECK(inexact == 0, "%s: kuzat__model_dot is bit for bit featurise + decision (%zu values "
         "differ in the last bits)", what, inexact);
   free(a);
   free(b);
@@ -521,7 +521,7 @@ static void test_dot(void) {
     double dec[8];
     int rc = KUZAT_OK;
     for (size_t i = 0; i < c.n && rc == KUZAT_OK; i++)
-      rc = kuzat__featurise_dot(f, c.text[i], c.len[i], m, dec);
+      rc = kuzat__model_dot(m, f, c.text[i], c.len[i], dec);
     CHECK(fp.bits < 20 || rc == KUZAT_EINVAL,
           "other bits than the model's: kuzat_model_decision's answer (%d)", rc);
     kuzat_featuriser_free(f);

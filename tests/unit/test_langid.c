@@ -1,6 +1,7 @@
 /*
- * test_langid.c -- language identification, measured on text other people
- * wrote (../shared/datasets; skipped when it is absent).
+ * test_langid.c -- language identification: every language of the table
+ * in its own sentences, and measured on text other people wrote
+ * (../shared/datasets; skipped when it is absent).
  *
  * For each source, the rows whose `lang` column names one of our languages
  * are identified and compared with that column. The target is 95% on
@@ -63,7 +64,52 @@ static long measure(kuzat_normaliser *n, const char *path, const char *lang,
   return rows;
 }
 
+/* Every language of the table in kuzat.h has its sentences in
+ * datasets/langid/CODE.txt, compiled into the library (a normaliser is
+ * made only if every file there names a language of the table), and is
+ * identified in them: the whole file, and most of its sentences one by
+ * one (some are a few words that other languages of the script share). */
+static void every_language(kuzat_normaliser *n) {
+  static char text[1 << 20];
+  static const char *const codes[] = {
+#define KT_CODE(id, code, script, desc) code,
+      KUZAT_LANG_MAP(KT_CODE)
+#undef KT_CODE
+  };
+  for (int l = KUZAT_LANG_OTHER + 1; l < KUZAT_LANG_COUNT; l++) {
+    char path[256];
+    snprintf(path, sizeof path, "datasets/langid/%s.txt", codes[l]);
+    FILE *f = fopen(path, "rb");
+    if (!CHECK(f != NULL, "%s: the sentences of language %s", path, codes[l])) continue;
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    int got = -1;
+    kuzat_identify(n, text, len, &got, NULL);
+    CHECK(got == l, "%s: identified as %s", path, kuzat_lang_name(got));
+    long lines = 0, right = 0;
+    for (char *s = text, *e; *s; s = *e ? e + 1 : e) {
+      e = s + strcspn(s, "\n");
+      if (e == s || kuzat_identify(n, s, (size_t)(e - s), &got, NULL) != KUZAT_OK) continue;
+      lines++;
+      right += got == l;
+    }
+    printf("info - langid %-7s %6.2f%% of the %ld sentences of %s\n", codes[l],
+           lines ? 100.0 * (double)right / (double)lines : 0, lines, path);
+    CHECK(lines > 0 && right * 10 >= lines * 9, "%s: %ld of %ld sentences identified as %s",
+          path, right, lines, codes[l]);
+  }
+  int got = -1;
+  kuzat_identify(n, "12345 ... !!!", 13, &got, NULL);
+  CHECK(got == KUZAT_LANG_OTHER, "no letters: other (%s)", kuzat_lang_name(got));
+}
+
 int main(void) {
+  kuzat_normaliser *n0;
+  if (CHECK(kuzat_normaliser_new(NULL, &n0, NULL) == KUZAT_OK, "normaliser")) {
+    every_language(n0);
+    kuzat_normaliser_free(n0);
+  }
   const char *shared = kt_shared();
   if (!shared) {
     kt_skip("language identification accuracy",

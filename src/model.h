@@ -1,0 +1,47 @@
+/*
+ * model.h -- a model's insides, shared by model.c (the file, scoring) and
+ * train.c (which fills a model in). Private to the library; the
+ * featuriser never sees them.
+ */
+#ifndef KUZAT_MODEL_H
+#define KUZAT_MODEL_H
+
+#include "internal.h"
+
+#include <libsvm/svm.h>
+
+/* One marker of a model. */
+typedef struct kz_marker {
+  char *name;
+  int kernel; /* KUZAT_KERNEL_* */
+  double C, gamma;
+  double platt_a, platt_b; /* P = 1 / (1 + exp(A f + B)) */
+  double threshold;        /* on the probability */
+  double bias;             /* f = w.x + bias (linear), or the RBF sum + bias */
+  /* linear: the collapsed weights, indices ascending */
+  uint32_t nnz;
+  uint32_t *idx;
+  double *w;
+  /* RBF: support vectors (arrays of kuzat_feature ended by -1) */
+  uint32_t nsv;
+  double *sv_coef;
+  struct svm_node *sv_nodes;
+  struct svm_node **sv_ptr;
+  struct svm_model *svm; /* built over the arrays above, for svm_predict_values */
+} kz_marker;
+
+struct kuzat_model {
+  kz_alloc a;
+  char id[17];
+  uint32_t norm_version;
+  kuzat_feature_params fp;
+  size_t nm;
+  kz_marker *mk;
+  /* linear scoring: bucket -> 1 + row of `rows` (nm weights), 0 for none */
+  uint32_t *row;
+  uint64_t *present; /* bit b: bucket b has a row (1/32 of row's size, so it
+                        stays in cache where row does not) */
+  double *rows;
+};
+
+#endif /* KUZAT_MODEL_H */
