@@ -26,12 +26,17 @@ else
 fi
 [ ! -e "$C/build" ] && [ -e "$C/python/pyproject.toml" ] && ok || notok "a fresh copy without build/"
 
-# Exactly the README's commands, with nothing in the environment but PATH.
-( cd "$C" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$T" sh -c '
-  python3 -m venv --system-site-packages .venv &&
-  .venv/bin/pip install --no-build-isolation --no-index ./python &&
-  .venv/bin/python -c "import kuzat; print(kuzat.Model.default().score('"'salom'"').score)"
-' ) > "$T/pip.log" 2>&1
+# Exactly the README's commands (its Python section shows these three
+# lines), with nothing in the environment but PATH.
+cat > "$T/commands.sh" <<'SH'
+python3 -m venv --system-site-packages .venv
+.venv/bin/pip install --no-build-isolation --no-index ./python
+.venv/bin/python -c "import kuzat; print(kuzat.Model.default().score('salom').score)"
+SH
+check "the README's Python section shows the three commands" 3 \
+  "$(sed -n '/^## Python$/,/^## /p' README.md | grep -c -x -F -f "$T/commands.sh")"
+( cd "$C" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$T" sh -e "$T/commands.sh" ) \
+  > "$T/pip.log" 2>&1
 check "venv, pip install --no-build-isolation --no-index ./python, Model.default(): exit 0" 0 "$?"
 score=$(tail -n 1 "$T/pip.log")
 want=$(printf 'salom\n' | "$CLASSIFY" -m models/default.kzm --lines | sed 's/.*"score":\([0-9.]*\).*/\1/')
