@@ -168,6 +168,10 @@ def test_pandas_columns_and_frames(model):
     assert out["propaganda"].tolist()[:30] == [r.markers["propaganda"] for r in one]
     cols = model.score_many(df["text"], output="pandas")
     assert list(cols.index) == list(df.index) and cols["score"].iloc[0] == one[0].score
+    listed = model.score_many(texts[:3] + [None], output="pandas")
+    assert list(listed.index) == [0, 1, 2, 3] and listed["lang"].iloc[3] is None
+    twice = model.score_frame(pd.DataFrame({"text": ["salom", "hayr"]}, index=[7, 7]))
+    assert twice["score"].tolist() == [model.score("salom").score, model.score("hayr").score]
     prefixed = model.score_frame(df, prefix="kz_")
     assert "kz_score" in prefixed.columns and "kz_lang" in prefixed.columns
     # a pandas string column, whose missing value is pandas.NA

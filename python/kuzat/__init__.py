@@ -456,7 +456,7 @@ class Model:
         if output not in ("list", "numpy", "pandas"):
             raise ValueError("kuzat: output must be 'list', 'numpy' or 'pandas', not %r"
                              % (output,))
-        index = getattr(texts, "index", None) if output == "pandas" else None
+        index = _pandas_index(texts) if output == "pandas" else None
         bufs, lens = _encode_all(texts)
         threads = _threads(threads)
         params = _params(None, window_bytes, 0, threshold)
@@ -476,8 +476,8 @@ class Model:
         probability) and lang, each name preceded by `prefix`. Missing
         texts score NaN."""
         scores = self.score_many(df[column], threads=threads, output="pandas", **params)
-        scores.columns = [prefix + c for c in scores.columns]
-        return df.assign(**{c: scores[c] for c in scores.columns})
+        # by position: the rows are df's, in order (its index may repeat labels)
+        return df.assign(**{prefix + c: scores[c].to_numpy() for c in scores.columns})
 
     def _call_many(self, bufs, lens, lo, hi, threads, params, out):
         n = hi - lo
@@ -554,10 +554,15 @@ def _threads(threads):
     return threads
 
 
+def _pandas_index(texts):
+    """The index of a pandas Series (or Index), else None."""
+    return getattr(texts, "index", None) if hasattr(texts, "iloc") else None
+
+
 def _encode_all(texts):
     """([UTF-8 bytes or None], [lengths]) of a batch; TypeError naming the
     position of anything that is not text."""
-    labels = getattr(texts, "index", None)
+    labels = _pandas_index(texts)
     if hasattr(texts, "tolist") and not isinstance(texts, (str, bytes)):
         texts = texts.tolist()  # Series, ndarray: Python objects in one C loop
     elif isinstance(texts, (str, bytes)):
@@ -579,11 +584,8 @@ def _encode_all(texts):
             continue
         else:
             where = "texts[%d]" % i
-            if labels is not None and not isinstance(labels, type(range(0))):
-                try:
-                    where += " (index %r)" % (labels[i],)
-                except Exception:
-                    pass
+            if labels is not None:
+                where += " (index %r)" % (labels[i],)
             raise TypeError("kuzat: %s is %s, not text (str, bytes, or None/NaN for "
                             "a missing one)" % (where, type(t).__name__))
         put(b)
