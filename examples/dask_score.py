@@ -9,7 +9,7 @@ MODEL sent once to each worker), reads the files as a Dask bag of lines,
 and writes one JSON Lines record per input record to standard output, in
 input order:
 
-    {"id": "p1", "flagged": true, "score": 0.9731, "markers": {...}, "lang": "uz-Latn"}
+    {"id":"p1","flagged":true,"score":0.9731,"markers":{...},"lang":"uz-Latn"}
 
 as kuzat-classify --all-scores writes them for the same files (the same
 ids, verdicts, scores and languages; probabilities to four decimals, every
@@ -20,7 +20,7 @@ program does: "text", or a transcript's "segments"; a record without an
 --dataframe does the same through a Dask dataframe (one row per record,
 scored a partition at a time with Model.score_frame()); the output is the
 same. --blocksize splits files into partitions of about that many bytes
-(default 4 MB), so one big file keeps every worker busy.
+(default 1 MB), so one big file keeps every worker busy.
 
 A worker that cannot import kuzat (not installed there) makes the script
 fail at once with that worker's reason, instead of waiting for it. On a
@@ -108,49 +108,61 @@ def parse_partition(lines, meta):
         return out
 
 
-def prob(p):
-    """Four decimals, as kuzat-classify prints them."""
-    return float("%.4f" % p)
+def formatter(names):
+    """A function (id, flagged, score, probabilities, lang) -> the JSON
+    line, numbers with four decimals as kuzat-classify prints them."""
+    markers = ",".join("%s:%%.4f" % json.dumps(k) for k in names)
+    line = '{"id":%s,"flagged":%s,"score":%.4f,"markers":{' + markers + '},"lang":%s}'
+
+    def fmt(rid, flagged, score, probs, lang):
+        return line % ((json.dumps(rid, ensure_ascii=False), "true" if flagged else "false",
+                        score) + tuple(probs) + (json.dumps(lang),))
+    return fmt
 
 
-def record(rid, r):
-    return {"id": rid, "flagged": r.flagged, "score": prob(r.score),
-            "markers": {k: prob(v) for k, v in r.markers.items()}, "lang": r.lang}
+def error_line(rid, error):
+    return json.dumps({"id": rid, "error": error}, ensure_ascii=False)
 
 
 def score_records(recs, threads):
     """JSON lines for parsed records: plain texts in one score_many() call,
     transcripts one by one."""
     model = worker_model()
-    texts = [r[1] for r in recs]  # None for errors and transcripts
-    results = model.score_many(texts, threads=threads)
+    names = model.marker_names
+    fmt = formatter(names)
+    cols = model.score_many([r[1] for r in recs], threads=threads, output="numpy")
+    probs = list(zip(*(cols[k].tolist() for k in names)))
     out = []
-    for (rid, text, segs, error), res in zip(recs, results):
+    for i, (rid, text, segs, error) in enumerate(recs):
         if error is not None:
-            out.append({"id": rid, "error": error})
+            out.append(error_line(rid, error))
         elif segs is not None:
-            out.append(record(rid, model.score_segments(segs)))
+            r = model.score_segments(segs)
+            out.append(fmt(rid, r.flagged, r.score, [r.markers[k] for k in names], r.lang))
         else:
-            out.append(record(rid, res))
-    return [json.dumps(o, ensure_ascii=False) for o in out]
+            out.append(fmt(rid, cols["flagged"][i], cols["score"][i], probs[i],
+                           cols["lang"][i]))
+    return out
 
 
 def score_frame_partition(df, threads):
     """A dataframe partition (id, text, segments, error) -> its JSON lines."""
     import pandas as pd
     model = worker_model()
+    names = model.marker_names
+    fmt = formatter(names)
     scored = model.score_frame(df, column="text", threads=threads)
     lines = []
     for row in scored.to_dict("records"):
         if isinstance(row["error"], str):
-            out = {"id": row["id"], "error": row["error"]}
+            lines.append(error_line(row["id"], row["error"]))
         elif isinstance(row["segments"], list):
-            out = record(row["id"], model.score_segments(row["segments"]))
+            r = model.score_segments(row["segments"])
+            lines.append(fmt(row["id"], r.flagged, r.score, [r.markers[k] for k in names],
+                             r.lang))
         else:
-            out = {"id": row["id"], "flagged": bool(row["flagged"]), "score": prob(row["score"]),
-                   "markers": {k: prob(row[k]) for k in model.marker_names},
-                   "lang": row["lang"]}
-        lines.append(json.dumps(out, ensure_ascii=False))
+            lines.append(fmt(row["id"], row["flagged"], row["score"], [row[k] for k in names],
+                             row["lang"]))
     return pd.Series(lines, dtype=object)
 
 
@@ -197,7 +209,7 @@ def main():
     ap.add_argument("-m", "--model", help="model file (default: the default model)")
     ap.add_argument("--dataframe", action="store_true",
                     help="through a Dask dataframe instead of a bag")
-    ap.add_argument("--blocksize", default="4MB", help="bytes per partition (default 4MB)")
+    ap.add_argument("--blocksize", default="1MB", help="bytes per partition (default 1MB)")
     ap.add_argument("--threads", type=int, default=1,
                     help="scoring threads in each worker (default 1)")
     ap.add_argument("--scheduler", help="a running scheduler's address, instead of a "
