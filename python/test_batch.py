@@ -259,6 +259,8 @@ def test_records_score_as_the_cli_scores_them(model):
                                     check=True).stdout)
     assert abs(r.score - cli["score"]) <= 5e-5 and r.lang == cli["lang"]
     assert isinstance(r.worst[0], float)  # seconds: scored as a transcript
+    bad = [rec for rec in kuzat.read(os.path.join(GOLDEN, "posts.jsonl")) if rec.error][0]
+    assert model.score(bad).lang is None  # a record that could not be read: NaN
 
 
 # ---------------------------------------------------------------- the package

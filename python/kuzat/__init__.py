@@ -621,13 +621,16 @@ class Scorer:
     def score(self, text, window_bytes: Optional[int] = None, explain: int = 0,
               threshold: Optional[float] = None) -> Result:
         """Score one text (str or UTF-8 bytes; None or NaN: a Result of
-        NaN; a Record: its text, or its segments for a transcript). A text
+        NaN; a Record: its text, or its segments for a transcript, NaN when
+        it could not be read). A text
         longer than window_bytes (default: the library's,
         kuzat_score_params_default()) is scored in windows overlapping by
         half, and its score is the worst window's. threshold: flag a marker
         at or above this probability (default: each marker's own from the
         model)."""
         if isinstance(text, Record):
+            if text.error:  # it could not be read: nothing to score
+                return _missing_result(self.model.marker_names)
             if text.segments is not None:
                 return self.score_segments(text.segments, explain=explain,
                                            threshold=threshold)
