@@ -247,9 +247,14 @@ class Record:
     __slots__ = ("id", "text", "line", "error", "labels", "lang", "group",
                  "segments", "truncated")
 
-    def __init__(self, **kw):
-        for k in self.__slots__:
-            setattr(self, k, kw.get(k))
+    def __init__(self, id: str = "", text: str = "", line: int = 0,
+                 error: Optional[str] = None, labels: Optional[List[str]] = None,
+                 lang: str = "", group: str = "",
+                 segments: Optional[List[Tuple[float, float, str]]] = None,
+                 truncated: bool = False):
+        self.id, self.text, self.line, self.error = id, text, line, error
+        self.labels = labels if labels is not None else []
+        self.lang, self.group, self.segments, self.truncated = lang, group, segments, truncated
 
     def to_dict(self) -> Dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -291,19 +296,17 @@ def _records(r: "_lib.Owned") -> Iterator[Record]:
             return
         if rc < 0:
             _check(rc, err)
-        text = C.string_at(rec.text, rec.text_len) if rec.text_len else b""
-        segments = None
-        if rec.segments_len:
+        n = rec.text_len
+        text = C.string_at(rec.text, n) if n else b""
+        segments, nseg = None, rec.segments_len
+        if nseg:
             segments = [(s.start, s.end, text[s.off:s.off + s.len].decode("utf-8", "replace"))
-                        for s in rec.segments[:rec.segments_len]]
-        labels = _str_at(rec.labels, rec.labels_len)
-        yield Record(id=_str_at(rec.id, rec.id_len), text=text.decode("utf-8", "replace"),
-                     line=rec.line,
-                     error=rec.error.decode("utf-8", "replace") if rec.error else None,
-                     labels=labels.split(",") if labels else [],
-                     lang=_str_at(rec.lang, rec.lang_len),
-                     group=_str_at(rec.group, rec.group_len),
-                     segments=segments, truncated=rec.full_len > rec.text_len)
+                        for s in rec.segments[:nseg]]
+        labels, error = _str_at(rec.labels, rec.labels_len), rec.error
+        yield Record(_str_at(rec.id, rec.id_len), text.decode("utf-8", "replace"), rec.line,
+                     error.decode("utf-8", "replace") if error else None,
+                     labels.split(",") if labels else [], _str_at(rec.lang, rec.lang_len),
+                     _str_at(rec.group, rec.group_len), segments, rec.full_len > n)
 
 
 # ---------------------------------------------------------------- model
