@@ -9,7 +9,8 @@
 #   make valgrind         the unit tests under valgrind
 #   make install / uninstall   honour PREFIX (/usr/local) and DESTDIR: programs,
 #                         libkuzat (.a, .so), kuzat.h, kuzat.pc, man pages, the
-#                         default model and the Python binding
+#                         default model and the Python package; installing to
+#                         the real root as root refreshes the linker's cache
 #
 # Warnings are errors; packagers may build with WERROR= to relax that.
 
@@ -24,9 +25,17 @@ INCLUDEDIR ?= $(PREFIX)/include
 # its own directory, so keep DATADIR there.
 DATADIR ?= $(PREFIX)/share/kuzat
 MANDIR ?= $(PREFIX)/share/man
-# The Python binding (one file, python/kuzat.py). With PREFIX=/usr this is on
-# Debian's python3 path; elsewhere add it to PYTHONPATH.
+# The Python package (python/kuzat/) goes where Debian's python3 looks:
+# /usr/lib/python3/dist-packages for PREFIX=/usr, else
+# PREFIX/lib/python3.X/dist-packages, X from $(PYTHON) (Debian searches
+# /usr/local/lib/python3.X/dist-packages; another prefix needs PYTHONPATH).
+PYTHON ?= /usr/bin/python3
+PYTHON_X = $(or $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null),3)
+ifeq ($(PREFIX),/usr)
 PYTHONDIR ?= $(PREFIX)/lib/python3/dist-packages
+else
+PYTHONDIR ?= $(PREFIX)/lib/python$(PYTHON_X)/dist-packages
+endif
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 
@@ -120,9 +129,12 @@ $(B)/obj $(B)/tools $(B)/tests $(B)/bench:
 	mkdir -p $@
 
 # GNU parallel: the CLI tests check that kuzat-classify runs under it;
-# pytest runs the Python binding's tests.
+# pytest runs the Python package's tests (numpy and pandas for its columns);
+# venv, setuptools and wheel build and install it as pip does (test_pip.sh);
+# Dask runs examples/dask_score.py (test_dask.sh).
 test:
-	@scripts/deps.sh parallel python3-pytest
+	@scripts/deps.sh parallel python3-pytest python3-numpy python3-pandas \
+	  python3-venv python3-setuptools python3-wheel python3-dask python3-distributed
 	$(MAKE) all $(UNIT_TESTS)
 	tests/run.sh $(B)
 
@@ -160,14 +172,22 @@ install: all
 	install -d $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PYTHONDIR)
 	install -m 644 models/default.kzm models/MODEL_CARD.md $(DESTDIR)$(DATADIR)/
 	install -m 644 man/kuzat-classify.1 man/kuzat-train.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 python/kuzat.py $(DESTDIR)$(PYTHONDIR)/
+	install -d $(DESTDIR)$(PYTHONDIR)/kuzat
+	install -m 644 python/kuzat/__init__.py python/kuzat/_lib.py python/kuzat/py.typed \
+	  $(DESTDIR)$(PYTHONDIR)/kuzat/
+	printf '# Written by make install: where it put the library and the model.\nLIBDIR = "%s"\nDATADIR = "%s"\n' \
+	  '$(LIBDIR)' '$(DATADIR)' > $(DESTDIR)$(PYTHONDIR)/kuzat/_paths.py
+	@scripts/ldconfig.sh '$(DESTDIR)' '$(LIBDIR)'
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kuzat-train $(DESTDIR)$(BINDIR)/kuzat-classify
 	rm -f $(DESTDIR)$(INCLUDEDIR)/kuzat.h $(DESTDIR)$(PKGCONFIGDIR)/kuzat.pc
 	rm -f $(DESTDIR)$(DATADIR)/default.kzm $(DESTDIR)$(DATADIR)/MODEL_CARD.md
 	rm -f $(DESTDIR)$(MANDIR)/man1/kuzat-classify.1 $(DESTDIR)$(MANDIR)/man1/kuzat-train.1
-	rm -f $(DESTDIR)$(PYTHONDIR)/kuzat.py
+	rm -f $(DESTDIR)$(PYTHONDIR)/kuzat/__init__.py $(DESTDIR)$(PYTHONDIR)/kuzat/_lib.py \
+	  $(DESTDIR)$(PYTHONDIR)/kuzat/py.typed $(DESTDIR)$(PYTHONDIR)/kuzat/_paths.py
+	rm -rf $(DESTDIR)$(PYTHONDIR)/kuzat/__pycache__
+	-rmdir $(DESTDIR)$(PYTHONDIR)/kuzat 2>/dev/null
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	rm -f $(DESTDIR)$(LIBDIR)/libkuzat.a $(DESTDIR)$(LIBDIR)/libkuzat.so \
 	  $(DESTDIR)$(LIBDIR)/libkuzat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libkuzat.so.$(VERSION)

@@ -20,7 +20,9 @@
 #     rows (default 5000; svm-train needs minutes beyond that)
 #  4. score the held-out rows and both evasion sets with every tool
 #  5. throughput: bench/corpus.sh (>= 50 MB of short documents),
-#     whole processes, one core (taskset) and two
+#     whole processes, one core (taskset) and two; the Python package's
+#     score_many and the Dask example (bench/python.py ->
+#     bench/RESULTS-python.txt)
 #  6. profile: bench/profile.sh (callgrind on kuzat-classify, per stage)
 #  7. bench/report.py: metrics (one script for every tool), targets,
 #     bench/RESULTS.md and bench/quality-vs-speed.svg (gnuplot)
@@ -29,7 +31,8 @@ cd "$(dirname "$0")/.."
 B=${1:-build}
 S=${KUZAT_SHARED:-../shared/datasets}
 [ -d "$S" ] || { echo "bench: $S not found: the benchmarks read the shared datasets (set KUZAT_SHARED)" >&2; exit 2; }
-scripts/deps.sh fasttext liblinear-tools libsvm-tools python3-sklearn time gnuplot valgrind
+scripts/deps.sh fasttext liblinear-tools libsvm-tools python3-sklearn time gnuplot valgrind \
+  python3-numpy python3-dask python3-distributed
 PY=/usr/bin/python3
 W=$B/bench-work
 rm -rf "$W"
@@ -133,6 +136,11 @@ row sklearn 0 "$W/in-small.txt" $PY bench/sk.py score "$W/sk.pkl" -
 row liblinear 0 "$W/in-small.txt" sh -c "awk 'BEGIN { print \"label\ttext\" } { gsub(/\t/, \" \"); print \"x\t\" \$0 }' |
   $B/bench/featurize propaganda | liblinear-predict -q /dev/stdin $W/ll.model /dev/stdout"
 rm -f "$W/out" "$W/in-small.txt"
+# the Python package beside the program: score_many on 10,000 short texts,
+# one thread and two, and examples/dask_score.py on two workers (issue 20)
+log "python package (bench/python.py)"
+$PY bench/python.py "$W/in.txt.base" --build "$B" -m "$W/kuzat.kzm" --dask 100000 \
+  > bench/RESULTS-python.txt 2> "$W/python.err" || { echo "bench: bench/python.py failed" >&2; cat "$W/python.err" >&2; }
 
 # -- 6: where the time goes
 log "profile (callgrind)"

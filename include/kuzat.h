@@ -920,6 +920,47 @@ KUZAT_EXTERN void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes);
 /* Close the input and free the reader. NULL is a no-op. */
 KUZAT_EXTERN void kuzat_reader_free(kuzat_reader *r);
 
+/* ---------------------------------------------------------------------- */
+/* Batches                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Where kuzat_score_many() writes what it found: arrays the caller owns,
+ * each NULL when not wanted. Text i's entries are at [i], and marker k's
+ * (in kuzat_model_markers() order) at [i * markers + k]. */
+typedef struct kuzat_batch_out {
+  double *score;       /* [n] the verdict's probability (kuzat_result.score) */
+  int *flagged;        /* [n] the verdict (kuzat_result.any_flagged) */
+  int *lang;           /* [n] kuzat_lang of the text */
+  double *prob;        /* [n * markers] every marker's probability */
+  int *marker_flagged; /* [n * markers] prob >= the marker's threshold in force */
+} kuzat_batch_out;
+
+/* Score n plain texts in one call: text i is lens[i] bytes at texts[i].
+ * Each text gets exactly what kuzat_score(s, texts[i], lens[i], NULL, 0, p,
+ * ...) gives it. One thread per scorer: scorers[0] scores in the calling
+ * thread, each other scorer in a thread this call starts and joins before
+ * it returns; the output does not depend on the number of scorers (one is
+ * fine). A NULL texts[i] is a missing text (a None or NaN of a data
+ * frame): its score and probabilities are NaN, its flags 0, its lang -1.
+ *
+ * The scorers must be distinct, of one model, and used by no other thread
+ * during the call; with more than one, their allocators must be
+ * thread-safe. Their previous results are no longer valid after it. The
+ * call keeps nothing: scorers can be reused for the next batch.
+ *
+ * `p` NULL means the defaults; p->explain must be 0 (explanations are per
+ * text). The other parameters are checked as kuzat_score() checks them,
+ * at the first text. Returns KUZAT_OK; KUZAT_EINVAL (scorers NULL or
+ * nscorers 0, a scorer NULL, given twice or of another model, texts or
+ * lens NULL with n > 0, out NULL, explain > 0, bad parameters);
+ * KUZAT_ENOMEM; KUZAT_EICU. A failure names the earliest text that failed
+ * ("text 12: ..."); the scoring stops there and `out` holds results for
+ * some texts only. */
+KUZAT_EXTERN int kuzat_score_many(kuzat_scorer *const *scorers, size_t nscorers,
+                                  const char *const *texts, const size_t *lens, size_t n,
+                                  const kuzat_score_params *p, const kuzat_batch_out *out,
+                                  kuzat_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,7 +56,8 @@ else
 fi
 
 for f in share/man/man1/kuzat-classify.1 share/man/man1/kuzat-train.1 \
-         lib/python3/dist-packages/kuzat.py share/kuzat/default.kzm; do
+         lib/python3/dist-packages/kuzat/__init__.py lib/python3/dist-packages/kuzat/_lib.py \
+         lib/python3/dist-packages/kuzat/_paths.py share/kuzat/default.kzm; do
   [ -e "$D/usr/$f" ] && ok || notok "installed $f"
 done
 
@@ -95,13 +96,16 @@ with ThreadPoolExecutor(max_workers=4) as pool:
     for r in pool.map(model.score, texts):
         print("%s %.4f" % (str(r.flagged).lower(), r.score))
 print(kuzat.library_path, file=sys.stderr)
+print(kuzat._lib.default_model_candidates()[1], file=sys.stderr)
 PY
 cut -f2 tests/data/classify/train.tsv | sed 1d > "$T/texts.txt"
 env -u KUZAT_LIBRARY PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$D/usr/lib/python3/dist-packages" \
   LD_LIBRARY_PATH="$D/usr/lib" /usr/bin/python3 "$T/service.py" "$D/usr/share/kuzat/default.kzm" \
   < "$T/texts.txt" > "$T/py.out" 2> "$T/py.err"
 check "python: the installed binding runs" 0 "$?"
-check "python: it loaded the installed library" "libkuzat.so.0" "$(tail -n 1 "$T/py.err")"
+check "python: it loaded the installed library" "libkuzat.so.0" "$(sed -n 1p "$T/py.err")"
+check "python: Model.default() looks for the installed model (kuzat/_paths.py)" /usr/share/kuzat/default.kzm \
+  "$(sed -n 2p "$T/py.err")"
 "$B/kuzat-classify" -q -m models/default.kzm --lines < "$T/texts.txt" |
   sed -n 's/.*"flagged":\([a-z]*\),"score":\([0-9.]*\).*/\1 \2/p' > "$T/cli.py"
 check "python: a score for every text" 52 "$(wc -l < "$T/py.out")"
@@ -114,4 +118,36 @@ check "the installed kuzat-classify finds the installed default model" \
 
 make -s uninstall B="$B" DESTDIR="$D" PREFIX=/usr > /dev/null 2>&1
 check "make uninstall leaves nothing" "" "$(find "$D" -type f -o -type l)"
+
+# The default prefix: the package goes to /usr/local/lib/python3.X/dist-packages,
+# X from Debian's python3, a directory that python3 searches.
+D2="$T/dest2"
+make -s install B="$B" DESTDIR="$D2" > "$T/install2.log" 2>&1
+check "make install (PREFIX=/usr/local): exit 0" 0 "$?"
+pydir=$(/usr/bin/python3 -c 'import sys; print("/usr/local/lib/python%d.%d/dist-packages" % sys.version_info[:2])')
+[ -e "$D2$pydir/kuzat/__init__.py" ] && ok || notok "the package is in $pydir: $(find "$D2" -name __init__.py)"
+/usr/bin/python3 -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "$pydir" &&
+  ok || notok "$pydir is on Debian's python3 path"
+check "kuzat/_paths.py names the installed library and model" \
+  "/usr/local/lib /usr/local/share/kuzat" \
+  "$(cd "$D2$pydir/kuzat" && /usr/bin/python3 -c 'import _paths; print(_paths.LIBDIR, _paths.DATADIR)')"
+check "a staged install (DESTDIR) leaves the linker's cache alone and says nothing of it" "" \
+  "$(grep -i ldconfig "$T/install2.log")"
+make -s uninstall B="$B" DESTDIR="$D2" > /dev/null 2>&1
+check "make uninstall (PREFIX=/usr/local) leaves nothing" "" "$(find "$D2" -type f -o -type l)"
+
+# Installing to the real root refreshes the linker's cache (as root) or says
+# how (scripts/ldconfig.sh, with ldconfig and id played by scripts here).
+mkdir -p "$T/fake"
+printf '#!/bin/sh\necho "ldconfig $*" >> "%s/ldconfig.log"\n[ "$1" = -p ] && echo "	libkuzat.so.0 (libc6,x86-64) => /usr/local/lib/libkuzat.so.0"\nexit 0\n' "$T" > "$T/fake/ldconfig"
+printf '#!/bin/sh\necho "${FAKE_UID:-0}"\n' > "$T/fake/id"
+chmod +x "$T/fake/ldconfig" "$T/fake/id"
+out=$(PATH="$T/fake:$PATH" scripts/ldconfig.sh "" /usr/local/lib)
+check "as root: ldconfig runs, and finds the library" "ldconfig |ldconfig -p||" \
+  "$(tr '\n' '|' < "$T/ldconfig.log")|$out"
+out=$(PATH="$T/fake:$PATH" scripts/ldconfig.sh "" /opt/kuzat/lib)
+case "$out" in *"/opt/kuzat/lib is not searched"*) ok ;; *) notok "a LIBDIR the linker does not search is reported: $out" ;; esac
+out=$(FAKE_UID=1000 PATH="$T/fake:$PATH" scripts/ldconfig.sh "" /usr/local/lib)
+check "not root: says to run sudo ldconfig" \
+  "kuzat: now run 'sudo ldconfig' so that programs find /usr/local/lib/libkuzat.so.0" "$out"
 kt_done

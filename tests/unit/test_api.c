@@ -198,6 +198,22 @@ static void test_nulls(kuzat_model *m) {
   EXPECT(kuzat_score(s, NULL, 0, NULL, 0, NULL, &res, &e), KUZAT_OK);
   CHECK(res->windows == 1 && res->markers == kuzat_model_markers(m),
         "scoring nothing: one window, every marker");
+  {
+    const char *texts[2] = {"x", NULL};
+    const size_t lens[2] = {1, 0};
+    double score[2];
+    kuzat_batch_out out = {score, NULL, NULL, NULL, NULL};
+    kuzat_scorer *nobody[1] = {NULL};
+    EXPECT(kuzat_score_many(NULL, 1, texts, lens, 2, NULL, &out, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_score_many(&s, 0, texts, lens, 2, NULL, &out, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_score_many(nobody, 1, texts, lens, 2, NULL, &out, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_score_many(&s, 1, NULL, lens, 2, NULL, &out, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_score_many(&s, 1, texts, NULL, 2, NULL, &out, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_score_many(&s, 1, texts, lens, 2, NULL, NULL, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_score_many(&s, 1, NULL, NULL, 0, NULL, &out, &e), KUZAT_OK);
+    EXPECT(kuzat_score_many(&s, 1, texts, lens, 2, NULL, &out, &e), KUZAT_OK);
+    CHECK(score[0] >= 0 && score[0] <= 1 && isnan(score[1]), "a batch: a score, then a NaN");
+  }
 
   /* Training. */
   kuzat_train_params_default(NULL);
@@ -307,6 +323,7 @@ typedef struct fixture {
   kuzat_reader *r;
   kuzat_train_report *rep;
   kuzat_model *trained;
+  kuzat_scorer *s2; /* a second scorer, with malloc: batches on two threads */
 } fixture;
 
 /* Free what a case made; the model's bytes stay. */
@@ -319,7 +336,8 @@ static void fixture_free(fixture *x) {
   kuzat_trainset_free(x->t);
   kuzat_reader_free(x->r);
   kuzat_train_report_free(x->rep);
-  fixture keep = {x->buf, x->buf_len, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  kuzat_scorer_free(x->s2);
+  fixture keep = {x->buf, x->buf_len, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
   *x = keep;
 }
 
@@ -332,6 +350,12 @@ static int setup_featuriser(fixture *x) {
 }
 static int setup_scorer(fixture *x) {
   return setup_model(x) || kuzat_scorer_new(x->m, &failing, &x->s, NULL);
+}
+/* Two scorers: the first with the failing allocator (it scores in the
+ * calling thread, so only that thread counts allocations), the second with
+ * malloc, in a thread of kuzat_score_many()'s own. */
+static int setup_scorers(fixture *x) {
+  return setup_scorer(x) || kuzat_scorer_new(x->m, NULL, &x->s2, NULL);
 }
 static int setup_trainset(fixture *x) { return kuzat_trainset_new(NULL, &failing, &x->t, NULL); }
 static int setup_reader(fixture *x) {
@@ -399,6 +423,22 @@ static int call_score(fixture *x, kuzat_error *err) {
   for (size_t i = 0; i + 31 < sizeof longer; i += 31) memcpy(longer + i, "hijratga shoshiling birodarlar ", 31);
   p.window_bytes = 256;
   return kuzat_score(x->s, longer, sizeof longer - 31, NULL, 0, &p, &r, err);
+}
+static int call_score_many(fixture *x, kuzat_error *err) {
+  enum { N = 40 };
+  const char *texts[N];
+  size_t lens[N];
+  double score[N], prob[N * 16];
+  int flagged[N], lang[N], mflag[N * 16];
+  kuzat_batch_out out = {score, flagged, lang, prob, mflag};
+  for (size_t i = 0; i < N; i++) {
+    texts[i] = i % 7 == 3 ? NULL : i % 2 ? mixed : "Bugun havo yaxshi";
+    lens[i] = texts[i] ? strlen(texts[i]) : 0;
+  }
+  kuzat_scorer *two[2] = {x->s, x->s2};
+  if (kuzat_model_markers(x->m) > 16) return KUZAT_ERANGE;
+  int rc = kuzat_score_many(two, 1, texts, lens, N, NULL, &out, err);
+  return rc ? rc : kuzat_score_many(two, 2, texts, lens, N, NULL, &out, err);
 }
 static int call_trainset_new(fixture *x, kuzat_error *err) {
   return kuzat_trainset_new(NULL, &failing, &x->t, err);
@@ -468,6 +508,7 @@ static const oom_case oom_cases[] = {
     {"kuzat_model_save", setup_model, call_model_save, 1, 0},
     {"kuzat_scorer_new", setup_model, call_scorer_new, 1, 0},
     {"kuzat_score", setup_scorer, call_score, 1, 0},
+    {"kuzat_score_many", setup_scorers, call_score_many, 1, 0},
     {"kuzat_trainset_new", NULL, call_trainset_new, 1, 0},
     {"kuzat_trainset_add", setup_trainset, call_trainset_add, 1, 0},
     /* the Gram matrix shared by cross-validation is optional (kuzat.h) */

@@ -2,7 +2,8 @@
  * test_threads.c -- one model, eight threads, each with its own scorer:
  * every score equals the serial one, bit for bit. Run it under
  * ThreadSanitizer too (.ci/run: make SANITIZER=thread), which then checks
- * that the shared model is only ever read.
+ * that the shared model is only ever read. Then the same documents in one
+ * kuzat_score_many() call on eight scorers.
  */
 #include "check.h"
 #include "helpers.h"
@@ -70,6 +71,29 @@ static void *work(void *arg) {
   return NULL;
 }
 
+/* The same documents in one kuzat_score_many() call on NTHREADS scorers:
+ * its threads share the batch's counter and outputs (under ThreadSanitizer,
+ * that they do so under its lock or in parts of their own). */
+static void test_batch(void) {
+  static const char *texts[MAXDOC];
+  static size_t lens[MAXDOC];
+  static double score[MAXDOC];
+  kuzat_scorer *s[NTHREADS];
+  int made = 0;
+  for (int t = 0; t < NTHREADS; t++) made += kuzat_scorer_new(model, NULL, &s[t], NULL) == 0;
+  if (!CHECK(made == NTHREADS, "%d scorers", made)) return;
+  for (size_t i = 0; i < ndoc; i++) texts[i] = doc[i], lens[i] = strlen(doc[i]);
+  kuzat_batch_out out = {score, NULL, NULL, NULL, NULL};
+  kuzat_error err;
+  int rc = kuzat_score_many(s, NTHREADS, texts, lens, ndoc, NULL, &out, &err);
+  CHECK(rc == KUZAT_OK, "kuzat_score_many on %d threads: %s", NTHREADS, err.msg);
+  size_t mism = 0;
+  for (size_t i = 0; i < ndoc; i++) mism += score[i] != serial[i][0];
+  CHECK(mism == 0, "kuzat_score_many on %d threads: every score is the serial one (%zu differ)",
+        NTHREADS, mism);
+  for (int t = 0; t < NTHREADS; t++) kuzat_scorer_free(s[t]);
+}
+
 int main(void) {
   model = kt_train_tsv("tests/data/classify/train.tsv", KUZAT_KERNEL_LINEAR);
   if (!CHECK(model != NULL, "train the test model")) return kt_done();
@@ -101,6 +125,7 @@ int main(void) {
   CHECK(fail == 0, "every call succeeded (%zu failed)", fail);
   CHECK(mism == 0, "%d threads x %zu documents on one model: every score equals the serial "
         "one, bit for bit (%zu differ)", NTHREADS, ndoc, mism);
+  test_batch();
   kuzat_model_free(model);
   for (size_t i = 0; i < ndoc; i++) free(doc[i]);
   return kt_done();
