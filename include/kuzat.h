@@ -890,15 +890,19 @@ KUZAT_EXTERN void kuzat_reader_free(kuzat_reader *r);
  * inside a long transcript.
  *
  * Every text is normalised as scoring does (kuzat_normalise(), flags 0) and
- * tokenised (kuzat_tokenise(); its WORD and NUMBER tokens are the words).
- * A shingle is a run of `shingle` consecutive words (a text with fewer
- * words is one shingle of them all). Shingles are cut into windows of
- * `window` shingles that overlap by half (a text of at most `window`
- * shingles is one window), and each window is sketched by MinHash: for each
- * of KUZAT_KNOWN_HASHES hash functions, the least hash of its shingles.
- * Windows are found by locality-sensitive hashing on bands of
- * KUZAT_KNOWN_ROWS sketch values, then each pair of a known window K and a
- * window Q of the query is scored by its similarity
+ * tokenised (kuzat_tokenise(); its WORD and NUMBER tokens are the words). A
+ * word in Uzbek Cyrillic letters counts as its Uzbek Latin
+ * transliteration, whatever the language identified (the normaliser
+ * transliterates only documents it identifies as uz-Cyrl, so a paragraph
+ * would otherwise differ with what surrounds it). A shingle is a run of
+ * `shingle` consecutive words (a text with fewer words is one shingle of
+ * them all). Shingles are cut into windows of `window` shingles that
+ * overlap by half (a text of at most `window` shingles is one window), and
+ * each window is sketched by MinHash: for each of KUZAT_KNOWN_HASHES hash
+ * functions, the least hash of its shingles. Windows are found by
+ * locality-sensitive hashing on bands of KUZAT_KNOWN_ROWS sketch values,
+ * then each pair of a known window K and a window Q of the query is scored
+ * by its similarity
  *
  *     |K ∩ Q| / |K|      the share of the known window found in the query,
  *
@@ -909,11 +913,15 @@ KUZAT_EXTERN void kuzat_reader_free(kuzat_reader *r);
  * spelling tricks about 1, a known text quoted in a transcript about 1 in
  * the window that holds it, and unrelated text 0. A known text longer than
  * a window is found by any window of it: a quote of half a window or more.
+ * docs/model-format.md, part 2, gives every step, for reimplementation.
  *
  * A kuzat_known is changed by kuzat_known_add() and kuzat_known_remove()
  * from one thread; while nobody changes it, any number of threads may
  * match against it at once, each through its own kuzat_known_matcher.
- * The file format (.kzk) is described in docs/model-format.md (part 2). */
+ * The file format (.kzk) is described in docs/model-format.md (part 2).
+ * Memory: about 500 bytes per window (a post of up to 17 words is one
+ * window), some four times the file's size; a matcher's own memory grows
+ * with the longest text it has matched, not with the index. */
 typedef struct kuzat_known kuzat_known;
 typedef struct kuzat_known_matcher kuzat_known_matcher;
 
@@ -1036,8 +1044,11 @@ typedef struct kuzat_known_hit {
   const char *labels; /* its labels, comma-separated, NUL-terminated */
   size_t labels_len;
   double similarity;  /* its best window's, in [threshold, 1] */
-  /* the query's window where it was found: bytes [start, end) of the
-   * query's text (a transcript maps them to its segments' times) */
+  /* where it was found: bytes [start, end) of the query's text, from the
+   * first word of its best query window to the last, widened to the
+   * neighbouring windows that match it too (a quote longer than a window);
+   * a query of at most `window` shingles is one window, all its words. A
+   * transcript maps them to its segments' times. */
   size_t start, end;
   size_t doc;         /* its position in the index (kuzat_known_find()) */
 } kuzat_known_hit;
@@ -1062,8 +1073,8 @@ KUZAT_EXTERN int kuzat_known_match(kuzat_known_matcher *m, const kuzat_known *k,
  * KUZAT_NORM_OFFSETS, so one normalisation serves the scorer and every
  * index. With offsets in `norm`, start and end come from them; without,
  * the matcher normalises the text again, with offsets, only when
- * something matched. KUZAT_EINVAL also when norm is NULL, or when the
- * text normalises to other bytes than norm's. */
+ * something matched. KUZAT_EINVAL also when norm is NULL, or when it then
+ * finds that the text normalises to other bytes than norm's. */
 KUZAT_EXTERN int kuzat_known_match_text(kuzat_known_matcher *m, const kuzat_known *k,
                                         const char *text, size_t len,
                                         const kuzat_text *norm, double threshold,

@@ -35,6 +35,11 @@
 #include <xxhash.h>
 
 #define KZ_TOMB UINT32_MAX
+#if defined(__GNUC__)
+#define KZ_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define KZ_PREFETCH(p) ((void)(p))
+#endif
 #define KZ_H KUZAT_KNOWN_HASHES
 
 /* ---------------------------------------------------------------------- */
@@ -71,27 +76,34 @@ static uint64_t splitmix(uint64_t *x) {
 
 void kuzat__known_init_hashes(kuzat_known *k) {
   uint64_t x = k->p.seed ^ 0x6B757A61746B6E77ull; /* "kuzatknw" */
-  for (int i = 0; i < KZ_H; i++) {
-    k->mul[i] = splitmix(&x) | 1;
-    k->add[i] = splitmix(&x);
+  for (int q = 0; q < KZ_H / 4; q++) {
+    k->mul[q] = splitmix(&x) | 1;
+    k->add[q] = splitmix(&x);
   }
 }
 
-/* Hash function i of a shingle hash h: an odd multiply and add, folded and
- * multiplied again, so the top bits (the ones kept) depend on all of h. */
-static inline uint64_t perm(const kuzat_known *k, int i, uint64_t h) {
-  uint64_t v = h * k->mul[i] + k->add[i];
-  v ^= v >> 32;
-  return v * 0xD6E8FEB86659FD93ull;
-}
-
-/* murmur3's finaliser, for table slots. */
+/* murmur3's finaliser: every output bit depends on every input bit. */
 static inline uint64_t fmix(uint64_t v) {
   v ^= v >> 33;
   v *= 0xFF51AFD7ED558CCDull;
   v ^= v >> 33;
   v *= 0xC4CEB9FE1A85EC53ull;
   return v ^ (v >> 33);
+}
+
+/* The 64 hash values of a shingle hash h, 16 bits each: mix q (an odd
+ * multiply and add, then fmix) gives values 4q .. 4q+3, its four 16-bit
+ * quarters from the lowest up. One 64-bit mix per four values keeps
+ * sketching cheap; the quarters of a full-avalanche mix are as good as
+ * separate hashes for MinHash. */
+static inline void hash_values(const kuzat_known *k, uint64_t h, uint16_t *v) {
+  for (int q = 0; q < KZ_H / 4; q++) {
+    uint64_t x = fmix(h * k->mul[q] + k->add[q]);
+    v[4 * q] = (uint16_t)x;
+    v[4 * q + 1] = (uint16_t)(x >> 16);
+    v[4 * q + 2] = (uint16_t)(x >> 32);
+    v[4 * q + 3] = (uint16_t)(x >> 48);
+  }
 }
 
 /* The table slot of band j of a sketch. */
@@ -113,12 +125,12 @@ static inline size_t band_slot(const uint16_t *sk, size_t j, size_t mask) {
  * transliterated by the same rules (normalise.c, step 7), and any other
  * word is hashed as it is. */
 
-static int is_uz_cyr(uint32_t c) {
+static inline int is_uz_cyr(uint32_t c) {
   return (c >= 0x430 && c <= 0x44F) || c == 0x451 || c == 0x45E || c == 0x493 || c == 0x49B ||
          c == 0x4B3;
 }
 
-static int is_cyr_vowel(uint32_t c) {
+static inline int is_cyr_vowel(uint32_t c) {
   switch (c) {
   case 0x430: case 0x435: case 0x451: case 0x438: case 0x43E: case 0x443:
   case 0x44D: case 0x44E: case 0x44F: case 0x45E: case 0x44B:
@@ -127,7 +139,7 @@ static int is_cyr_vowel(uint32_t c) {
   return 0;
 }
 
-static int is_letter(uint32_t c) {
+static inline int is_letter(uint32_t c) {
   return (c >= 'a' && c <= 'z') || (c >= 0xC0 && c != 0xD7 && c != 0xF7 && c < 0x2B0) ||
          (c >= 0x400 && c <= 0x52F) || c == 0x2BB || c == 0x2BC;
 }
@@ -158,10 +170,15 @@ static size_t put_utf8(unsigned char *o, uint32_t c) {
 /* Uzbek Latin for Cyrillic letter cp[i] of a word, as normalise.c's
  * translit_one(), into o; the bytes written. */
 static size_t translit(const uint32_t *cp, size_t n, size_t i, unsigned char *o) {
-  static const char *const basic[32] = {
-      "a", "b", "v", "g", "d", NULL, "j", "z", "i", "y", "k",
-      "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "x",
-      NULL, "ch", "sh", "sh", NULL, "i", "", "e", "yu", "ya"};
+  /* а..я without context rules: the Latin, and its length (3: a rule) */
+  static const struct {
+    char s[2];
+    unsigned char n;
+  } basic[32] = {{"a", 1}, {"b", 1}, {"v", 1}, {"g", 1}, {"d", 1}, {"", 3},   {"j", 1},
+                 {"z", 1}, {"i", 1}, {"y", 1}, {"k", 1}, {"l", 1}, {"m", 1},  {"n", 1},
+                 {"o", 1}, {"p", 1}, {"r", 1}, {"s", 1}, {"t", 1}, {"u", 1},  {"f", 1},
+                 {"x", 1}, {"", 3},  {"ch", 2}, {"sh", 2}, {"sh", 2}, {"", 3}, {"i", 1},
+                 {"", 0},  {"e", 1}, {"yu", 2}, {"ya", 2}};
   uint32_t x = cp[i], prev = i ? cp[i - 1] : 0, next = i + 1 < n ? cp[i + 1] : 0;
   int start = !is_letter(prev);
   switch (x) {
@@ -183,10 +200,9 @@ static size_t translit(const uint32_t *cp, size_t n, size_t i, unsigned char *o)
   case 0x49B: return o[0] = 'q', 1;
   case 0x4B3: return o[0] = 'h', 1;
   }
-  if (x >= 0x430 && x <= 0x44F && basic[x - 0x430]) {
-    size_t k = strlen(basic[x - 0x430]);
-    memcpy(o, basic[x - 0x430], k);
-    return k;
+  if (x >= 0x430 && x <= 0x44F && basic[x - 0x430].n < 3) {
+    memcpy(o, basic[x - 0x430].s, 2);
+    return basic[x - 0x430].n;
   }
   return put_utf8(o, x);
 }
@@ -267,22 +283,19 @@ static int sketch_text(kz_sketch *s, const kz_alloc *a, const kuzat_known *k, co
       KZ_GROW(a, s, hi, s->nwin + 1))
     return KUZAT_ENOMEM;
   for (size_t b = 0; b < nb; b++) {
-    uint64_t *m = s->blk + b * KZ_H;
+    uint16_t *m = s->blk + b * KZ_H, v[KZ_H];
     size_t from = nb == 1 ? 0 : b * S, to = nb == 1 ? s->nsh : from + S;
     if (to > s->nsh) to = s->nsh;
-    for (int i = 0; i < KZ_H; i++) m[i] = UINT64_MAX;
+    for (int i = 0; i < KZ_H; i++) m[i] = UINT16_MAX;
     for (size_t q = from; q < to; q++) {
-      uint64_t h = s->hash[q];
-      for (int i = 0; i < KZ_H; i++) {
-        uint64_t v = perm(k, i, h);
-        if (v < m[i]) m[i] = v;
-      }
+      hash_values(k, s->hash[q], v);
+      for (int i = 0; i < KZ_H; i++) m[i] = v[i] < m[i] ? v[i] : m[i];
     }
   }
   for (size_t w = 0; w < s->nwin; w++) {
-    const uint64_t *m0 = s->blk + w * KZ_H, *m1 = nb == 1 ? m0 : m0 + KZ_H;
+    const uint16_t *m0 = s->blk + w * KZ_H, *m1 = nb == 1 ? m0 : m0 + KZ_H;
     uint16_t *out = s->sk + w * KZ_H;
-    for (int i = 0; i < KZ_H; i++) out[i] = (uint16_t)((m0[i] < m1[i] ? m0[i] : m1[i]) >> 48);
+    for (int i = 0; i < KZ_H; i++) out[i] = m0[i] < m1[i] ? m0[i] : m1[i];
     s->lo[w] = (uint32_t)(nb == 1 ? 0 : w * S);
     s->hi[w] = (uint32_t)(nb == 1 ? s->nsh : (w + 2) * S < s->nsh ? (w + 2) * S : s->nsh);
     s->size[w] = (uint16_t)(s->hi[w] - s->lo[w]);
@@ -435,8 +448,8 @@ static int lsh_reserve(kuzat_known *k, size_t windows) {
   if (kuzat__grow(&k->a, (void **)&k->next, &k->next_cap, entries + 1, sizeof *k->next))
     return KUZAT_ENOMEM;
   if (k->nhead >= entries && k->nhead) return KUZAT_OK;
-  size_t n = 1024;
-  while (n < entries * 2) n *= 2;
+  size_t n = 1024; /* chains of 0.5 to 1 entries on average */
+  while (n < entries) n *= 2;
   uint32_t *h = kuzat__calloc(&k->a, n, sizeof *h);
   if (!h) return KUZAT_ENOMEM;
   kuzat__free(&k->a, k->head);
@@ -450,6 +463,11 @@ static int lsh_reserve(kuzat_known *k, size_t windows) {
 int kuzat__known_index(kuzat_known *k, size_t *dup_a, size_t *dup_b) {
   int rc = ids_reserve(k, 0, dup_a, dup_b);
   if (rc) return rc;
+  if (!k->next) { /* a loaded index: its size exactly, until something is added */
+    k->next = kuzat__malloc(&k->a, (k->nwin * KZ_KNOWN_BANDS + 1) * sizeof *k->next);
+    if (!k->next) return KUZAT_ENOMEM;
+    k->next_cap = k->nwin * KZ_KNOWN_BANDS + 1;
+  }
   kuzat__free(&k->a, k->head);
   k->head = NULL;
   k->nhead = 0;
@@ -573,8 +591,12 @@ struct kuzat_known_matcher {
   kuzat_normaliser *norm;
   kuzat_text t;
   kz_sketch s;
-  uint32_t *cand;
+  uint32_t *cand; /* a query window's candidate known windows */
   size_t cand_cap;
+  uint32_t *seen; /* the set of them: window + 1, open addressing */
+  size_t nseen;   /* a power of two, or 0 */
+  uint32_t *spot; /* where each candidate sits in seen, to empty it after */
+  size_t spot_cap;
   kz_hit *hit;
   size_t hit_cap;
   kuzat_known_hit *out;
@@ -606,14 +628,11 @@ void kuzat_known_matcher_free(kuzat_known_matcher *m) {
   kuzat_normaliser_free(m->norm);
   sketch_free(&a, &m->s);
   kuzat__free(&a, m->cand);
+  kuzat__free(&a, m->seen);
+  kuzat__free(&a, m->spot);
   kuzat__free(&a, m->hit);
   kuzat__free(&a, m->out);
   kuzat__free(&a, m);
-}
-
-static int cmp_u32(const void *x, const void *y) {
-  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-  return (a > b) - (a < b);
 }
 
 /* By document, then query window, then similarity down. */
@@ -641,31 +660,74 @@ static double similarity(int eq, size_t nk, size_t nq) {
   return inter / (double)nk;
 }
 
+/* Make the set of candidates hold more than `c` windows at under half
+ * full, moving the c it holds. */
+static int grow_seen(kuzat_known_matcher *m, size_t c) {
+  size_t n = m->nseen ? m->nseen : 64;
+  while (n < (c + 1) * 2) n *= 2;
+  if (n == m->nseen) return KUZAT_OK;
+  uint32_t *t = kuzat__calloc(&m->a, n, sizeof *t);
+  if (!t) return KUZAT_ENOMEM;
+  for (size_t i = 0; i < c; i++) {
+    size_t s = (size_t)(fmix(m->cand[i]) & (n - 1));
+    while (t[s]) s = (s + 1) & (n - 1);
+    t[s] = m->cand[i] + 1;
+    m->spot[i] = (uint32_t)s;
+  }
+  kuzat__free(&m->a, m->seen);
+  m->seen = t;
+  m->nseen = n;
+  return KUZAT_OK;
+}
+
+/* Window w into m->cand[0 .. *c) unless it is there already. */
+static int add_candidate(kuzat_known_matcher *m, uint32_t w, size_t *c) {
+  if ((*c + 1) * 2 > m->nseen && grow_seen(m, *c)) return KUZAT_ENOMEM;
+  size_t mask = m->nseen - 1, s = (size_t)(fmix(w) & mask);
+  for (; m->seen[s]; s = (s + 1) & mask)
+    if (m->seen[s] == w + 1) return KUZAT_OK;
+  if (kuzat__grow(&m->a, (void **)&m->cand, &m->cand_cap, *c + 1, sizeof *m->cand) ||
+      kuzat__grow(&m->a, (void **)&m->spot, &m->spot_cap, *c + 1, sizeof *m->spot))
+    return KUZAT_ENOMEM;
+  m->seen[s] = w + 1;
+  m->cand[*c] = w;
+  m->spot[*c] = (uint32_t)s;
+  (*c)++;
+  return KUZAT_OK;
+}
+
 /* Known windows that agree with query window q on some band, once each,
  * into m->cand; their number in *n. */
 static int candidates(kuzat_known_matcher *m, const kuzat_known *k, const uint16_t *q, size_t *n) {
-  size_t mask = k->nhead - 1, c = 0;
+  size_t mask = k->nhead - 1, c = 0, slot[KZ_KNOWN_BANDS];
+  uint32_t first[KZ_KNOWN_BANDS];
+  int rc = KUZAT_OK;
+  /* In a large index every look-up is a cache miss: ask for all 32 heads,
+   * then for the first entries they lead to, before reading any, so the
+   * misses overlap instead of following one another. */
   for (size_t j = 0; j < KZ_KNOWN_BANDS; j++) {
-    for (uint32_t e = k->head[band_slot(q, j, mask)]; e; e = k->next[e - 1]) {
+    slot[j] = band_slot(q, j, mask);
+    KZ_PREFETCH(&k->head[slot[j]]);
+  }
+  for (size_t j = 0; j < KZ_KNOWN_BANDS; j++) {
+    first[j] = k->head[slot[j]];
+    if (first[j]) {
+      KZ_PREFETCH(&k->next[first[j] - 1]);
+      KZ_PREFETCH(&k->sk[(first[j] - 1) / KZ_KNOWN_BANDS * KZ_H + 2 * j]);
+    }
+  }
+  for (size_t j = 0; j < KZ_KNOWN_BANDS && !rc; j++) {
+    for (uint32_t e = first[j]; e && !rc; e = k->next[e - 1]) {
       size_t w = (e - 1) / KZ_KNOWN_BANDS;
       if ((e - 1) % KZ_KNOWN_BANDS != j) continue;
       const uint16_t *v = k->sk + w * KZ_H;
-      if (v[2 * j] != q[2 * j] || v[2 * j + 1] != q[2 * j + 1] || k->doc[k->wdoc[w]].dead)
-        continue;
-      if (kuzat__grow(&m->a, (void **)&m->cand, &m->cand_cap, c + 1, sizeof *m->cand))
-        return KUZAT_ENOMEM;
-      m->cand[c++] = (uint32_t)w;
+      if (v[2 * j] == q[2 * j] && v[2 * j + 1] == q[2 * j + 1] && !k->doc[k->wdoc[w]].dead)
+        rc = add_candidate(m, (uint32_t)w, &c);
     }
   }
-  if (c > 1) {
-    qsort(m->cand, c, sizeof *m->cand, cmp_u32);
-    size_t u = 1;
-    for (size_t i = 1; i < c; i++)
-      if (m->cand[i] != m->cand[u - 1]) m->cand[u++] = m->cand[i];
-    c = u;
-  }
+  for (size_t i = 0; i < c; i++) m->seen[m->spot[i]] = 0; /* empty for the next window */
   *n = c;
-  return KUZAT_OK;
+  return rc;
 }
 
 /* Every (document, query window) pair at or above thr into m->hit, then

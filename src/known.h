@@ -29,7 +29,7 @@ typedef struct kz_sketch {
   size_t word_cap, nword;
   uint64_t *hash; /* word hashes, then shingle hashes in place */
   size_t hash_cap, nsh;
-  uint64_t *blk; /* per block of window/2 shingles: KUZAT_KNOWN_HASHES minima */
+  uint16_t *blk; /* per block of window/2 shingles: KUZAT_KNOWN_HASHES minima */
   size_t blk_cap;
   uint16_t *sk; /* per window: KUZAT_KNOWN_HASHES sketch values */
   size_t sk_cap;
@@ -42,7 +42,9 @@ typedef struct kz_sketch {
 struct kuzat_known {
   kz_alloc a;
   kuzat_known_params p;
-  uint64_t mul[KUZAT_KNOWN_HASHES], add[KUZAT_KNOWN_HASHES]; /* from p.seed */
+  /* the hash functions' constants, from p.seed: KZ_KNOWN_MIXES mixes of a
+   * shingle hash, each giving four 16-bit values */
+  uint64_t mul[KUZAT_KNOWN_HASHES / 4], add[KUZAT_KNOWN_HASHES / 4];
   /* documents, in order of adding */
   kz_kdoc *doc;
   size_t ndoc, doc_cap, live;
