@@ -161,10 +161,17 @@ static size_t decode_word(const unsigned char *s, size_t n, uint32_t *cp, size_t
 static size_t put_utf8(unsigned char *o, uint32_t c) {
   if (c < 0x80) return o[0] = (unsigned char)c, 1;
   if (c < 0x800) return o[0] = (unsigned char)(0xC0 | c >> 6), o[1] = (unsigned char)(0x80 | (c & 0x3F)), 2;
-  o[0] = (unsigned char)(0xE0 | c >> 12);
-  o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-  o[2] = (unsigned char)(0x80 | (c & 0x3F));
-  return 3;
+  if (c < 0x10000) {
+    o[0] = (unsigned char)(0xE0 | c >> 12);
+    o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+    o[2] = (unsigned char)(0x80 | (c & 0x3F));
+    return 3;
+  }
+  o[0] = (unsigned char)(0xF0 | c >> 18);
+  o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+  o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+  o[3] = (unsigned char)(0x80 | (c & 0x3F));
+  return 4;
 }
 
 /* Uzbek Latin for Cyrillic letter cp[i] of a word, as normalise.c's
@@ -220,7 +227,7 @@ static uint64_t word_hash(const char *w, size_t len, uint64_t seed) {
   for (size_t i = 0; i < n; i++)
     if (cp[i] >= 0x400 && cp[i] <= 0x52F && !is_uz_cyr(cp[i]))
       return XXH3_64bits_withSeed(w, len, seed); /* Kyrgyz, Tajik: as it is */
-  unsigned char out[4 * KZ_WORD_MAX];
+  unsigned char out[4 * KZ_WORD_MAX + 4];
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     k += is_uz_cyr(cp[i]) ? translit(cp, n, i, out + k) : put_utf8(out + k, cp[i]);
