@@ -913,12 +913,12 @@ KUZAT_EXTERN void kuzat_reader_free(kuzat_reader *r);
  * spelling tricks about 1, a known text quoted in a transcript about 1 in
  * the window that holds it, and unrelated text 0. A known text longer than
  * a window is found by any window of it: a quote of half a window or more.
- * docs/model-format.md, part 2, gives every step, for reimplementation.
+ * docs/model-format.md, part 2, gives every step, for reimplementation,
+ * and the file format (.kzk).
  *
  * A kuzat_known is changed by kuzat_known_add() and kuzat_known_remove()
  * from one thread; while nobody changes it, any number of threads may
  * match against it at once, each through its own kuzat_known_matcher.
- * The file format (.kzk) is described in docs/model-format.md (part 2).
  * Memory: about 500 bytes per window (a post of up to 17 words is one
  * window), some four times the file's size; a matcher's own memory grows
  * with the longest text it has matched, not with the index. */

@@ -763,7 +763,7 @@ static int find_hits(kuzat_known_matcher *m, const kuzat_known *k, double thr, s
   }
   /* per document: its best window, widened to the run of query windows
    * around it that match it too (a quote longer than a window) */
-  qsort(m->hit, nh, sizeof *m->hit, cmp_hit_doc);
+  if (nh > 1) qsort(m->hit, nh, sizeof *m->hit, cmp_hit_doc);
   size_t u = 0;
   for (size_t i = 0; i < nh;) {
     size_t j = i, best = i;
@@ -781,7 +781,7 @@ static int find_hits(kuzat_known_matcher *m, const kuzat_known *k, double thr, s
     i = j;
   }
   nh = u;
-  qsort(m->hit, nh, sizeof *m->hit, cmp_hit_sim);
+  if (nh > 1) qsort(m->hit, nh, sizeof *m->hit, cmp_hit_sim);
   *count = nh;
   return KUZAT_OK;
 }
