@@ -146,6 +146,7 @@ static void load_rows(const char *path) {
     w->labels = strndup(rec.labels, rec.labels_len);
     w->lang = strndup(rec.lang, rec.lang_len);
     w->prop = strstr(w->labels, "propaganda") != NULL;
+    w->unrelated = 0; /* until test_unrelated_ours() has looked */
   }
   kuzat_reader_free(r);
 }
