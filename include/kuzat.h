@@ -919,8 +919,8 @@ KUZAT_EXTERN void kuzat_reader_free(kuzat_reader *r);
  * A kuzat_known is changed by kuzat_known_add() and kuzat_known_remove()
  * from one thread; while nobody changes it, any number of threads may
  * match against it at once, each through its own kuzat_known_matcher.
- * Memory: about 500 bytes per window (a post of up to 17 words is one
- * window), some four times the file's size; a matcher's own memory grows
+ * Memory: about 360 bytes per window (a post of up to 17 words is one
+ * window), some three times the file's size; a matcher's own memory grows
  * with the longest text it has matched, not with the index. */
 typedef struct kuzat_known kuzat_known;
 typedef struct kuzat_known_matcher kuzat_known_matcher;

@@ -21,10 +21,12 @@
  * window found in the query window, is then estimated from the whole
  * sketch (kuzat.h gives the formula).
  *
- * The band table is chained hashing over one array of heads: entry
- * window * 32 + band, chained through next[]. It is built as documents are
- * added (and rebuilt, twice as large, when it fills) and at load time; it
- * is not stored in the file. Removing a document marks it dead: matching
+ * The band table is one open-addressing table of entries window * 32 +
+ * band, probed linearly from the slot of the band's two values: a look-up
+ * reads one or two cache lines, and entries of other bands met on the way
+ * are told apart by their number alone, without reading their sketch. It
+ * is built at load time (0.7 full) and as documents are added (rebuilt
+ * larger when 0.8 full); it is not stored in the file. Removing a document marks it dead: matching
  * skips its windows, saving leaves them out.
  */
 #include "known.h"
@@ -106,10 +108,11 @@ static inline void hash_values(const kuzat_known *k, uint64_t h, uint16_t *v) {
   }
 }
 
-/* The table slot of band j of a sketch. */
-static inline size_t band_slot(const uint16_t *sk, size_t j, size_t mask) {
+/* The table slot of band j of a sketch, in a table of n slots (the high
+ * half of the hash times n: any n, no modulo). */
+static inline size_t band_slot(const uint16_t *sk, size_t j, size_t n) {
   uint64_t key = (uint64_t)j << 32 | (uint64_t)sk[2 * j] << 16 | sk[2 * j + 1];
-  return (size_t)(fmix(key) & mask);
+  return (size_t)(((fmix(key) >> 32) * (uint64_t)n) >> 32);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -348,8 +351,7 @@ void kuzat_known_free(kuzat_known *k) {
   kuzat__free(&a, k->wdoc);
   kuzat__free(&a, k->wsize);
   kuzat__free(&a, k->sk);
-  kuzat__free(&a, k->head);
-  kuzat__free(&a, k->next);
+  kuzat__free(&a, k->tab);
   kuzat__free(&a, k->ids);
   kuzat_normaliser_free(k->norm);
   sketch_free(&a, &k->scratch);
@@ -439,29 +441,32 @@ static int ids_reserve(kuzat_known *k, size_t more, size_t *dup_a, size_t *dup_b
 /* ---- the band table ---- */
 
 static void lsh_insert(kuzat_known *k, size_t w) {
-  size_t mask = k->nhead - 1;
   const uint16_t *sk = k->sk + w * KZ_H;
   for (size_t j = 0; j < KZ_KNOWN_BANDS; j++) {
-    size_t e = w * KZ_KNOWN_BANDS + j, s = band_slot(sk, j, mask);
-    k->next[e] = k->head[s];
-    k->head[s] = (uint32_t)(e + 1);
+    size_t s = band_slot(sk, j, k->ntab);
+    while (k->tab[s]) s = s + 1 == k->ntab ? 0 : s + 1;
+    k->tab[s] = (uint32_t)(w * KZ_KNOWN_BANDS + j + 1);
   }
+  k->nent += KZ_KNOWN_BANDS;
 }
 
-/* Make the table's heads number at least the entries of `windows` windows,
- * rebuilding the chains of the live windows when it grows. */
-static int lsh_reserve(kuzat_known *k, size_t windows) {
-  size_t entries = windows * KZ_KNOWN_BANDS;
-  if (kuzat__grow(&k->a, (void **)&k->next, &k->next_cap, entries + 1, sizeof *k->next))
-    return KUZAT_ENOMEM;
-  if (k->nhead >= entries && k->nhead) return KUZAT_OK;
-  size_t n = 1024; /* chains of 0.5 to 1 entries on average */
-  while (n < entries) n *= 2;
-  uint32_t *h = kuzat__calloc(&k->a, n, sizeof *h);
-  if (!h) return KUZAT_ENOMEM;
-  kuzat__free(&k->a, k->head);
-  k->head = h;
-  k->nhead = n;
+/* Make room in the table for `more` windows, keeping it at most 0.8 full:
+ * else rebuild it from the live windows, 0.7 full after them (`slack`: a
+ * little more when documents are being added, so that rebuilds are rare). */
+static int lsh_reserve(kuzat_known *k, size_t more, int slack) {
+  size_t add = more * KZ_KNOWN_BANDS;
+  if (k->ntab && (k->nent + add) * 10 <= k->ntab * 8) return KUZAT_OK;
+  size_t live = 0;
+  for (size_t w = 0; w < k->nwin; w++) live += !k->doc[k->wdoc[w]].dead;
+  size_t need = (live * KZ_KNOWN_BANDS + add) * (slack ? 2 : 1);
+  size_t n = need / 7 * 10 + 1024;
+  if (n >= UINT32_MAX) return KUZAT_ERANGE;
+  uint32_t *t = kuzat__calloc(&k->a, n, sizeof *t);
+  if (!t) return KUZAT_ENOMEM;
+  kuzat__free(&k->a, k->tab);
+  k->tab = t;
+  k->ntab = n;
+  k->nent = 0;
   for (size_t w = 0; w < k->nwin; w++)
     if (!k->doc[k->wdoc[w]].dead) lsh_insert(k, w);
   return KUZAT_OK;
@@ -470,15 +475,10 @@ static int lsh_reserve(kuzat_known *k, size_t windows) {
 int kuzat__known_index(kuzat_known *k, size_t *dup_a, size_t *dup_b) {
   int rc = ids_reserve(k, 0, dup_a, dup_b);
   if (rc) return rc;
-  if (!k->next) { /* a loaded index: its size exactly, until something is added */
-    k->next = kuzat__malloc(&k->a, (k->nwin * KZ_KNOWN_BANDS + 1) * sizeof *k->next);
-    if (!k->next) return KUZAT_ENOMEM;
-    k->next_cap = k->nwin * KZ_KNOWN_BANDS + 1;
-  }
-  kuzat__free(&k->a, k->head);
-  k->head = NULL;
-  k->nhead = 0;
-  return lsh_reserve(k, k->nwin);
+  kuzat__free(&k->a, k->tab);
+  k->tab = NULL;
+  k->ntab = k->nent = 0;
+  return lsh_reserve(k, 0, 0);
 }
 
 /* ---- adding and removing ---- */
@@ -494,7 +494,7 @@ static int reserve_doc(kuzat_known *k, size_t strbytes, size_t nwin) {
       kuzat__grow(&k->a, (void **)&k->wdoc, &k->wdoc_cap, k->nwin + nwin + 1, sizeof *k->wdoc) ||
       kuzat__grow(&k->a, (void **)&k->wsize, &k->wsize_cap, k->nwin + nwin + 1, sizeof *k->wsize) ||
       kuzat__grow(&k->a, (void **)&k->sk, &k->sk_cap, (k->nwin + nwin) * KZ_H + 1, sizeof *k->sk) ||
-      lsh_reserve(k, k->nwin + nwin) || ids_reserve(k, 1, &dummy_a, &dummy_b))
+      lsh_reserve(k, nwin, 1) || ids_reserve(k, 1, &dummy_a, &dummy_b))
     return KUZAT_ENOMEM;
   return KUZAT_OK;
 }
@@ -706,27 +706,20 @@ static int add_candidate(kuzat_known_matcher *m, uint32_t w, size_t *c) {
 /* Known windows that agree with query window q on some band, once each,
  * into m->cand; their number in *n. */
 static int candidates(kuzat_known_matcher *m, const kuzat_known *k, const uint16_t *q, size_t *n) {
-  size_t mask = k->nhead - 1, c = 0, slot[KZ_KNOWN_BANDS];
-  uint32_t first[KZ_KNOWN_BANDS];
+  size_t c = 0, slot[KZ_KNOWN_BANDS];
   int rc = KUZAT_OK;
-  /* In a large index every look-up is a cache miss: ask for all 32 heads,
-   * then for the first entries they lead to, before reading any, so the
-   * misses overlap instead of following one another. */
+  /* In a large index every look-up is a cache miss: ask for all 32 slots
+   * before reading any, so the misses overlap instead of following one
+   * another. */
   for (size_t j = 0; j < KZ_KNOWN_BANDS; j++) {
-    slot[j] = band_slot(q, j, mask);
-    KZ_PREFETCH(&k->head[slot[j]]);
-  }
-  for (size_t j = 0; j < KZ_KNOWN_BANDS; j++) {
-    first[j] = k->head[slot[j]];
-    if (first[j]) {
-      KZ_PREFETCH(&k->next[first[j] - 1]);
-      KZ_PREFETCH(&k->sk[(first[j] - 1) / KZ_KNOWN_BANDS * KZ_H + 2 * j]);
-    }
+    slot[j] = band_slot(q, j, k->ntab);
+    KZ_PREFETCH(&k->tab[slot[j]]);
   }
   for (size_t j = 0; j < KZ_KNOWN_BANDS && !rc; j++) {
-    for (uint32_t e = first[j]; e && !rc; e = k->next[e - 1]) {
+    uint32_t e;
+    for (size_t s = slot[j]; (e = k->tab[s]) != 0 && !rc; s = s + 1 == k->ntab ? 0 : s + 1) {
+      if ((e - 1) % KZ_KNOWN_BANDS != j) continue; /* another band's */
       size_t w = (e - 1) / KZ_KNOWN_BANDS;
-      if ((e - 1) % KZ_KNOWN_BANDS != j) continue;
       const uint16_t *v = k->sk + w * KZ_H;
       if (v[2 * j] == q[2 * j] && v[2 * j + 1] == q[2 * j + 1] && !k->doc[k->wdoc[w]].dead)
         rc = add_candidate(m, (uint32_t)w, &c);
@@ -742,7 +735,7 @@ static int candidates(kuzat_known_matcher *m, const kuzat_known *k, const uint16
 static int find_hits(kuzat_known_matcher *m, const kuzat_known *k, double thr, size_t *count) {
   const kz_sketch *s = &m->s;
   size_t nh = 0;
-  for (size_t q = 0; q < s->nwin && k->nhead; q++) {
+  for (size_t q = 0; q < s->nwin && k->ntab; q++) {
     const uint16_t *qs = s->sk + q * KZ_H;
     size_t nc;
     if (candidates(m, k, qs, &nc)) return KUZAT_ENOMEM;

@@ -55,12 +55,12 @@ struct kuzat_known {
   uint16_t *wsize; /* its shingles */
   uint16_t *sk;    /* its sketch: KUZAT_KNOWN_HASHES values each */
   size_t nwin, wdoc_cap, wsize_cap, sk_cap;
-  /* LSH: entry e = window * KZ_KNOWN_BANDS + band is chained from
-   * head[slot of its band's values]; next[e] is the following entry + 1 */
-  uint32_t *head; /* entry + 1, 0 for none; nhead is a power of two */
-  size_t nhead;
-  uint32_t *next;
-  size_t next_cap;
+  /* LSH: entry e = window * KZ_KNOWN_BANDS + band, stored as e + 1 in an
+   * open-addressing table (linear probing) from the slot of its band's
+   * values; 0 is an empty slot. ntab slots, at most 0.8 full: nent
+   * entries, dead windows' included until the table is rebuilt. */
+  uint32_t *tab;
+  size_t ntab, nent;
   /* ids: open addressing, document + 1; 0 empty, KZ_TOMB removed */
   uint32_t *ids;
   size_t nids, ids_used;
