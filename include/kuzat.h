@@ -900,9 +900,9 @@ KUZAT_EXTERN void kuzat_reader_free(kuzat_reader *r);
  * overlap by half (a text of at most `window` shingles is one window), and
  * each window is sketched by MinHash: for each of KUZAT_KNOWN_HASHES hash
  * functions, the least hash of its shingles. Windows are found by
- * locality-sensitive hashing on bands of KUZAT_KNOWN_ROWS sketch values,
- * then each pair of a known window K and a window Q of the query is scored
- * by its similarity
+ * locality-sensitive hashing on KUZAT_KNOWN_BANDS bands of KUZAT_KNOWN_ROWS
+ * sketch values, then each pair of a known window K and a window Q of the
+ * query is scored, over the whole sketch, by its similarity
  *
  *     |K ∩ Q| / |K|      the share of the known window found in the query,
  *
@@ -927,7 +927,8 @@ typedef struct kuzat_known_matcher kuzat_known_matcher;
 
 #define KUZAT_KNOWN_FORMAT 1  /* the index file format this library writes */
 #define KUZAT_KNOWN_HASHES 64 /* MinHash functions per window */
-#define KUZAT_KNOWN_ROWS 2    /* sketch values per band: 32 bands */
+#define KUZAT_KNOWN_BANDS 16  /* bands of sketch values for finding windows */
+#define KUZAT_KNOWN_ROWS 2    /* sketch values per band: values 0 .. 31 */
 
 /* How an index sketches its texts. Stored in the index file: every text
  * added to it and every query is sketched the same way. */

@@ -38,7 +38,8 @@ static int serialise(const kuzat_known *k, kz_wbuf *b) {
   kuzat__put_u32(b, (uint32_t)k->p.shingle);
   kuzat__put_u32(b, (uint32_t)k->p.window);
   kuzat__put_u32(b, KUZAT_KNOWN_HASHES);
-  kuzat__put_u32(b, KUZAT_KNOWN_ROWS);
+  kuzat__put_u16(b, KUZAT_KNOWN_BANDS);
+  kuzat__put_u16(b, KUZAT_KNOWN_ROWS);
   kuzat__put_f64(b, k->p.threshold);
   kuzat__put_u32(b, (uint32_t)k->live);
   kuzat__put_u32(b, (uint32_t)live_windows);
@@ -172,11 +173,13 @@ static int read_header(rbuf *r, kuzat_known_params *p, uint32_t *docs, uint32_t 
   p->shingle = (int)get_u32(r);
   p->window = (int)get_u32(r);
   size_t at = r->pos;
-  uint32_t hashes = get_u32(r), rows = get_u32(r);
-  if (hashes != KUZAT_KNOWN_HASHES || rows != KUZAT_KNOWN_ROWS)
-    return DAMAGED(at, "index damaged at byte %zu: %u hashes in bands of %u (format %d has %d in "
-                       "bands of %d)", at, hashes, rows, KUZAT_KNOWN_FORMAT, KUZAT_KNOWN_HASHES,
-                   KUZAT_KNOWN_ROWS);
+  uint32_t hashes = get_u32(r);
+  unsigned bands = kuzat__get_u16(r->p + r->pos), rows = kuzat__get_u16(r->p + r->pos + 2);
+  r->pos += 4;
+  if (hashes != KUZAT_KNOWN_HASHES || bands != KUZAT_KNOWN_BANDS || rows != KUZAT_KNOWN_ROWS)
+    return DAMAGED(at, "index damaged at byte %zu: %u hashes, %u bands of %u (format %d has %d, "
+                       "%d bands of %d)", at, hashes, bands, rows, KUZAT_KNOWN_FORMAT,
+                   KUZAT_KNOWN_HASHES, KUZAT_KNOWN_BANDS, KUZAT_KNOWN_ROWS);
   uint64_t tb = kuzat__get_u64(r->p + r->pos);
   memcpy(&p->threshold, &tb, 8);
   r->pos += 8;
