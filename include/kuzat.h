@@ -961,6 +961,208 @@ KUZAT_EXTERN int kuzat_score_many(kuzat_scorer *const *scorers, size_t nscorers,
                                   const kuzat_score_params *p, const kuzat_batch_out *out,
                                   kuzat_error *err);
 
+/* ---------------------------------------------------------------------- */
+/* Known content                                                            */
+/* ---------------------------------------------------------------------- */
+
+/* An index of known texts (statements, posts, transcripts already verified
+ * as propaganda) to find again in new documents: re-posted with words
+ * changed, in the other Uzbek script, through spelling tricks, or quoted
+ * inside a long transcript.
+ *
+ * Every text is normalised as scoring does (kuzat_normalise(), flags 0) and
+ * tokenised (kuzat_tokenise(); its WORD and NUMBER tokens are the words). A
+ * word in Uzbek Cyrillic letters counts as its Uzbek Latin
+ * transliteration, whatever the language identified (the normaliser
+ * transliterates only documents it identifies as uz-Cyrl, so a paragraph
+ * would otherwise differ with what surrounds it). A shingle is a run of
+ * `shingle` consecutive words (a text with fewer words is one shingle of
+ * them all). Shingles are cut into windows of `window` shingles that
+ * overlap by half (a text of at most `window` shingles is one window), and
+ * each window is sketched by MinHash: for each of KUZAT_KNOWN_HASHES hash
+ * functions, the least hash of its shingles. Windows are found by
+ * locality-sensitive hashing on KUZAT_KNOWN_BANDS bands of KUZAT_KNOWN_ROWS
+ * sketch values, then each pair of a known window K and a window Q of the
+ * query is scored, over the whole sketch, by its similarity
+ *
+ *     |K ∩ Q| / |K|      the share of the known window found in the query,
+ *
+ * estimated from the share J of equal sketch values (which estimates the
+ * Jaccard index) and the two windows' sizes: |K ∩ Q| = J (|K| + |Q|) /
+ * (1 + J). With the default parameters a re-post with one word in ten
+ * changed scores about 0.8, the same text in the other script or through
+ * spelling tricks about 1, a known text quoted in a transcript about 1 in
+ * the window that holds it, and unrelated text 0. A known text longer than
+ * a window is found by any window of it: a quote of half a window or more.
+ * docs/model-format.md, part 2, gives every step, for reimplementation,
+ * and the file format (.kzk).
+ *
+ * A kuzat_known is changed by kuzat_known_add() and kuzat_known_remove()
+ * from one thread; while nobody changes it, any number of threads may
+ * match against it at once, each through its own kuzat_known_matcher.
+ * Memory: about 360 bytes per window (a post of up to 17 words is one
+ * window), some three times the file's size; a matcher's own memory grows
+ * with the longest text it has matched, not with the index. */
+typedef struct kuzat_known kuzat_known;
+typedef struct kuzat_known_matcher kuzat_known_matcher;
+
+#define KUZAT_KNOWN_FORMAT 1  /* the index file format this library writes */
+#define KUZAT_KNOWN_HASHES 64 /* MinHash functions per window */
+#define KUZAT_KNOWN_BANDS 16  /* bands of sketch values for finding windows */
+#define KUZAT_KNOWN_ROWS 2    /* sketch values per band: values 0 .. 31 */
+
+/* How an index sketches its texts. Stored in the index file: every text
+ * added to it and every query is sketched the same way. */
+typedef struct kuzat_known_params {
+  uint64_t seed;    /* hash seed; default 0 */
+  int shingle;      /* words per shingle, 1..8; default 2 */
+  int window;       /* shingles per window, an even number 2..1024;
+                       default 16 */
+  double threshold; /* the least similarity reported as a match, in
+                       (0, 1]; default 0.5 */
+} kuzat_known_params;
+
+/* The defaults above (p NULL: nothing happens). */
+KUZAT_EXTERN void kuzat_known_params_default(kuzat_known_params *p);
+
+/* Make an empty index. `p` NULL means the defaults. Returns KUZAT_OK;
+ * KUZAT_EINVAL (out NULL, a parameter out of range: err->msg names it);
+ * KUZAT_ENOMEM. An empty index matches nothing. */
+KUZAT_EXTERN int kuzat_known_new(const kuzat_known_params *p, const kuzat_allocator *a,
+                                 kuzat_known **out, kuzat_error *err);
+
+/* Add one known text under `id` (1..4096 bytes, no NUL byte), with its
+ * labels (comma-separated, as kuzat_record gives them: the source, the
+ * marker...; 0..65535 bytes, no NUL byte; may be empty). The text is
+ * normalised and sketched now; it is not kept. A text without words is
+ * added but matches nothing. Returns KUZAT_OK; KUZAT_EINVAL (k or id NULL,
+ * text or labels NULL with a length above 0, an id or labels out of
+ * bounds, or an id the index already has: err->msg names it and the
+ * position of the document that has it, see kuzat_known_find());
+ * KUZAT_ENOMEM; KUZAT_EICU. A refused text is not added. The first call
+ * makes the index's normaliser (milliseconds). */
+KUZAT_EXTERN int kuzat_known_add(kuzat_known *k, const char *id, size_t id_len,
+                                 const char *text, size_t len, const char *labels,
+                                 size_t labels_len, kuzat_error *err);
+
+/* Remove the document with this id. Returns KUZAT_OK; KUZAT_EINVAL (k or
+ * id NULL, no document has this id: err->msg names it). The id may then
+ * be added again. Positions of the other documents do not change; the
+ * space the document took is given back when the index is saved and
+ * loaded again. */
+KUZAT_EXTERN int kuzat_known_remove(kuzat_known *k, const char *id, size_t id_len,
+                                    kuzat_error *err);
+
+/* Look an id up. Returns 1 and stores the document's position in *pos
+ * (when pos is not NULL), 0 when no document has this id, KUZAT_EINVAL
+ * when k or id is NULL. A position is the document's place in the order
+ * of adding, from 0, removed documents included; a loaded index numbers
+ * its documents in file order. So a program that adds documents can name
+ * where a duplicate id was first seen. */
+KUZAT_EXTERN int kuzat_known_find(const kuzat_known *k, const char *id, size_t id_len,
+                                  size_t *pos);
+
+/* Number of documents in the index (removed ones not counted); 0 for NULL. */
+KUZAT_EXTERN size_t kuzat_known_count(const kuzat_known *k);
+
+/* The index's parameters into *p (k or p NULL: nothing happens). */
+KUZAT_EXTERN void kuzat_known_get_params(const kuzat_known *k, kuzat_known_params *p);
+
+/* Change the threshold stored in the index (the other parameters are fixed
+ * once texts are sketched). Returns KUZAT_OK, or KUZAT_EINVAL (k NULL, a
+ * threshold outside (0, 1]). */
+KUZAT_EXTERN int kuzat_known_set_threshold(kuzat_known *k, double threshold,
+                                           kuzat_error *err);
+
+/* Load an index from a file or from `len` bytes in memory (the file's
+ * contents; the buffer is not kept), checked as models are: every count
+ * against the bytes present before anything is allocated, the CRC-32 over
+ * the whole content before anything is believed. Returns KUZAT_OK;
+ * KUZAT_EIO (cannot read the file); KUZAT_EFORMAT (not a kuzat index,
+ * damaged, truncated, a duplicate id: err->msg says what and at which
+ * byte, and err->byte_offset is that byte); KUZAT_EVERSION (a newer
+ * format, or an index built with another normaliser version: both
+ * versions named); KUZAT_ENOMEM; KUZAT_EINVAL (path, buf or out NULL). An
+ * empty path is KUZAT_EIO, an empty buffer KUZAT_EFORMAT. A file's
+ * messages start with its path. On failure *out is NULL. A loaded index
+ * can be matched against at once, or added to and saved again. */
+KUZAT_EXTERN int kuzat_known_load_file(const char *path, const kuzat_allocator *a,
+                                       kuzat_known **out, kuzat_error *err);
+KUZAT_EXTERN int kuzat_known_load_mem(const void *buf, size_t len, const kuzat_allocator *a,
+                                      kuzat_known **out, kuzat_error *err);
+
+/* Write the index to `path` atomically, as kuzat_model_save() writes a
+ * model. Returns KUZAT_OK, KUZAT_EIO (err->msg names the file and the
+ * reason; an empty path is one), KUZAT_ENOMEM, KUZAT_EINVAL (k or path
+ * NULL). The same documents, added in the same order with the same
+ * parameters, give the same bytes. */
+KUZAT_EXTERN int kuzat_known_save(const kuzat_known *k, const char *path, kuzat_error *err);
+
+/* The bytes kuzat_known_save() would write, in *buf (*len bytes) allocated
+ * through the index's allocator: free them with kuzat_known_buffer_free()
+ * and that allocator. Returns KUZAT_OK, KUZAT_ENOMEM, KUZAT_EINVAL (a NULL
+ * argument). On failure *buf is NULL. */
+KUZAT_EXTERN int kuzat_known_save_mem(const kuzat_known *k, void **buf, size_t *len,
+                                      kuzat_error *err);
+KUZAT_EXTERN void kuzat_known_buffer_free(void *buf, const kuzat_allocator *a);
+
+/* Free an index. NULL is a no-op. Matchers may outlive it. */
+KUZAT_EXTERN void kuzat_known_free(kuzat_known *k);
+
+/* A matcher holds what one thread needs to match texts against indexes: a
+ * normaliser and result buffers. It is not tied to one index: a thread
+ * matching against several indexes needs one matcher. Returns KUZAT_OK;
+ * KUZAT_EINVAL (out NULL); KUZAT_ENOMEM; KUZAT_EICU. */
+KUZAT_EXTERN int kuzat_known_matcher_new(const kuzat_allocator *a,
+                                         kuzat_known_matcher **out, kuzat_error *err);
+
+/* Free a matcher and every result it returned. NULL is a no-op. */
+KUZAT_EXTERN void kuzat_known_matcher_free(kuzat_known_matcher *m);
+
+/* One known document found in a query. */
+typedef struct kuzat_known_hit {
+  const char *id;     /* the document's id, NUL-terminated */
+  size_t id_len;
+  const char *labels; /* its labels, comma-separated, NUL-terminated */
+  size_t labels_len;
+  double similarity;  /* its best window's, in [threshold, 1] */
+  /* where it was found: bytes [start, end) of the query's text, from the
+   * first word of its best query window to the last, widened to the
+   * neighbouring windows that match it too (a quote longer than a window);
+   * a query of at most `window` shingles is one window, all its words. A
+   * transcript maps them to its segments' times. */
+  size_t start, end;
+  size_t doc;         /* its position in the index (kuzat_known_find()) */
+} kuzat_known_hit;
+
+/* Find the documents of `k` in `len` bytes of text: each document whose
+ * similarity (above) in some window of the text is at least `threshold`
+ * (negative: the index's own), once, with its best window; best first
+ * (ties: lower position first). *out receives *count matches, in memory
+ * the matcher owns until its next match or its kuzat_known_matcher_free();
+ * ids and labels point into the index, valid until it is changed or
+ * freed. Returns KUZAT_OK (*count may be 0); KUZAT_EINVAL (m, k, out or
+ * count NULL, text NULL with len > 0, threshold above 1 or NaN);
+ * KUZAT_ENOMEM; KUZAT_EICU. On failure *count is 0. Any number of threads
+ * may match against one index at once, each with its own matcher. */
+KUZAT_EXTERN int kuzat_known_match(kuzat_known_matcher *m, const kuzat_known *k,
+                                   const char *text, size_t len, double threshold,
+                                   const kuzat_known_hit **out, size_t *count,
+                                   kuzat_error *err);
+
+/* The same for a text the caller has already normalised: `norm` must be
+ * what kuzat_normalise() gave for these `len` bytes with flags 0 or
+ * KUZAT_NORM_OFFSETS, so one normalisation serves the scorer and every
+ * index. With offsets in `norm`, start and end come from them; without,
+ * the matcher normalises the text again, with offsets, only when
+ * something matched. KUZAT_EINVAL also when norm is NULL, or when it then
+ * finds that the text normalises to other bytes than norm's. */
+KUZAT_EXTERN int kuzat_known_match_text(kuzat_known_matcher *m, const kuzat_known *k,
+                                        const char *text, size_t len,
+                                        const kuzat_text *norm, double threshold,
+                                        const kuzat_known_hit **out, size_t *count,
+                                        kuzat_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,11 @@
  *                   the checksum into the parser; a model that loads is
  *                   queried and scores a sentence
  *   model_file      the same through kuzat_model_load_file()
+ *   known_mem       kuzat_known_load_mem() of the input; input starting
+ *                   "KUZATKNW" is taken as an index's content, given its
+ *                   CRC-32 and gzip-compressed here; an index that loads is
+ *                   queried, matched against, saved, loaded again (the
+ *                   same bytes) and added to
  *   normalise       kuzat_normalise() with every flag, kuzat_identify(),
  *                   kuzat_tokenise() of the output
  *   score           kuzat_score() with explanations, with the default model
@@ -65,6 +70,7 @@ static char kz_path[64];         /* /proc/self/fd/N: a path to it */
 static kuzat_normaliser *kz_norm;
 static kuzat_model *kz_models[2]; /* the default model; a small RBF one */
 static kuzat_scorer *kz_scorers[2];
+static kuzat_known_matcher *kz_matcher;
 static volatile unsigned kz_sink; /* bytes read, so ASan checks them */
 
 static void touch(const char *p, size_t n) {
@@ -290,6 +296,83 @@ int kz_fuzz_model_file(const uint8_t *data, size_t size) {
   return loaded(rc, m, &err);
 }
 
+/* ---- known-content indexes ---- */
+
+static const char kz_known_text[] =
+    "Birodarlar, Xurosonga hijrat yoli ochiq. Kim qoshilmoqchi bolsa @kanal_nomi ga yozsin.\n"
+    "Жиҳодни тарк этган уммат хор бўлади, бу Аллоҳнинг суннати. Glory to our brothers.";
+
+/* Use an index as kuzat-classify would: match, then as kuzat-train --add
+ * would: save, load again, add. */
+static void use_known(kuzat_known *k) {
+  kuzat_known_params p;
+  kuzat_known_get_params(k, &p);
+  KZ_REQUIRE(p.shingle >= 1 && p.shingle <= 8 && p.window >= 2 && p.window % 2 == 0 &&
+             p.threshold > 0 && p.threshold <= 1);
+  const kuzat_known_hit *h;
+  size_t n;
+  kuzat_error err;
+  for (int pass = 0; pass < 2 && kz_matcher; pass++) {
+    double thr = pass ? 0.01 : -1;
+    if (kuzat_known_match(kz_matcher, k, kz_known_text, sizeof kz_known_text - 1, thr, &h, &n,
+                          &err))
+      continue;
+    for (size_t i = 0; i < n; i++) {
+      KZ_REQUIRE(h[i].similarity >= (pass ? 0.01 : p.threshold) && h[i].similarity <= 1);
+      KZ_REQUIRE(i == 0 || h[i].similarity <= h[i - 1].similarity);
+      KZ_REQUIRE(h[i].start <= h[i].end && h[i].end <= sizeof kz_known_text - 1);
+      KZ_REQUIRE(strlen(h[i].id) == h[i].id_len && strlen(h[i].labels) == h[i].labels_len);
+      size_t pos;
+      KZ_REQUIRE(kuzat_known_find(k, h[i].id, h[i].id_len, &pos) == 1 && pos == h[i].doc);
+    }
+  }
+  void *b1 = NULL, *b2 = NULL;
+  size_t n1, n2;
+  kuzat_known *again = NULL;
+  if (kuzat_known_save_mem(k, &b1, &n1, &err) == KUZAT_OK) {
+    KZ_REQUIRE(kuzat_known_load_mem(b1, n1, NULL, &again, &err) == KUZAT_OK);
+    KZ_REQUIRE(kuzat_known_count(again) == kuzat_known_count(k));
+    KZ_REQUIRE(kuzat_known_save_mem(again, &b2, &n2, &err) == KUZAT_OK);
+    KZ_REQUIRE(n1 == n2 && memcmp(b1, b2, n1) == 0);
+  }
+  kuzat_known_buffer_free(b1, NULL);
+  kuzat_known_buffer_free(b2, NULL);
+  kuzat_known_free(again);
+  size_t before = kuzat_known_count(k);
+  int rc = kuzat_known_add(k, "fuzz:new", 8, kz_known_text, sizeof kz_known_text - 1, "x", 1, &err);
+  KZ_REQUIRE(rc == KUZAT_OK ? kuzat_known_count(k) == before + 1
+                            : rc == err.status && kuzat_known_count(k) == before);
+}
+
+int kz_fuzz_known_mem(const uint8_t *data, size_t size);
+int kz_fuzz_known_mem(const uint8_t *data, size_t size) {
+  const uint8_t *bytes = data;
+  uint8_t *owned = NULL;
+  size_t n = size;
+  if (size >= 8 && memcmp(data, "KUZATKNW", 8) == 0) {
+    uint8_t *content = malloc(size + 4);
+    if (!content) return 0;
+    memcpy(content, data, size);
+    uLong crc = crc32(0, data, (uInt)size);
+    for (int i = 0; i < 4; i++) content[size + (size_t)i] = (uint8_t)(crc >> (8 * i));
+    owned = gzip(content, size + 4, 1, &n);
+    free(content);
+    if (!owned) return 0;
+    bytes = owned;
+  }
+  kuzat_known *k = NULL;
+  kuzat_error err;
+  int rc = kuzat_known_load_mem(bytes, n, NULL, &k, &err);
+  free(owned);
+  if (rc) {
+    KZ_REQUIRE(rc == err.status && k == NULL && strlen(err.msg) < sizeof err.msg);
+    return 0;
+  }
+  use_known(k);
+  kuzat_known_free(k);
+  return 0;
+}
+
 /* ---- normaliser ---- */
 
 static int valid_utf8(const unsigned char *s, size_t n) {
@@ -488,6 +571,10 @@ int kz_fuzz_init(const char *root) {
   snprintf(path, sizeof path, "%s/models/default.kzm", root);
   if (kuzat_model_load_file(path, NULL, &kz_models[0], &err)) {
     fprintf(stderr, "fuzz: %s\n", err.msg);
+    return -1;
+  }
+  if (kuzat_known_matcher_new(NULL, &kz_matcher, &err)) {
+    fprintf(stderr, "fuzz: matcher: %s\n", err.msg);
     return -1;
   }
   kz_models[1] = train_rbf(root);

@@ -22,7 +22,7 @@ FUZZ_SMOKE_RUNS ?= 2000
 FZ_CC ?= clang
 FZ_B := build-fuzz
 FZ_ALL := reader_text reader_tsv reader_jsonl reader_srt reader_vtt reader_whisper \
-          reader_gzip model_mem model_file normalise score
+          reader_gzip model_mem model_file normalise score known_mem
 FUZZ_TARGETS ?= $(FZ_ALL)
 FZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc -Itests/unit $(PKG_CFLAGS) \

@@ -296,6 +296,97 @@ static void test_nulls(kuzat_model *m) {
   EXPECT(kuzat_reader_next(r, NULL, &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_next(r, &rec, &e), 1);
 
+  /* Known content. */
+  {
+    kuzat_known *k = NULL, *k2 = NULL;
+    kuzat_known_matcher *km = NULL;
+    kuzat_known_params kp;
+    const kuzat_known_hit *hits;
+    size_t nh = 9, pos = 9;
+    void *kbuf = NULL;
+    size_t klen = 9;
+    kuzat_known_params_default(NULL);
+    kuzat_known_params_default(&kp);
+    EXPECT(kuzat_known_new(NULL, NULL, NULL, &e), KUZAT_EINVAL);
+    kp.threshold = 0;
+    EXPECT(kuzat_known_new(&kp, NULL, &k, &e), KUZAT_EINVAL);
+    CHECK(k == NULL && strstr(e.msg, "threshold"), "a bad threshold is named: %s", e.msg);
+    kuzat_known_params_default(&kp);
+    EXPECT(kuzat_known_new(&kp, NULL, &k, &e), KUZAT_OK);
+    EXPECT(kuzat_known_add(NULL, "a", 1, "x", 1, "", 0, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_add(k, NULL, 1, "x", 1, "", 0, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_add(k, "a", 1, NULL, 1, "", 0, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_add(k, "a", 1, "x", 1, NULL, 1, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_add(k, "", 0, "x", 1, "", 0, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_add(k, "a", 1, NULL, 0, NULL, 0, &e), KUZAT_OK);
+    EXPECT(kuzat_known_add(k, "a", 1, "x", 1, "", 0, &e), KUZAT_EINVAL); /* duplicate */
+    EXPECT(kuzat_known_add(k, "b", 1, "hijratga shoshiling birodarlar", 30, "l", 1, &e), KUZAT_OK);
+    CHECK(kuzat_known_find(NULL, "a", 1, &pos) == KUZAT_EINVAL &&
+              kuzat_known_find(k, NULL, 1, &pos) == KUZAT_EINVAL &&
+              kuzat_known_find(k, "a", 1, NULL) == 1 && kuzat_known_find(k, "b", 1, &pos) == 1 &&
+              pos == 1,
+          "kuzat_known_find with NULL arguments");
+    CHECK(kuzat_known_count(NULL) == 0 && kuzat_known_count(k) == 2, "kuzat_known_count");
+    kp.shingle = -4;
+    kuzat_known_get_params(NULL, &kp);
+    kuzat_known_get_params(k, NULL);
+    CHECK(kp.shingle == -4, "kuzat_known_get_params(NULL) leaves *p alone");
+    kuzat_known_get_params(k, &kp);
+    CHECK(kp.shingle == 2, "kuzat_known_get_params");
+    EXPECT(kuzat_known_set_threshold(NULL, 0.5, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_set_threshold(k, 2, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_set_threshold(k, 0.7, &e), KUZAT_OK);
+    EXPECT(kuzat_known_remove(NULL, "a", 1, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_remove(k, NULL, 1, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_remove(k, "zz", 2, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_remove(k, "a", 1, &e), KUZAT_OK);
+    EXPECT(kuzat_known_save(NULL, path_saved, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_save(k, NULL, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_save(k, "", &e), KUZAT_EIO);
+    EXPECT(kuzat_known_save_mem(NULL, &kbuf, &klen, &e), KUZAT_EINVAL);
+    CHECK(kbuf == NULL && klen == 0, "a failed save_mem leaves no buffer");
+    EXPECT(kuzat_known_save_mem(k, NULL, &klen, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_save_mem(k, &kbuf, NULL, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_save_mem(k, &kbuf, &klen, &e), KUZAT_OK);
+    kuzat_known_buffer_free(NULL, NULL);
+    EXPECT(kuzat_known_load_mem(NULL, 10, NULL, &k2, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_load_mem(kbuf, klen, NULL, NULL, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_load_mem("", 0, NULL, &k2, &e), KUZAT_EFORMAT);
+    EXPECT(kuzat_known_load_mem(kbuf, klen, NULL, &k2, &e), KUZAT_OK);
+    CHECK(kuzat_known_count(k2) == 1, "saved and loaded: one document left");
+    kuzat_known_free(k2);
+    k2 = NULL;
+    EXPECT(kuzat_known_load_file(NULL, NULL, &k2, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_load_file(path_saved, NULL, NULL, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_load_file("", NULL, &k2, &e), KUZAT_EIO);
+    EXPECT(kuzat_known_load_file("/nonexistent/k.kzk", NULL, &k2, &e), KUZAT_EIO);
+    CHECK(k2 == NULL && strstr(e.msg, "/nonexistent/k.kzk"), "the message names the file: %s", e.msg);
+    kuzat_known_buffer_free(kbuf, NULL);
+    kuzat_known_free(NULL);
+    EXPECT(kuzat_known_matcher_new(NULL, NULL, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_matcher_new(NULL, &km, &e), KUZAT_OK);
+    kuzat_known_matcher_free(NULL);
+    EXPECT(kuzat_known_match(NULL, k, "x", 1, -1, &hits, &nh, &e), KUZAT_EINVAL);
+    CHECK(nh == 0, "a failed match leaves no matches");
+    EXPECT(kuzat_known_match(km, NULL, "x", 1, -1, &hits, &nh, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_match(km, k, NULL, 1, -1, &hits, &nh, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_match(km, k, "x", 1, -1, NULL, &nh, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_match(km, k, "x", 1, -1, &hits, NULL, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_match(km, k, "x", 1, 1.5, &hits, &nh, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_match(km, k, NULL, 0, -1, &hits, &nh, &e), KUZAT_OK);
+    CHECK(nh == 0, "matching nothing finds nothing");
+    EXPECT(kuzat_known_match(km, k, "birodarlar, hijratga shoshiling birodarlar", 42, -1, &hits, &nh, &e),
+           KUZAT_OK);
+    CHECK(nh == 1 && strcmp(hits[0].id, "b") == 0, "a known text is found");
+    kuzat_text kt;
+    EXPECT(kuzat_normalise(n, "x", 1, 0, &kt, &e), KUZAT_OK);
+    EXPECT(kuzat_known_match_text(km, k, "x", 1, NULL, -1, &hits, &nh, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_match_text(NULL, k, "x", 1, &kt, -1, &hits, &nh, &e), KUZAT_EINVAL);
+    EXPECT(kuzat_known_match_text(km, k, "x", 1, &kt, -1, &hits, &nh, &e), KUZAT_OK);
+    kuzat_known_matcher_free(km);
+    kuzat_known_free(k);
+  }
+
   kuzat_reader_free(r);
   kuzat_trainset_free(t);
   kuzat_scorer_free(s);
@@ -324,6 +415,8 @@ typedef struct fixture {
   kuzat_train_report *rep;
   kuzat_model *trained;
   kuzat_scorer *s2; /* a second scorer, with malloc: batches on two threads */
+  kuzat_known *k;
+  kuzat_known_matcher *km;
 } fixture;
 
 /* Free what a case made; the model's bytes stay. */
@@ -337,7 +430,9 @@ static void fixture_free(fixture *x) {
   kuzat_reader_free(x->r);
   kuzat_train_report_free(x->rep);
   kuzat_scorer_free(x->s2);
-  fixture keep = {x->buf, x->buf_len, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  kuzat_known_free(x->k);
+  kuzat_known_matcher_free(x->km);
+  fixture keep = {x->buf, x->buf_len, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
   *x = keep;
 }
 
@@ -373,6 +468,13 @@ static int setup_trainrows(fixture *x) {
     rc = kuzat_trainset_add(x->t, rec.text, rec.text_len, rec.labels, rec.labels_len, rec.lang,
                             rec.lang_len, rec.group, rec.group_len, NULL);
   kuzat_reader_free(r);
+  return rc;
+}
+
+/* A failure of a case's own making (not the call under test), reported
+ * as the sweep expects: status and message in err. */
+static int case_fail(kuzat_error *err, int rc) {
+  if (err) err->status = rc, snprintf(err->msg, sizeof err->msg, "%s", kuzat_strstatus(rc));
   return rc;
 }
 
@@ -489,6 +591,85 @@ static int call_reader_next(fixture *x, kuzat_error *err) {
 /* Not here: the functions that allocate nothing and take no allocator
  * (version, status, language and format names, kuzat_format_from_path(),
  * which kuzat_reader_open() calls for AUTO below). */
+/* Known content: an index of two posts, its file written by main(). */
+static char path_known[256], path_known_saved[256];
+static const char known_a[] = "Birodarlar, Xurosonga hijrat yoli ochiq. Kim qoshilmoqchi bolsa "
+                              "@kanal_nomi ga yozsin, u yerda sizni kutib oladigan aka bor.";
+static const char known_b[] = "Жиҳодни тарк этган уммат хор бўлади, бу Аллоҳнинг суннати.";
+static int setup_known(fixture *x) {
+  return kuzat_known_load_file(path_known, &failing, &x->k, NULL);
+}
+static int setup_known_matcher(fixture *x) {
+  return setup_known(x) || kuzat_known_matcher_new(&failing, &x->km, NULL);
+}
+static int call_known_new(fixture *x, kuzat_error *err) {
+  kuzat_known_free(x->k);
+  x->k = NULL;
+  return kuzat_known_new(NULL, &failing, &x->k, err);
+}
+static int call_known_add(fixture *x, kuzat_error *err) {
+  /* a long text, so that every table grows */
+  char text[4000];
+  size_t n = 0;
+  for (int i = 0; n + 80 < sizeof text; i++)
+    n += (size_t)snprintf(text + n, sizeof text - n, "soʻz%d Ўзбекистон word%d ", i, i * 7);
+  return kuzat_known_add(x->k, "long", 4, text, n, "propaganda,test", 15, err);
+}
+static int call_known_load_mem(fixture *x, kuzat_error *err) {
+  kuzat_known_free(x->k);
+  x->k = NULL;
+  kuzat_known *src = NULL;
+  void *b = NULL;
+  size_t n = 0;
+  int rc = kuzat_known_load_file(path_known, NULL, &src, NULL);
+  if (!rc) rc = kuzat_known_save_mem(src, &b, &n, NULL);
+  kuzat_known_free(src);
+  if (rc) return case_fail(err, rc);
+  rc = kuzat_known_load_mem(b, n, &failing, &x->k, err);
+  kuzat_known_buffer_free(b, NULL);
+  return rc;
+}
+static int call_known_load_file(fixture *x, kuzat_error *err) {
+  kuzat_known_free(x->k);
+  x->k = NULL;
+  return kuzat_known_load_file(path_known, &failing, &x->k, err);
+}
+static int call_known_save(fixture *x, kuzat_error *err) {
+  void *b = NULL;
+  size_t n;
+  int rc = kuzat_known_save(x->k, path_known_saved, err);
+  if (!rc) rc = kuzat_known_save_mem(x->k, &b, &n, err);
+  kuzat_known_buffer_free(b, &failing);
+  return rc;
+}
+static int call_known_matcher_new(fixture *x, kuzat_error *err) {
+  kuzat_known_matcher_free(x->km);
+  x->km = NULL;
+  return kuzat_known_matcher_new(&failing, &x->km, err);
+}
+static int call_known_match(fixture *x, kuzat_error *err) {
+  char text[3000];
+  size_t n = 0;
+  for (int i = 0; n + 300 < sizeof text; i++)
+    n += (size_t)snprintf(text + n, sizeof text - n, "%s gap%d words here %s ", i == 3 ? known_a : "filler",
+                          i, i == 5 ? known_b : "more");
+  const kuzat_known_hit *h;
+  size_t count;
+  int rc = kuzat_known_match(x->km, x->k, text, n, -1, &h, &count, err);
+  if (!rc && count != 2) return case_fail(err, KUZAT_EINVAL);
+  return rc;
+}
+static int call_known_match_text(fixture *x, kuzat_error *err) {
+  kuzat_text t;
+  const kuzat_known_hit *h;
+  size_t count;
+  int rc = x->n ? KUZAT_OK : kuzat_normaliser_new(NULL, &x->n, err);
+  if (!rc) rc = kuzat_normalise(x->n, known_b, sizeof known_b - 1, 0, &t, err);
+  if (!rc) rc = kuzat_known_match_text(x->km, x->k, known_b, sizeof known_b - 1, &t, -1, &h, &count, err);
+  if (!rc && count != 1) return case_fail(err, KUZAT_EINVAL);
+  return rc;
+}
+
 typedef struct oom_case {
   const char *name;
   int (*setup)(fixture *x); /* NULL: nothing to set up */
@@ -518,6 +699,14 @@ static const oom_case oom_cases[] = {
     {"kuzat_reader_open", NULL, call_reader_open, 1, 0},
     /* a reader that ran out of memory cannot go on (kuzat.h says so) */
     {"kuzat_reader_next", setup_reader, call_reader_next, 0, 0},
+    {"kuzat_known_new", NULL, call_known_new, 1, 0},
+    {"kuzat_known_add", setup_known, call_known_add, 1, 0},
+    {"kuzat_known_load_mem", NULL, call_known_load_mem, 1, 0},
+    {"kuzat_known_load_file", NULL, call_known_load_file, 1, 0},
+    {"kuzat_known_save, kuzat_known_save_mem", setup_known, call_known_save, 1, 0},
+    {"kuzat_known_matcher_new", NULL, call_known_matcher_new, 1, 0},
+    {"kuzat_known_match", setup_known_matcher, call_known_match, 1, 0},
+    {"kuzat_known_match_text", setup_known_matcher, call_known_match_text, 1, 0},
 };
 
 /* Fail the 1st, 2nd, ... allocation of one case's call until it succeeds. */
@@ -597,6 +786,17 @@ int main(void) {
   if (!mkdtemp(tmpdir)) return printf("not ok - mkdtemp\n"), 1;
   snprintf(path_jsonl, sizeof path_jsonl, "%s/in.jsonl", tmpdir);
   snprintf(path_saved, sizeof path_saved, "%s/saved.kzm", tmpdir);
+  snprintf(path_known, sizeof path_known, "%s/known.kzk", tmpdir);
+  snprintf(path_known_saved, sizeof path_known_saved, "%s/saved.kzk", tmpdir);
+  {
+    kuzat_known *k;
+    if (kuzat_known_new(NULL, NULL, &k, NULL) ||
+        kuzat_known_add(k, "a", 1, known_a, sizeof known_a - 1, "propaganda", 10, NULL) ||
+        kuzat_known_add(k, "b", 1, known_b, sizeof known_b - 1, "", 0, NULL) ||
+        kuzat_known_save(k, path_known, NULL))
+      return printf("not ok - cannot write %s\n", path_known), 1;
+    kuzat_known_free(k);
+  }
   FILE *fp = fopen(path_jsonl, "w");
   fputs("{\"id\":\"a\",\"text\":\"Bugun havo yaxshi\"}\n"
         "{\"id\":\"b\",\"segments\":[{\"start\":0,\"end\":2,\"text\":\"hijratga\"},"
@@ -615,6 +815,8 @@ int main(void) {
   kuzat_model_free(m);
   unlink(path_jsonl);
   unlink(path_saved);
+  unlink(path_known);
+  unlink(path_known_saved);
   rmdir(tmpdir);
   return kt_done();
 }

@@ -23,7 +23,7 @@ static const struct {
     {"reader_vtt", kz_fuzz_reader_vtt},     {"reader_whisper", kz_fuzz_reader_whisper},
     {"reader_gzip", kz_fuzz_reader_gzip},   {"model_mem", kz_fuzz_model_mem},
     {"model_file", kz_fuzz_model_file},     {"normalise", kz_fuzz_normalise},
-    {"score", kz_fuzz_score},
+    {"score", kz_fuzz_score},               {"known_mem", kz_fuzz_known_mem},
 };
 
 static int cmp_names(const void *a, const void *b) {
@@ -80,6 +80,7 @@ int main(void) {
     kuzat_model_free(kz_models[i]);
   }
   kuzat_normaliser_free(kz_norm);
+  kuzat_known_matcher_free(kz_matcher);
   if (kz_fd >= 0) close(kz_fd);
   return kt_done();
 }
