@@ -99,9 +99,12 @@ KUZAT_EXTERN int kuzat_version_number(void);
 /* ---------------------------------------------------------------------- */
 
 /* One table, expanded into the enum, kuzat_strstatus() and the tests, so
- * codes and messages cannot drift apart. Codes never change meaning.
- * KUZAT_EUTF8 and KUZAT_ENOTSUP are reserved: this version never returns
- * them (invalid UTF-8 is substituted, not refused: see kuzat_normalise()). */
+ * codes and messages cannot drift apart. Codes never change meaning, and a
+ * new one is added at the end. KUZAT_EUTF8 is reserved: this version never
+ * returns it (invalid UTF-8 is substituted, not refused: see
+ * kuzat_normalise()). KUZAT_ENOTSUP: an encoding ICU has no converter for
+ * (kuzat_reader_set_encoding()). KUZAT_ENOTTEXT: the status of a record
+ * made from input that is not text (kuzat_record.status). */
 #define KUZAT_STATUS_MAP(X)                                                  \
   X(OK, 0, "success")                                                        \
   X(ENOMEM, -1, "out of memory")                                             \
@@ -112,7 +115,8 @@ KUZAT_EXTERN int kuzat_version_number(void);
   X(EINVAL, -6, "invalid argument")                                          \
   X(EICU, -7, "ICU error")                                                   \
   X(ERANGE, -8, "value or size out of range")                                \
-  X(ENOTSUP, -9, "not supported")
+  X(ENOTSUP, -9, "not supported")                                           \
+  X(ENOTTEXT, -10, "input is not text")
 
 #define KUZAT__STATUS_ENUM(name, code, text) KUZAT_##name = code,
 typedef enum kuzat_status { KUZAT_STATUS_MAP(KUZAT__STATUS_ENUM) } kuzat_status;
@@ -881,6 +885,14 @@ typedef struct kuzat_record {
   /* Bytes the record's text had in the input. More than text_len when the
    * text was cut at the reader's limit (kuzat_reader_set_limit()). */
   size_t full_len;
+  /* KUZAT_OK for a good record; for one with `error` set, why:
+   * KUZAT_EFORMAT (malformed: bad JSON, a missing field, a bad timestamp,
+   * too long to parse) or KUZAT_ENOTTEXT (the input is not text). */
+  int status;
+  /* The encoding the record's text was converted from into UTF-8 (an IANA
+   * name: "UTF-16LE", "windows-1251", "KOI8-R"...), or NULL when the input
+   * was read as UTF-8. Static storage: it outlives the reader. */
+  const char *encoding;
 } kuzat_record;
 
 /* Open `path` for reading records in `format` (a kuzat_format). "-" is
@@ -899,7 +911,24 @@ KUZAT_EXTERN int kuzat_reader_open(const char *path, int format,
  * when reading cannot go on: KUZAT_EIO (read error, truncated gzip stream),
  * KUZAT_EFORMAT (a TSV header without a `text` column), KUZAT_ENOMEM,
  * KUZAT_EINVAL (r or rec NULL). After a negative status the reader only
- * waits to be freed. */
+ * waits to be freed.
+ *
+ * Before the first record the reader looks at the first bytes of the
+ * input (after gzip). Input that is not text gives one bad record, status
+ * KUZAT_ENOTTEXT, id the display name, error "NAME: not text: looks like
+ * MP4 video" (or an ELF executable, a PNG, JPEG, GIF, TIFF or WebP image,
+ * Matroska, AVI or MPEG video, Ogg, WAV, MP3 or FLAC audio, a PDF, a ZIP,
+ * tar, 7-Zip, RAR, xz, bzip2 or Zstandard archive, a SQLite database...;
+ * or "binary data: N% of its first M bytes are NUL or control characters"),
+ * and then 0: nothing of it is read as text. A byte-order mark selects
+ * UTF-16 or UTF-32 (little- or big-endian), converted to UTF-8 by ICU for
+ * every format. Input that is not valid UTF-8 is given to ICU's charset
+ * detector, and converted when it is confident of a legacy Cyrillic or
+ * Latin code page (windows-1251, KOI8-R, ISO-8859-5, windows-1252,
+ * ISO-8859-1, -2, -9, windows-1250, windows-1254); otherwise it is read
+ * as it is (the normaliser substitutes U+FFFD). The record's `encoding`
+ * says which. docs/FORMATS.md gives the rules; KUZAT_READ_RAW turns all of
+ * this off. */
 KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
                                    kuzat_error *err);
 
@@ -912,6 +941,14 @@ KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
  * comes back as a bad record saying so. 0 (the default) means no limit.
  * Call before the first kuzat_reader_next(). r NULL: nothing happens. */
 KUZAT_EXTERN void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes);
+
+/* Flags for kuzat_reader_set_flags(). */
+#define KUZAT_READ_RAW 0x1u /* bytes as they are: no not-text check, no
+                               byte-order mark or charset conversion */
+
+/* Set KUZAT_READ_* flags (0 for none, the default). Call before the first
+ * kuzat_reader_next(). r NULL: nothing happens. */
+KUZAT_EXTERN void kuzat_reader_set_flags(kuzat_reader *r, unsigned flags);
 
 /* The limit both programs give their readers unless told otherwise
  * (--max-chars): a document's first million bytes are scored or trained on. */

@@ -34,8 +34,8 @@ __all__ = ["Error", "Model", "Scorer", "Result", "TrainSet", "normalise",
            "version", "library_path"]
 
 # Status codes (kuzat.h, KUZAT_STATUS_MAP).
-OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU, ERANGE, ENOTSUP = \
-    0, -1, -2, -3, -4, -5, -6, -7, -8, -9
+OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU, ERANGE, ENOTSUP, ENOTTEXT = \
+    0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10
 KERNEL_LINEAR, KERNEL_RBF = 0, 2
 _VERSION_MAJOR = 0
 

@@ -54,6 +54,7 @@ static int bad_record_v(kuzat_reader *r, kuzat_record *rec, long line, const cha
   if (kuzat__grow(&r->a, (void **)&r->msg, &r->msg_cap, need, 1)) return KUZAT_ENOMEM;
   snprintf(r->msg, need, "%s:%ld: %s", r->name, line, what);
   rec->error = r->msg;
+  rec->status = KUZAT_EFORMAT;
   rec->text = rec->labels = rec->lang = rec->group = "";
   rec->text_len = rec->labels_len = rec->lang_len = rec->group_len = rec->full_len = 0;
   rec->segments = NULL;
@@ -75,6 +76,20 @@ int kuzat__bad_record_at(kuzat_reader *r, kuzat_record *rec, long line, const ch
   int rc = bad_record_v(r, rec, line, fmt, ap);
   va_end(ap);
   return rc;
+}
+
+/* Input that is not text: one bad record, id and message the display
+ * name ("name: not text: looks like ..."). */
+int kuzat__not_text_record(kuzat_reader *r, kuzat_record *rec) {
+  size_t need = strlen(r->name) + strlen(r->not_text) + 3;
+  if (kuzat__set_default_id(r, rec, 0) ||
+      kuzat__grow(&r->a, (void **)&r->msg, &r->msg_cap, need, 1))
+    return KUZAT_ENOMEM;
+  snprintf(r->msg, need, "%s: %s", r->name, r->not_text);
+  rec->error = r->msg;
+  rec->status = KUZAT_ENOTTEXT;
+  rec->line = 1;
+  return KUZAT_OK;
 }
 
 /* A line or file over the raw bound: a bad record (the rest of it was

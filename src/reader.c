@@ -140,13 +140,18 @@ void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes) {
   if (r) r->limit = max_bytes;
 }
 
+void kuzat_reader_set_flags(kuzat_reader *r, unsigned flags) {
+  if (r) r->flags = flags;
+}
+
 void kuzat_reader_free(kuzat_reader *r) {
   if (!r) return;
   kz_alloc a = r->a;
   if (r->fd >= 0) close(r->fd);
   if (r->zinit) inflateEnd(&r->zs);
   if (r->json) json_decref(r->json);
-  void *bufs[] = {r->name, r->rbuf, r->zbuf, r->line, r->id, r->text, r->msg,
+  kuzat__input_close(r);
+  void *bufs[] = {r->name, r->rbuf, r->zbuf, r->xbuf, r->line, r->id, r->text, r->msg,
                   r->labels, r->lang, r->group, r->segs};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) kuzat__free(&a, bufs[i]);
   kuzat__free(&a, r);
@@ -170,7 +175,17 @@ int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
     r->json = NULL;
   }
   if (r->done) return 0;
-  int rc = parsers[r->format].next(r, rec, err);
+  int rc = kuzat__input_start(r, err);
+  if (rc) {
+    r->done = 1;
+    return rc;
+  }
+  if (r->not_text) { /* one record says so, and nothing is read as text */
+    r->done = 1;
+    return kuzat__not_text_record(r, rec) ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory") : 1;
+  }
+  rc = parsers[r->format].next(r, rec, err);
   if (rc == 1) cut_text(r, rec);
+  if (rc == 1) rec->encoding = r->charset == KZ_CS_CONVERT ? r->encoding : NULL;
   return rc;
 }

@@ -119,7 +119,8 @@ cl gzip-half-jsonl half.jsonl.gz 2 '$(($(gz_lines half.jsonl.gz) + 1))' 1 'trunc
 cl gzip-half-srt   half.srt.gz  2 1 1 'truncated gzip stream' "seq 1 500 | awk '{ printf \"%d\n00:00:%02d,000 --> 00:00:%02d,500\ncue %d\n\n\", \$1, \$1 % 60, \$1 % 60, \$1 }' | gzip > fulls.gz; cut_half fulls.gz > half.srt.gz"
 cl gzip-header-only hdr.txt.gz 2 1 1 'truncated gzip stream' "printf '\037\213' > hdr.txt.gz"
 cl gzip-garbage    junk.txt.gz  2 1 1 '' "{ printf '\037\213\010\000\000\000\000\000\000\003'; alot 1000; } > junk.txt.gz"
-cl gzip-bomb       bomb.txt.gz  0 1 0 '"truncated":{"scored":1000000,"bytes":104857600}' 'head -c 104857600 /dev/zero | gzip -1 > bomb.txt.gz'
+cl gzip-bomb       bomb.txt.gz  0 1 0 '"truncated":{"scored":1000000,"bytes":104857600}' 'alot 104857600 | gzip -1 > bomb.txt.gz'
+cl gzip-bomb-nul   nul.txt.gz   0 1 1 'nul.txt.gz: not text: looks like binary data (100% of its first 131072 bytes' 'head -c 104857600 /dev/zero | gzip -1 > nul.txt.gz'
 cl empty-text      e.txt        0 1 0 ''    ': > e.txt'
 cl empty-lines     e.txt        0 0 0 ''    ':' --lines
 cl empty-jsonl     e.jsonl      0 0 0 ''    ': > e.jsonl'
@@ -149,8 +150,38 @@ cl vtt-malformed   mal.vtt      0 1 1 'mal.vtt:3: malformed timestamp' "printf '
 cl whisper-reversed rev.json    0 1 1 'segments[0]: cue ends before it starts' "printf '{\"segments\":[{\"start\":5,\"end\":1,\"text\":\"rev\"}]}' > rev.json"
 cl whisper-bad-time nan.json    0 1 1 'segments[0]' "printf '{\"segments\":[{\"start\":\"x\",\"end\":1,\"text\":\"a\"}]}' > nan.json"
 cl jsonl-segments-bad segs.jsonl 0 3 2 'malformed timestamp \"bad\"' "printf '{\"id\":\"v\",\"segments\":[{\"start\":\"00:00:05\",\"end\":\"00:00:01\",\"text\":\"rev\"}]}\n{\"id\":\"w\",\"segments\":[{\"start\":\"bad\",\"end\":\"1\",\"text\":\"x\"}]}\n{\"id\":\"ok\",\"segments\":[{\"start\":1,\"end\":2,\"text\":\"x\"}]}\n' > segs.jsonl"
-cl random-bytes    rnd.txt      0 '$(wc -l < rnd.txt)' 0 '' "{ LC_ALL=C awk 'BEGIN { srand(3); for (i = 0; i < 200000; i++) printf \"%c\", int(rand() * 256) }'; echo; } > rnd.txt" --lines
-cl random-srt      rnd.srt      0 1 1 '' 'cp rnd.txt rnd.srt'
+cl random-bytes    rnd.txt      0 1 1 'rnd.txt: not text: looks like binary data' "{ LC_ALL=C awk 'BEGIN { srand(3); for (i = 0; i < 200000; i++) printf \"%c\", int(rand() * 256) }'; echo; } > rnd.txt" --lines
+cl random-srt      rnd.srt      0 1 1 'not text' 'cp rnd.txt rnd.srt'
+# Binaries of every kind, as they sit beside transcripts in a seized folder:
+# one error line each, "not text: looks like ...", never scored, whatever
+# the format, gzip-compressed or not.
+bin() { printf "$1" > "$2"; alot 400 >> "$2"; } # a signature, then bytes that look like text
+cl bin-elf         ls           0 1 1 'ls: not text: looks like an ELF executable or library' 'cp /bin/ls ls'
+cl bin-png         logo.png     0 1 1 'logo.png: not text: looks like a PNG image' "bin '\211PNG\r\n\032\n' logo.png"
+cl bin-jpeg        photo.jpg    0 1 1 'looks like a JPEG image' "bin '\377\330\377\340' photo.jpg"
+cl bin-mp4         clip.mp4     0 1 1 '{"id":"clip.mp4","error":"clip.mp4: not text: looks like MP4 video"}' "bin '\000\000\000\040ftypisom' clip.mp4"
+cl bin-mkv         clip.mkv     0 1 1 'looks like Matroska or WebM video' "bin '\032\105\337\243' clip.mkv"
+cl bin-pdf         doc.pdf      0 1 1 'looks like a PDF document' "bin '%%PDF-1.7\n' doc.pdf"
+cl bin-zip         a.zip        0 1 1 'looks like a ZIP archive' "bin 'PK\003\004' a.zip"
+cl bin-ogg         voice.ogg    0 1 1 'looks like Ogg audio or video' "bin 'OggS\000\002' voice.ogg"
+cl bin-riff        voice.wav    0 1 1 'looks like WAV audio' "bin 'RIFF\044\010\000\000WAVEfmt ' voice.wav"
+cl bin-gzip-elf    ls.txt.gz    0 1 1 'ls.txt.gz: not text: looks like an ELF executable' 'gzip -c /bin/ls > ls.txt.gz'
+cl bin-gzip-random rnd.srt.gz   0 1 1 'rnd.srt.gz: not text: looks like binary data' 'head -c 20000 rnd.txt | gzip > rnd.srt.gz'
+cl bin-random-mp4  rnd.mp4      0 1 1 'rnd.mp4: not text: looks like binary data (1' 'head -c 20000 rnd.txt > rnd.mp4'
+cl bin-as-jsonl    ls.jsonl     0 1 1 'not text: looks like an ELF' 'cp /bin/ls ls.jsonl'
+cl bin-as-tsv      ls.tsv       0 1 1 'not text: looks like an ELF' 'cp /bin/ls ls.tsv'
+cl bin-utf16-nobom u16.txt      0 1 1 'not text: looks like UTF-16LE text without a byte-order mark' "printf 'hijratga shoshiling birodarlar, safimizga qoshiling\n' | iconv -f UTF-8 -t UTF-16LE > u16.txt"
+cl bin-nul-heavy   nuls.txt     0 1 1 'not text: looks like binary data' "{ alot 100; head -c 50 /dev/zero; alot 100; } > nuls.txt"
+# standard input (each run its own: cl would read on where the last stopped)
+for fmt in '' '--lines' '--format jsonl' '--format srt'; do
+  "$CLASSIFY" -m "$M" $fmt < /bin/ls > "$T/out" 2> /dev/null
+  check "classify bin-stdin $fmt: exit 0" 0 $?
+  check "classify bin-stdin $fmt: one error line" \
+    '{"id":"stdin","error":"stdin: not text: looks like an ELF executable or library"}' "$(cat "$T/out")"
+done
+# a folder as the field gives it: a program, random bytes called clip.mp4,
+# a PNG and one transcript; only the transcript is scored
+cl bin-folder      field        0 4 3 '"id":"field/post.txt","flagged":' "mkdir field; cp ls logo.png field/; cp rnd.mp4 field/clip.mp4; printf 'hijratga shoshiling birodarlar\n' > field/post.txt"
 
 # an unreadable file, as a user who may not read it (root reads anything)
 chmod 755 "$T" "$W"

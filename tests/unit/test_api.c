@@ -275,6 +275,7 @@ static void test_nulls(kuzat_model *m) {
   CHECK(r == NULL && strstr(e.msg, "/nonexistent/x.tsv"), "the message names the file: %s", e.msg);
   EXPECT(kuzat_reader_open(path_jsonl, KUZAT_FORMAT_AUTO, NULL, NULL, &r, &e), KUZAT_OK);
   kuzat_reader_set_limit(NULL, 10);
+  kuzat_reader_set_flags(NULL, KUZAT_READ_RAW);
   kuzat_reader_free(NULL);
   EXPECT(kuzat_reader_next(NULL, &rec, &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_next(r, NULL, &e), KUZAT_EINVAL);
