@@ -29,6 +29,7 @@ typedef struct opts {
   size_t explain, window, window_bytes, max_chars;
   double threshold;
   const char *model;
+  const char *encoding; /* --encoding, or NULL */
 } opts;
 
 /* A growing output buffer (output.c writes it; oom: a growth failed). */
@@ -44,6 +45,7 @@ typedef struct job {
   const char *id, *text, *labels, *lang, *error;
   size_t id_len, text_len, labels_len, lang_len, full_len, nseg;
   int has_labels;
+  const char *encoding; /* kuzat_record.encoding: static storage, never copied */
   const kuzat_segment *seg;
   /* owned storage for the copies */
   char *store;

@@ -37,6 +37,11 @@ static void read_file(walker *w, const char *path) {
     return;
   }
   kuzat_reader_set_limit(r, w->o->max_chars);
+  if (w->o->encoding && kuzat_reader_set_encoding(r, w->o->encoding, &err)) {
+    emit_io_error(w, id, err.msg); /* checked before the run: out of memory */
+    kuzat_reader_free(r);
+    return;
+  }
   kuzat_record rec;
   int rc = 0;
   while (!w->stop && (rc = kuzat_reader_next(r, &rec, &err)) == 1)

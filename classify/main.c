@@ -74,6 +74,15 @@ static void help(void) {
       "      --format FMT     %s\n"
       "                       (default: from the file name, see below)\n"
       "      --lines          same as --format lines\n"
+      "      --encoding NAME  the input's encoding, converted to UTF-8 by ICU: any\n"
+      "                       name ICU knows (windows-1251, koi8-r, cp866,\n"
+      "                       iso-8859-5, UTF-16LE, ...). Default: UTF-8, or\n"
+      "                       UTF-16/UTF-32 by a byte-order mark; input that is\n"
+      "                       not valid UTF-8 is converted from the legacy\n"
+      "                       Cyrillic or Latin code page ICU's charset detector\n"
+      "                       is confident of, and the record says so\n"
+      "                       (\"encoding\":\"windows-1251\"); --encoding UTF-8\n"
+      "                       turns that off. Example: --encoding cp866 dos.txt\n"
       "      --max-chars N    score (or --normalize) at most the first N bytes of\n"
       "                       each document (cut at a character boundary; default\n"
       "                       %zu); a cut is reported in the record's output\n"
@@ -189,7 +198,7 @@ static void help(void) {
 
 enum { OPT_NORMALIZE = 256, OPT_FORMAT, OPT_LINES, OPT_FORMAT_OUT, OPT_LINE_BUFFERED,
        OPT_STRICT, OPT_VERSION, OPT_THRESHOLD, OPT_ALL, OPT_EXPLAIN, OPT_EVAL, OPT_THREADS,
-       OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS };
+       OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS, OPT_ENCODING };
 
 static int usage_error(const char *what, const char *arg, const char *hint) {
   fprintf(stderr, "kuzat-classify: %s '%s' (%s)\n", what, arg, hint);
@@ -205,6 +214,22 @@ static int parse_size(const char *s, size_t lo, size_t hi, size_t *out) {
   if (errno || end == s || *end || v < lo || v > hi) return -1;
   *out = (size_t)v;
   return 0;
+}
+
+/* --encoding's NAME, tried on a reader of /dev/null (the library's
+ * converters decide what a name is). 0, or 2 after a message. */
+static int check_encoding(const char *name) {
+  kuzat_reader *r;
+  kuzat_error err;
+  int rc = kuzat_reader_open("/dev/null", KUZAT_FORMAT_TEXT, NULL, NULL, &r, &err);
+  if (!rc) rc = kuzat_reader_set_encoding(r, name, &err);
+  kuzat_reader_free(r);
+  if (rc == KUZAT_ENOTSUP)
+    return usage_error("unknown --encoding", name,
+                       "ICU has no converter by that name; e.g. windows-1251, koi8-r, cp866, "
+                       "iso-8859-5, UTF-16LE");
+  if (rc) fprintf(stderr, "kuzat-classify: %s\n", err.msg);
+  return rc ? 2 : 0;
 }
 
 static int parse(int argc, char **argv, opts *o) {
@@ -224,6 +249,7 @@ static int parse(int argc, char **argv, opts *o) {
       {"window", required_argument, NULL, OPT_WINDOW},
       {"window-bytes", required_argument, NULL, OPT_WINDOW_BYTES},
       {"max-chars", required_argument, NULL, OPT_MAX_CHARS},
+      {"encoding", required_argument, NULL, OPT_ENCODING},
       {"quiet", no_argument, NULL, 'q'},
       {"model", required_argument, NULL, 'm'},
       {"help", no_argument, NULL, 'h'},
@@ -282,6 +308,10 @@ static int parse(int argc, char **argv, opts *o) {
     case OPT_MAX_CHARS:
       if (parse_size(optarg, 1, (size_t)1 << 40, &o->max_chars))
         return usage_error("bad --max-chars", optarg, "expected a number of bytes, at least 1");
+      break;
+    case OPT_ENCODING:
+      if (check_encoding(optarg)) return 2;
+      o->encoding = optarg;
       break;
     case 'q': o->quiet = 1; break;
     case 'm': o->model = optarg; break;

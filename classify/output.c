@@ -159,6 +159,12 @@ static const char *kind_name(int ns) {
   }
 }
 
+/* ,"encoding":"NAME": the record was converted from NAME. */
+static void put_encoding(buf *b, const char *name) {
+  buf_puts(b, ",\"encoding\":");
+  json_string(b, name, strlen(name));
+}
+
 /* ---- one record's line ---- */
 
 static void job_error(job *j, const char *id, size_t id_len, const char *msg, int out) {
@@ -202,7 +208,9 @@ static void format_normalised(const ctx *c, job *j, kuzat_normaliser *n) {
   if (c->o->out == OUT_JSONL) {
     buf_puts(&j->out, "{\"id\":");
     json_string(&j->out, j->id, j->id_len);
-    buf_printf(&j->out, ",\"lang\":\"%s\",\"text\":", kuzat_lang_name(t.lang));
+    buf_printf(&j->out, ",\"lang\":\"%s\"", kuzat_lang_name(t.lang));
+    if (j->encoding) put_encoding(&j->out, j->encoding);
+    buf_puts(&j->out, ",\"text\":");
     json_string(&j->out, t.utf8, t.len);
     if (cut) buf_printf(&j->out, ",\"truncated\":{\"normalised\":%zu,\"bytes\":%zu}", j->text_len, j->full_len);
     buf_puts(&j->out, "}\n");
@@ -331,7 +339,8 @@ static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
   for (size_t i = 1; i < c->nm; i++)
     if (r->prob[i] > r->prob[top]) top = i;
   tsv_field(b, j->id, j->id_len);
-  buf_printf(b, "  %s  %s  ", kuzat_lang_name(r->lang), r->any_flagged ? "FLAGGED" : "-");
+  buf_printf(b, "  %s%s%s%s  %s  ", kuzat_lang_name(r->lang), j->encoding ? " (" : "",
+             j->encoding ? j->encoding : "", j->encoding ? ")" : "", r->any_flagged ? "FLAGGED" : "-");
   put_prob(b, r->score);
   for (size_t i = 0; i < c->nm; i++)
     if (r->flagged[i] || c->o->all_scores) {
@@ -401,7 +410,9 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   put_markers(c, b, r->prob, r->threshold);
   buf_puts(b, ",\"lang\":\"");
   buf_puts(b, kuzat_lang_name(r->lang));
-  buf_puts(b, "\",\"model\":\"");
+  buf_puts(b, "\"");
+  if (j->encoding) put_encoding(b, j->encoding);
+  buf_puts(b, ",\"model\":\"");
   buf_puts(b, c->model_id);
   buf_puts(b, "\"");
   if (j->full_len > j->text_len)

@@ -34,6 +34,7 @@ static int write_job(run *R, job *j) {
 static int set_job(job *j, const kuzat_record *rec, const char *io_error, int copy) {
   j->io_failed = io_error != NULL;
   j->has_labels = rec->has_labels;
+  j->encoding = rec->encoding;
   j->full_len = rec->full_len > rec->text_len ? rec->full_len : rec->text_len;
   j->nseg = rec->segments_len;
   const char *src[5] = {rec->id, rec->text, rec->labels, rec->lang, rec->error};

@@ -942,6 +942,20 @@ KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
  * Call before the first kuzat_reader_next(). r NULL: nothing happens. */
 KUZAT_EXTERN void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes);
 
+/* Read the input as text in the encoding `name` (any name ICU's
+ * converters know: "windows-1251", "koi8-r", "cp866", "iso-8859-5",
+ * "UTF-16LE", "UTF-16" (by its byte-order mark)...), converted to UTF-8,
+ * instead of looking for a byte-order mark or asking the charset detector.
+ * "UTF-8" turns both off: invalid bytes are then read as they are (the
+ * normaliser substitutes U+FFFD). Records then carry the encoding's name
+ * (IANA's: "windows-1251", "KOI8-R", "IBM866"...) in `encoding`, UTF-8
+ * none. Call before the first kuzat_reader_next(). Returns KUZAT_OK;
+ * KUZAT_EINVAL (r or name NULL, or records were read already);
+ * KUZAT_ENOTSUP (ICU has no converter by that name: err->msg says so);
+ * KUZAT_ENOMEM. On failure the reader is as it was. */
+KUZAT_EXTERN int kuzat_reader_set_encoding(kuzat_reader *r, const char *name,
+                                           kuzat_error *err);
+
 /* Flags for kuzat_reader_set_flags(). */
 #define KUZAT_READ_RAW 0x1u /* bytes as they are: no not-text check, no
                                byte-order mark or charset conversion */

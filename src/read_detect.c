@@ -246,20 +246,46 @@ static const char *const legacy[] = {
  * 44-63; a few stray bytes in ASCII 21 or less. */
 #define KZ_DETECT_CONFIDENCE 30
 
-const char *kuzat__detect_legacy(const unsigned char *p, size_t n) {
+/* The lines of p[0..n) that have bytes above 0x7F, up to `cap` bytes of
+ * them, into out; their length. The detector sees those alone: ASCII
+ * around a Russian line would make it read the line as Latin-1. */
+static size_t non_ascii_lines(const unsigned char *p, size_t n, unsigned char *out, size_t cap) {
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < cap;) {
+    const unsigned char *nl = memchr(p + i, '\n', n - i);
+    size_t end = nl ? (size_t)(nl - p) + 1 : n, high = 0;
+    for (size_t j = i; j < end && !high; j++) high = p[j] >= 0x80;
+    if (high) {
+      size_t m = end - i < cap - k ? end - i : cap - k;
+      memcpy(out + k, p + i, m);
+      k += m;
+    }
+    i = end;
+  }
+  return k;
+}
+
+int kuzat__detect_legacy(const kz_alloc *a, const unsigned char *p, size_t n, const char **pick) {
+  *pick = NULL;
+  unsigned char *sample = kuzat__malloc(a, KZ_DETECT_BYTES);
+  if (!sample) return KUZAT_ENOMEM;
+  n = non_ascii_lines(p, n, sample, KZ_DETECT_BYTES);
   UErrorCode e = U_ZERO_ERROR;
   UCharsetDetector *d = ucsdet_open(&e);
-  const char *pick = NULL;
-  if (n > KZ_DETECT_BYTES) n = KZ_DETECT_BYTES;
-  if (U_SUCCESS(e)) ucsdet_setText(d, (const char *)p, (int32_t)n, &e);
+  if (e == U_MEMORY_ALLOCATION_ERROR) {
+    kuzat__free(a, sample);
+    return KUZAT_ENOMEM;
+  }
+  if (U_SUCCESS(e)) ucsdet_setText(d, (const char *)sample, (int32_t)n, &e);
   const UCharsetMatch *m = U_SUCCESS(e) ? ucsdet_detect(d, &e) : NULL;
   if (m && U_SUCCESS(e) && ucsdet_getConfidence(m, &e) >= KZ_DETECT_CONFIDENCE) {
     const char *name = ucsdet_getName(m, &e);
     for (size_t i = 0; U_SUCCESS(e) && name && i < sizeof legacy / sizeof legacy[0]; i++)
-      if (strcmp(name, legacy[i]) == 0) pick = legacy[i];
+      if (strcmp(name, legacy[i]) == 0) *pick = legacy[i];
   }
   ucsdet_close(d);
-  return pick;
+  kuzat__free(a, sample);
+  return KUZAT_OK;
 }
 
 int kuzat__converter_open(const char *name, UConverter **out, const char **iana,
@@ -273,13 +299,14 @@ int kuzat__converter_open(const char *name, UConverter **out, const char **iana,
     return kuzat__fail(err, KUZAT_ENOTSUP, "no converter for the encoding \"%.60s\" in ICU (%s)",
                        name, u_errorName(e));
   }
-  /* a name that outlives the converter: from ICU's alias table */
-  const char *canon = ucnv_getName(*out, &e);
-  const char *std = U_SUCCESS(e) ? ucnv_getStandardName(canon, "IANA", &e) : NULL;
-  if (!std || U_FAILURE(e)) {
-    e = U_ZERO_ERROR;
-    std = ucnv_getStandardName(canon, "MIME", &e);
+  /* a name that outlives the converter, from ICU's alias table: MIME's
+   * ("ISO-8859-5"), else IANA's ("windows-1251"), else ICU's own */
+  const char *canon = ucnv_getName(*out, &e), *std = NULL;
+  for (int k = 0; k < 2 && U_SUCCESS(e) && !std; k++) {
+    UErrorCode e2 = U_ZERO_ERROR;
+    std = ucnv_getStandardName(canon, k ? "IANA" : "MIME", &e2);
+    if (U_FAILURE(e2)) std = NULL;
   }
-  *iana = std && U_SUCCESS(e) ? std : canon;
+  *iana = std ? std : canon;
   return KUZAT_OK;
 }

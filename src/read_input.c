@@ -201,7 +201,9 @@ static int decide_charset(kuzat_reader *r, kuzat_error *err) {
     r->charset = KZ_CS_UTF8;
     return KUZAT_OK;
   }
-  const char *cp = kuzat__detect_legacy(r->rbuf + r->rpos, r->rend - r->rpos);
+  const char *cp;
+  if (kuzat__detect_legacy(&r->a, r->rbuf + r->rpos, r->rend - r->rpos, &cp))
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   if (cp) return start_conversion(r, cp, err);
   if (++r->detect_tries >= KZ_DETECT_TRIES) r->charset = KZ_CS_UTF8;
   return KUZAT_OK;

@@ -140,6 +140,29 @@ void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes) {
   if (r) r->limit = max_bytes;
 }
 
+int kuzat_reader_set_encoding(kuzat_reader *r, const char *name, kuzat_error *err) {
+  kuzat__error_clear(err);
+  if (!r || !name) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
+  if (r->sniffed)
+    return kuzat__fail(err, KUZAT_EINVAL, "%s: the encoding is set before the first record",
+                       r->name);
+  UConverter *conv;
+  const char *iana;
+  int rc = kuzat__converter_open(name, &conv, &iana, err);
+  if (rc) return rc;
+  kuzat__input_close(r);
+  if (ucnv_getType(conv) == UCNV_UTF8) { /* as it comes, undetected */
+    ucnv_close(conv);
+    r->charset = KZ_CS_UTF8;
+    r->encoding = NULL;
+  } else {
+    r->conv = conv;
+    r->charset = KZ_CS_UNDECIDED;
+    r->encoding = iana;
+  }
+  return KUZAT_OK;
+}
+
 void kuzat_reader_set_flags(kuzat_reader *r, unsigned flags) {
   if (r) r->flags = flags;
 }

@@ -194,8 +194,9 @@ int kuzat__not_text(const unsigned char *p, size_t n, int check_bytes, char *why
  * not count. */
 int kuzat__utf8_verdict(const unsigned char *p, size_t n);
 /* The legacy Cyrillic or Latin code page ICU's detector is confident
- * p[0..n) is written in (static storage), or NULL. */
-const char *kuzat__detect_legacy(const unsigned char *p, size_t n);
+ * p[0..n) is written in (static storage), or NULL, in *pick; judged on the
+ * lines that have bytes above 0x7F. KUZAT_OK or KUZAT_ENOMEM. */
+int kuzat__detect_legacy(const kz_alloc *a, const unsigned char *p, size_t n, const char **pick);
 /* ICU's converter for the encoding `name` in *out, and a name for it that
  * outlives it (IANA's when there is one) in *iana. KUZAT_OK, KUZAT_ENOTSUP
  * (ICU knows no such encoding), KUZAT_ENOMEM. */

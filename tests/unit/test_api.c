@@ -27,7 +27,7 @@
 
 static const char *model_path = "models/default.kzm";
 static char tmpdir[] = "/tmp/kuzat-api-XXXXXX";
-static char path_jsonl[256], path_saved[256];
+static char path_jsonl[256], path_saved[256], path_legacy[256], path_utf16[256];
 
 /* ---------------------------------------------------------------------- */
 /* 1. NULL and empty arguments                                              */
@@ -276,6 +276,12 @@ static void test_nulls(kuzat_model *m) {
   EXPECT(kuzat_reader_open(path_jsonl, KUZAT_FORMAT_AUTO, NULL, NULL, &r, &e), KUZAT_OK);
   kuzat_reader_set_limit(NULL, 10);
   kuzat_reader_set_flags(NULL, KUZAT_READ_RAW);
+  EXPECT(kuzat_reader_set_encoding(NULL, "cp866", &e), KUZAT_EINVAL);
+  EXPECT(kuzat_reader_set_encoding(r, NULL, &e), KUZAT_EINVAL);
+  EXPECT(kuzat_reader_set_encoding(r, "", &e), KUZAT_ENOTSUP);
+  EXPECT(kuzat_reader_set_encoding(r, "no-such-encoding", &e), KUZAT_ENOTSUP);
+  CHECK(strstr(e.msg, "no-such-encoding") != NULL, "the message names the encoding: %s", e.msg);
+  EXPECT(kuzat_reader_set_encoding(r, "UTF-8", &e), KUZAT_OK);
   kuzat_reader_free(NULL);
   EXPECT(kuzat_reader_next(NULL, &rec, &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_next(r, NULL, &e), KUZAT_EINVAL);
@@ -440,6 +446,13 @@ static int call_eval(fixture *x, kuzat_error *err) {
 static int call_reader_open(fixture *x, kuzat_error *err) {
   return kuzat_reader_open(path_jsonl, KUZAT_FORMAT_AUTO, NULL, &failing, &x->r, err);
 }
+/* a legacy code page found by the detector, and UTF-16 by its mark */
+static int setup_reader_legacy(fixture *x) {
+  return kuzat_reader_open(path_legacy, KUZAT_FORMAT_LINES, NULL, &failing, &x->r, NULL);
+}
+static int setup_reader_utf16(fixture *x) {
+  return kuzat_reader_open(path_utf16, KUZAT_FORMAT_LINES, NULL, &failing, &x->r, NULL);
+}
 static int call_reader_next(fixture *x, kuzat_error *err) {
   kuzat_record rec;
   int rc;
@@ -478,6 +491,8 @@ static const oom_case oom_cases[] = {
     {"kuzat_reader_open", NULL, call_reader_open, 1, 0},
     /* a reader that ran out of memory cannot go on (kuzat.h says so) */
     {"kuzat_reader_next", setup_reader, call_reader_next, 0, 0},
+    {"kuzat_reader_next, windows-1251", setup_reader_legacy, call_reader_next, 0, 0},
+    {"kuzat_reader_next, UTF-16", setup_reader_utf16, call_reader_next, 0, 0},
 };
 
 /* Fail the 1st, 2nd, ... allocation of one case's call until it succeeds. */
@@ -557,6 +572,15 @@ int main(void) {
   if (!mkdtemp(tmpdir)) return printf("not ok - mkdtemp\n"), 1;
   snprintf(path_jsonl, sizeof path_jsonl, "%s/in.jsonl", tmpdir);
   snprintf(path_saved, sizeof path_saved, "%s/saved.kzm", tmpdir);
+  snprintf(path_legacy, sizeof path_legacy, "%s/ru1251.txt", tmpdir);
+  snprintf(path_utf16, sizeof path_utf16, "%s/utf16.txt", tmpdir);
+  FILE *lf = fopen(path_legacy, "wb"); /* "Братья, время пришло." in windows-1251 */
+  fputs("ascii first\n\xC1\xF0\xE0\xF2\xFC\xFF, \xE2\xF0\xE5\xEC\xFF "
+        "\xEF\xF0\xE8\xF8\xEB\xEE.\n", lf);
+  fclose(lf);
+  FILE *uf = fopen(path_utf16, "wb"); /* "ok\nЎз\n" in UTF-16LE with its mark */
+  fwrite("\xFF\xFEo\0k\0\n\0\x0E\x04\x37\x04\n\0", 1, 16, uf);
+  fclose(uf);
   FILE *fp = fopen(path_jsonl, "w");
   fputs("{\"id\":\"a\",\"text\":\"Bugun havo yaxshi\"}\n"
         "{\"id\":\"b\",\"segments\":[{\"start\":0,\"end\":2,\"text\":\"hijratga\"},"
@@ -575,6 +599,8 @@ int main(void) {
   kuzat_model_free(m);
   unlink(path_jsonl);
   unlink(path_saved);
+  unlink(path_legacy);
+  unlink(path_utf16);
   rmdir(tmpdir);
   return kt_done();
 }
