@@ -42,10 +42,18 @@ static void read_file(walker *w, const char *path) {
     kuzat_reader_free(r);
     return;
   }
+  /* a blank JSON Lines line gets its error line: output line N answers
+   * input line N */
+  kuzat_reader_set_flags(r, KUZAT_READ_BLANK_RECORDS);
   kuzat_record rec;
-  int rc = 0;
-  while (!w->stop && (rc = kuzat_reader_next(r, &rec, &err)) == 1)
+  int rc = 0, told = w->o->format != KUZAT_FORMAT_AUTO || strcmp(path, "-") != 0;
+  while (!w->stop && (rc = kuzat_reader_next(r, &rec, &err)) == 1) {
+    if (!told && kuzat_reader_format(r) == KUZAT_FORMAT_JSONL && !w->o->quiet)
+      fprintf(stderr, "kuzat-classify: stdin: read as JSON Lines (its first line is a JSON "
+                      "object with \"text\"); --format lines reads it as lines\n");
+    told = 1;
     if (w->emit(w->ud, &rec, NULL)) w->stop = 1;
+  }
   if (!w->stop && rc < 0) emit_io_error(w, id, err.msg);
   kuzat_reader_free(r);
 }

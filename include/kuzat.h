@@ -848,7 +848,8 @@ KUZAT_EXTERN int kuzat_format_from_name(const char *name);
  * trailing ".gz" looked through, the format whose ending in the table ends
  * the name (case-sensitive: ".tsv", ".jsonl", ".ndjson", ".ft", ".fasttext",
  * ".srt", ".vtt", ".json"); KUZAT_FORMAT_TEXT for any other name. Only the
- * name is looked at: the file need not exist. NULL gives KUZAT_FORMAT_AUTO,
+ * name is looked at: the file need not exist (and standard input read in
+ * KUZAT_FORMAT_AUTO may turn out to be JSON Lines: kuzat_reader_open()). NULL gives KUZAT_FORMAT_AUTO,
  * which is returned for nothing else. Thread-safe. */
 KUZAT_EXTERN int kuzat_format_from_path(const char *path);
 
@@ -897,7 +898,11 @@ typedef struct kuzat_record {
 
 /* Open `path` for reading records in `format` (a kuzat_format). "-" is
  * standard input. `display` names the input in ids and messages (NULL means
- * the path, or "stdin" for "-").
+ * the path, or "stdin" for "-"). With KUZAT_FORMAT_AUTO the format comes
+ * from the name (kuzat_format_from_path()), but standard input's from its
+ * first line that is not blank: JSON Lines when it is a JSON object with a
+ * "text" string (or a "segments" array), lines otherwise;
+ * kuzat_reader_format() says which once a record has been read.
  * Returns KUZAT_OK; KUZAT_EINVAL (path or out NULL, an unknown format);
  * KUZAT_EIO when the file cannot be opened (err->msg names it and gives
  * the system's reason; an empty path is one); KUZAT_ENOMEM. */
@@ -956,9 +961,17 @@ KUZAT_EXTERN void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes);
 KUZAT_EXTERN int kuzat_reader_set_encoding(kuzat_reader *r, const char *name,
                                            kuzat_error *err);
 
+/* The format records are read in: the one given to kuzat_reader_open(),
+ * or, given KUZAT_FORMAT_AUTO, the one chosen (KUZAT_FORMAT_AUTO while
+ * standard input's first line has not been read). -1 for NULL. */
+KUZAT_EXTERN int kuzat_reader_format(const kuzat_reader *r);
+
 /* Flags for kuzat_reader_set_flags(). */
 #define KUZAT_READ_RAW 0x1u /* bytes as they are: no not-text check, no
                                byte-order mark or charset conversion */
+#define KUZAT_READ_BLANK_RECORDS 0x2u /* a blank line of JSON Lines is a bad
+                               record ("blank line"), not skipped, so that
+                               record N is line N */
 
 /* Set KUZAT_READ_* flags (0 for none, the default). Call before the first
  * kuzat_reader_next(). r NULL: nothing happens. */

@@ -294,6 +294,10 @@ size_t kuzat__raw_limit(const kuzat_reader *r) {
 /* Read one line into r->line, keeping at most line_keep() bytes of it
  * (reader.h); a BOM at the start of the input is dropped. */
 int kuzat__read_line(kuzat_reader *r, int whole, kuzat_error *err) {
+  if (r->held) { /* the line the format was told by, still to be parsed */
+    r->held = 0;
+    return 1;
+  }
   size_t keep = line_keep(r);
   r->line_len = r->line_full = 0;
   int got = 0, cr = 0;

@@ -28,10 +28,10 @@ int kuzat__set_buf(kuzat_reader *r, char **buf, size_t *cap, const char *s, size
   return KUZAT_OK;
 }
 
-int kuzat__set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line) {
+static int set_id(kuzat_reader *r, kuzat_record *rec, int with_line, long line) {
   char tmp[32];
   size_t nl = strlen(r->name);
-  int tl = with_line ? snprintf(tmp, sizeof tmp, ":%ld", r->line_no) : 0;
+  int tl = with_line ? snprintf(tmp, sizeof tmp, ":%ld", line) : 0;
   if (kuzat__grow(&r->a, (void **)&r->id, &r->id_cap, nl + (size_t)tl + 1, 1))
     return KUZAT_ENOMEM;
   memcpy(r->id, r->name, nl);
@@ -40,6 +40,14 @@ int kuzat__set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line) {
   rec->id = r->id;
   rec->id_len = nl + (size_t)tl;
   return KUZAT_OK;
+}
+
+int kuzat__set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line) {
+  return set_id(r, rec, with_line, r->line_no);
+}
+
+int kuzat__set_id_at(kuzat_reader *r, kuzat_record *rec, long line) {
+  return set_id(r, rec, 1, line);
 }
 
 /* Make *rec a bad record with message "name:line: <fmt>": empty text,

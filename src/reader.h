@@ -74,8 +74,13 @@ struct kuzat_reader {
   z_stream zs;
   unsigned char *zbuf;
   char *name; /* display name, for ids and messages */
-  int format;
+  int format; /* AUTO only for standard input until its first line is seen */
   int keep; /* KZ_KEEP_* of the format */
+  /* standard input in AUTO: blank lines seen before its first other line,
+   * given as records before it, from line probe_line on; that line waits
+   * in `line` (held) for its parser */
+  long probe_blank, probe_line;
+  int held;
   int done;
   long line_no; /* lines read so far */
   /* raw input buffer */
@@ -105,6 +110,12 @@ struct kuzat_reader {
 };
 
 static inline int kz_is_blank(char c) { return c == ' ' || c == '\t'; }
+/* A line of nothing but spaces and tabs. */
+static inline int kz_blank_line(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!kz_is_blank(s[i])) return 0;
+  return 1;
+}
 static inline int kz_is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* ---- the parsers: the next record into *rec, for kuzat_reader_next() ----
@@ -143,6 +154,8 @@ size_t kuzat__parse_clock(const char *s, size_t n, int min_fields, double *out);
 int kuzat__set_buf(kuzat_reader *r, char **buf, size_t *cap, const char *s, size_t n);
 /* The record's id: the display name, and ":line" when `with_line`. */
 int kuzat__set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line);
+/* The id "name:line" of a line other than the last read. */
+int kuzat__set_id_at(kuzat_reader *r, kuzat_record *rec, long line);
 /* Make *rec a bad record with message "name:line: <fmt>", at the line just
  * read, or at a given line. */
 int kuzat__bad_record(kuzat_reader *r, kuzat_record *rec, const char *fmt, ...)

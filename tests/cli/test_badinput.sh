@@ -97,7 +97,9 @@ cl whisper-100mb   big.json     0 1 1 'record longer than 4065536 bytes' "{ prin
 cl srt-100mb-cue   big.srt      0 1 0 '"truncated":{"scored":1000000' "{ printf '1\n00:00:01,000 --> 00:00:02,000\n'; alot 100000000; printf '\n'; } > big.srt"
 cl newlines-lines  nl.txt       0 5 0 ''    "printf '\n\n\n\n\n' > nl.txt" --lines
 cl newlines-text   nl.txt       0 1 0 ''    ':'
-cl newlines-jsonl  nl.jsonl     0 0 0 ''    "printf '\n\n\n\n\n' > nl.jsonl"
+cl newlines-jsonl  nl.jsonl     0 5 5 'nl.jsonl:5: blank line (expected a JSON object)' "printf '\n\n\n\n\n' > nl.jsonl"
+cl blank-jsonl     bl.jsonl     0 5 2 '{"id":"bl.jsonl:2","error":"bl.jsonl:2: blank line (expected a JSON object)"}' "printf '{\"id\":\"a\",\"text\":\"x\"}\n\n{\"id\":\"c\",\"text\":\"y\"}\n \t \n{\"id\":\"e\",\"text\":\"z\"}\n' > bl.jsonl"
+cl blank-jsonl-gz  bl.jsonl.gz  0 5 2 'bl.jsonl.gz:4: blank line' 'gzip -c bl.jsonl > bl.jsonl.gz'
 cl newlines-tsv    nl.tsv       2 1 1 'names no \"text\" column' "printf '\n\n\n\n\n' > nl.tsv"
 cl newlines-srt    nl.srt       0 1 0 ''    "printf '\n\n\n\n\n' > nl.srt"
 cl crlf-bom-lines  crlf.txt     0 2 0 ''    "printf '\357\273\277one\r\ntwo\r\n' > crlf.txt" --lines

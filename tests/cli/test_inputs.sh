@@ -56,4 +56,42 @@ else
   skip "no ZIP files on this machine"
 fi
 
+# ---- formats on standard input ----
+G=tests/data/classify/golden
+"$TRAIN" -q -o "$T/m.kzm" tests/data/classify/train.tsv 2> "$T/train.err" ||
+  { notok "train the test model: $(cat "$T/train.err")"; kt_done; exit 1; }
+M="$T/m.kzm"
+"$CLASSIFY" -m "$M" --format jsonl - < "$G/posts.jsonl" > "$T/want" 2> /dev/null
+"$CLASSIFY" -m "$M" < "$G/posts.jsonl" > "$T/got" 2> "$T/err"
+check_file "JSON Lines on stdin without --format: read as JSON Lines (ids and scores as with --format jsonl)" \
+  "$T/want" "$T/got"
+check "... and said once on stderr" 1 "$(grep -c 'stdin: read as JSON Lines' "$T/err")"
+"$CLASSIFY" -m "$M" -q < "$G/posts.jsonl" > /dev/null 2> "$T/err"
+check "... not with -q" 0 "$(grep -c 'read as JSON Lines' "$T/err")"
+{ printf '\n  \n'; cat "$G/posts.jsonl"; } > "$T/lead.jsonl"
+"$CLASSIFY" -m "$M" -q < "$T/lead.jsonl" > "$T/got"
+"$CLASSIFY" -m "$M" -q --format jsonl - < "$T/lead.jsonl" > "$T/want2"
+check_file "blank lines before the first object: error lines, then the records, as --format jsonl" \
+  "$T/want2" "$T/got"
+check "... the blank lines' error lines first" 'stdin:1 stdin:2 j1 ' \
+  "$(head -n 3 "$T/got" | sed 's/.*"id":"\([^"]*\)".*/\1/' | tr '\n' ' ')"
+for opt in '--format lines' --lines; do
+  "$CLASSIFY" -m "$M" $opt < "$G/posts.jsonl" > "$T/got" 2> "$T/err"
+  check "$opt forces lines on stdin" "$(wc -l < "$G/posts.jsonl") stdin:1 0" \
+    "$(wc -l < "$T/got") $(head -n 1 "$T/got" | sed 's/.*"id":"\([^"]*\)".*/\1/') $(grep -c 'read as' "$T/err")"
+done
+printf 'Birodarlar, hijratga shoshiling\n{"text":"x"}\n' | "$CLASSIFY" -m "$M" > "$T/got" 2> "$T/err"
+check "plain lines on stdin stay lines" "stdin:1 stdin:2 0" \
+  "$(sed 's/.*"id":"\([^"]*\)".*/\1/' "$T/got" | tr '\n' ' ')$(grep -c 'read as' "$T/err")"
+# output line N answers input line N: blank lines get error lines in place
+awk '{ print } NR % 2 == 0 { print "" }' "$G/posts.jsonl" > "$T/blanks.jsonl"
+"$CLASSIFY" -m "$M" -q "$T/blanks.jsonl" > "$T/got"
+check "a blank line in JSON Lines: one output line per input line" "$(wc -l < "$T/blanks.jsonl")" \
+  "$(wc -l < "$T/got")"
+paste -d '\t' "$T/blanks.jsonl" "$T/got" | awk -F'\t' -v f="$T/blanks.jsonl" '
+  $1 == "" && index($2, "\"error\":\"" f ":" NR ": blank line") == 0 { bad++ }
+  $1 != "" && $2 ~ /blank line/ { bad++ }
+  END { print bad + 0 }' > "$T/bad"
+check "... line N's output answers line N (blank lines by their line number)" 0 "$(cat "$T/bad")"
+
 kt_done

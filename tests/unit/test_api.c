@@ -276,6 +276,8 @@ static void test_nulls(kuzat_model *m) {
   EXPECT(kuzat_reader_open(path_jsonl, KUZAT_FORMAT_AUTO, NULL, NULL, &r, &e), KUZAT_OK);
   kuzat_reader_set_limit(NULL, 10);
   kuzat_reader_set_flags(NULL, KUZAT_READ_RAW);
+  CHECK(kuzat_reader_format(NULL) == -1, "kuzat_reader_format(NULL) is -1");
+  CHECK(kuzat_reader_format(r) == KUZAT_FORMAT_JSONL, "kuzat_reader_format of a .jsonl file");
   EXPECT(kuzat_reader_set_encoding(NULL, "cp866", &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_set_encoding(r, NULL, &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_set_encoding(r, "", &e), KUZAT_ENOTSUP);

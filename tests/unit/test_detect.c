@@ -407,6 +407,67 @@ static void test_long(void) {
   }
 }
 
+/* ---- standard input without a format ---------------------------------- */
+
+/* Records of standard input (the file at `path` put on fd 0) read with
+ * KUZAT_FORMAT_AUTO and `flags`, as read_flags() renders them, then
+ * " fmt=NAME" (the format chosen). */
+static const char *read_stdin(const char *path, unsigned flags) {
+  static char out[8300];
+  FILE *f = freopen(path, "rb", stdin);
+  if (!f) return "freopen failed";
+  size_t k = 0;
+  kuzat_reader *r;
+  kuzat_error err;
+  int rc = kuzat_reader_open("-", KUZAT_FORMAT_AUTO, NULL, NULL, &r, &err);
+  if (rc) return "open failed";
+  int before = kuzat_reader_format(r);
+  kuzat_reader_set_flags(r, flags);
+  kuzat_record rec;
+  while ((rc = kuzat_reader_next(r, &rec, &err)) == 1 && k < sizeof out - 512) {
+    if (rec.error)
+      k += (size_t)snprintf(out + k, sizeof out - k, "%.*s!%s|", (int)rec.id_len, rec.id, rec.error);
+    else
+      k += (size_t)snprintf(out + k, sizeof out - k, "%.*s=%.*s|", (int)rec.id_len, rec.id,
+                            (int)rec.text_len, rec.text);
+  }
+  snprintf(out + k, sizeof out - k, "#%d fmt=%s (was %s)", rc, kuzat_format_name(kuzat_reader_format(r)),
+           kuzat_format_name(before));
+  kuzat_reader_free(r);
+  return out;
+}
+
+static void test_stdin(void) {
+  static const char jl[] = "\n  \n{\"id\":\"a\",\"text\":\"hijratga\"}\n\n{\"id\":\"b\",\"text\":\"x\"}\n";
+  const char *path = write_file("in.jsonl", jl, sizeof jl - 1, 0);
+  expect("JSON Lines on stdin", read_stdin(path, 0), "a=hijratga|b=x|#0 fmt=jsonl (was auto)");
+  expect("JSON Lines on stdin, blank lines as records", read_stdin(path, KUZAT_READ_BLANK_RECORDS),
+         "stdin:1!stdin:1: blank line (expected a JSON object)|"
+         "stdin:2!stdin:2: blank line (expected a JSON object)|a=hijratga|"
+         "stdin:4!stdin:4: blank line (expected a JSON object)|b=x|#0 fmt=jsonl (was auto)");
+  static const char seg[] = "{\"id\":\"v\",\"segments\":[{\"start\":1,\"end\":2,\"text\":\"a\"}]}\n";
+  expect("segments on stdin", read_stdin(write_file("s.jsonl", seg, sizeof seg - 1, 0), 0),
+         "v=a|#0 fmt=jsonl (was auto)");
+  static const char lines[] = "\nhello\n{\"text\":\"x\"}\n";
+  expect("lines on stdin", read_stdin(write_file("l.txt", lines, sizeof lines - 1, 0), 0),
+         "stdin:1=|stdin:2=hello|stdin:3={\"text\":\"x\"}|#0 fmt=lines (was auto)");
+  static const char notext[] = "{\"id\":\"a\",\"body\":\"x\"}\n{\"text\":5}\n";
+  expect("a JSON object without a text string: lines",
+         read_stdin(write_file("n.txt", notext, sizeof notext - 1, 0), 0),
+         "stdin:1={\"id\":\"a\",\"body\":\"x\"}|stdin:2={\"text\":5}|#0 fmt=lines (was auto)");
+  expect("only blank lines: lines", read_stdin(write_file("b.txt", "\n\n", 2, 0), 0),
+         "stdin:1=|stdin:2=|#0 fmt=lines (was auto)");
+  expect("nothing", read_stdin(write_file("e.txt", "", 0, 0), 0), "#0 fmt=lines (was auto)");
+  /* a file is read by its name; blank lines of a .jsonl file likewise */
+  path = write_file("in.jsonl", jl, sizeof jl - 1, 0);
+  expect("blank lines in a .jsonl file", read_flags(path, KUZAT_FORMAT_JSONL, KUZAT_READ_BLANK_RECORDS),
+         "in.jsonl:1!in.jsonl:1: blank line (expected a JSON object)(-3)|"
+         "in.jsonl:2!in.jsonl:2: blank line (expected a JSON object)(-3)|a=hijratga|"
+         "in.jsonl:4!in.jsonl:4: blank line (expected a JSON object)(-3)|b=x|#0");
+  expect("and skipped without the flag", read_flags(path, KUZAT_FORMAT_JSONL, 0), "a=hijratga|b=x|#0");
+  CHECK(kuzat_reader_format(NULL) == -1, "kuzat_reader_format(NULL)");
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return printf("not ok - mkdtemp\n"), 1;
   test_signatures();
@@ -416,6 +477,7 @@ int main(void) {
   test_boms();
   test_legacy();
   test_long();
+  test_stdin();
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (system(cmd) != 0) printf("note: could not remove %s\n", dir);
