@@ -27,7 +27,9 @@ typedef struct opts {
   int normalize, format, out, out_set, line_buffered, quiet, strict, all_scores, eval;
   int threads;
   size_t explain, window, window_bytes, max_chars;
-  double threshold;
+  double threshold;                /* --threshold T; -1 when not given */
+  const char **marker_thresholds;  /* --threshold MARKER=P, as given */
+  size_t n_marker_thresholds;
   const char *model;
   const char *encoding; /* --encoding, or NULL */
 } opts;
@@ -70,6 +72,8 @@ typedef struct ctx {
   const char *model_id;
   size_t nm;
   kuzat_score_params sp;
+  const double *thr; /* per marker: the model's, --threshold T or MARKER=P */
+  size_t decision;   /* the model's KUZAT_DECISION_MARKER, or nm */
 } ctx;
 
 /* ---- inputs.c ---- */

@@ -72,6 +72,9 @@ static void help(void) {
       "                       or share/kuzat/default.kzm of the installation)\n"
       "      --threshold T    flag a marker when its probability is >= T (0..1;\n"
       "                       default: each marker's threshold stored in the model)\n"
+      "      --threshold MARKER=P  the same for one marker, over T and the model's;\n"
+      "                       repeat it for others. Example: --threshold 0.9\n"
+      "                       --threshold recruitment=0.5 --threshold threat=0.7\n"
       "\n"
       "Input:\n"
       "      --format FMT     %s\n"
@@ -283,12 +286,17 @@ static int parse(int argc, char **argv, opts *o) {
       break;
     case OPT_LINE_BUFFERED: o->line_buffered = 1; break;
     case OPT_STRICT: o->strict = 1; break;
-    case OPT_THRESHOLD:
+    case OPT_THRESHOLD: {
+      const char *eq = strchr(optarg, '='), *p = eq ? eq + 1 : optarg;
       errno = 0;
-      o->threshold = strtod(optarg, &end);
-      if (errno || end == optarg || *end || !(o->threshold >= 0 && o->threshold <= 1))
-        return usage_error("bad --threshold", optarg, "expected a probability from 0 to 1");
+      double t = strtod(p, &end);
+      if (eq == optarg || errno || end == p || *end || !(t >= 0 && t <= 1))
+        return usage_error("bad --threshold", optarg,
+                           "expected a probability from 0 to 1, or MARKER=probability");
+      if (eq) o->marker_thresholds[o->n_marker_thresholds++] = optarg;
+      else o->threshold = t;
       break;
+    }
     case OPT_ALL: o->all_scores = 1; break;
     case OPT_EXPLAIN:
       if (parse_size(optarg, 1, 1000, &o->explain))
@@ -336,6 +344,38 @@ static int parse(int argc, char **argv, opts *o) {
   if (o->normalize && o->out == OUT_PRETTY)
     return usage_error("--format-out", "pretty", "pretty output is for scores; use text, jsonl or tsv");
   return -1;
+}
+
+/* Each marker's threshold: the model's, else --threshold T, else
+ * --threshold MARKER=P (the last for a marker wins), into a new array
+ * *out. Returns 0, or 2 after a message (an unknown marker: the model's
+ * are listed). */
+static int marker_thresholds(const opts *o, const kuzat_model *m, double **out) {
+  size_t nm = kuzat_model_markers(m);
+  double *thr = malloc((nm + 1) * sizeof *thr);
+  if (!thr) {
+    fprintf(stderr, "kuzat-classify: out of memory\n");
+    return 2;
+  }
+  for (size_t i = 0; i < nm; i++) thr[i] = o->threshold >= 0 ? o->threshold : kuzat_model_threshold(m, i);
+  for (size_t k = 0; k < o->n_marker_thresholds; k++) {
+    const char *arg = o->marker_thresholds[k], *eq = strchr(arg, '=');
+    size_t i = 0, len = (size_t)(eq - arg);
+    while (i < nm && !(strlen(kuzat_model_marker(m, i)) == len &&
+                       memcmp(kuzat_model_marker(m, i), arg, len) == 0))
+      i++;
+    if (i == nm) {
+      fprintf(stderr, "kuzat-classify: unknown marker '%.*s' in --threshold %s (the model's markers:",
+              (int)len, arg, arg);
+      for (i = 0; i < nm; i++) fprintf(stderr, "%s %s", i ? "," : "", kuzat_model_marker(m, i));
+      fprintf(stderr, ")\n");
+      free(thr);
+      return 2;
+    }
+    thr[i] = strtod(eq + 1, NULL);
+  }
+  *out = thr;
+  return 0;
 }
 
 /* The default model: beside the build directory, or in the installation. */
@@ -387,18 +427,33 @@ int main(int argc, char **argv) {
   o.window = sp.window;
   o.window_bytes = sp.window_bytes;
   o.max_chars = KUZAT_DEFAULT_MAX_CHARS;
+  const char **marker_thr = calloc((size_t)argc + 1, sizeof *marker_thr);
+  if (!marker_thr) return 2;
+  o.marker_thresholds = marker_thr;
   int rc = parse(argc, argv, &o);
-  if (rc >= 0) return rc;
+  if (rc >= 0) {
+    free(marker_thr);
+    return rc;
+  }
 
   run R;
   memset(&R, 0, sizeof R);
   R.c.o = &o;
   kuzat_model *model = NULL;
+  double *thr = NULL;
   if (!o.normalize) {
-    if (load_model(&o, &model)) return 2;
+    if (load_model(&o, &model) || marker_thresholds(&o, model, &thr)) {
+      kuzat_model_free(model);
+      free(marker_thr);
+      return 2;
+    }
     R.c.model = model;
     R.c.model_id = kuzat_model_id(model);
     R.c.nm = kuzat_model_markers(model);
+    R.c.thr = thr;
+    while (R.c.decision < R.c.nm &&
+           strcmp(kuzat_model_marker(model, R.c.decision), KUZAT_DECISION_MARKER) != 0)
+      R.c.decision++;
     R.c.sp = sp;
     R.c.sp.window = o.window;
     R.c.sp.window_bytes = o.window_bytes;
@@ -420,6 +475,8 @@ int main(int argc, char **argv) {
   free(R.ev.truth);
   free(R.ev.lang);
   kuzat_model_free(model);
+  free(thr);
+  free(marker_thr);
   if (rc) return rc;
   if (R.io_failed) return 2;
   return (o.strict && R.bad) ? 1 : 0;

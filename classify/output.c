@@ -224,13 +224,26 @@ static void format_normalised(const ctx *c, job *j, kuzat_normaliser *n) {
   }
 }
 
+/* Marker i flagged: its probability at or above the threshold in force
+ * (the model's, --threshold T, or --threshold MARKER=P). */
+static int flag(const ctx *c, const double *prob, size_t i) { return prob[i] >= c->thr[i]; }
+
+/* The verdict: the decision marker's flag, or any marker's in a model
+ * without one (as kuzat_result.any_flagged, under our thresholds). */
+static int verdict(const ctx *c, const double *prob) {
+  if (c->decision < c->nm) return flag(c, prob, c->decision);
+  for (size_t i = 0; i < c->nm; i++)
+    if (flag(c, prob, i)) return 1;
+  return 0;
+}
+
 /* The markers object: those at or above their threshold, or all with
  * --all-scores. */
-static void put_markers(const ctx *c, buf *b, const double *prob, const double *threshold) {
+static void put_markers(const ctx *c, buf *b, const double *prob) {
   buf_puts(b, "{");
   int first = 1;
   for (size_t i = 0; i < c->nm; i++) {
-    if (!c->o->all_scores && prob[i] < threshold[i]) continue;
+    if (!c->o->all_scores && prob[i] < c->thr[i]) continue;
     if (!first) buf_puts(b, ",");
     first = 0;
     json_string(b, kuzat_model_marker(c->model, i), strlen(kuzat_model_marker(c->model, i)));
@@ -272,7 +285,7 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
   buf_puts(b, ",\"explain\":{");
   int first = 1;
   for (size_t i = 0; i < c->nm; i++) {
-    if (!c->o->all_scores && !r->flagged[i]) continue;
+    if (!c->o->all_scores && !flag(c, r->prob, i)) continue;
     if (!first) buf_puts(b, ",");
     first = 0;
     const char *name = kuzat_model_marker(c->model, i);
@@ -312,12 +325,6 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
   buf_puts(b, "}");
 }
 
-/* The model's KUZAT_DECISION_MARKER, or c->nm when it has none. */
-static size_t decision_marker(const ctx *c) {
-  size_t i = 0;
-  while (i < c->nm && strcmp(kuzat_model_marker(c->model, i), KUZAT_DECISION_MARKER) != 0) i++;
-  return i;
-}
 
 /* A transcript window's times. Cues may overlap or come out of order, so
  * it spans from its earliest start to its latest end, not from its first
@@ -340,14 +347,14 @@ static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
     if (r->prob[i] > r->prob[top]) top = i;
   tsv_field(b, j->id, j->id_len);
   buf_printf(b, "  %s%s%s%s  %s  ", kuzat_lang_name(r->lang), j->encoding ? " (" : "",
-             j->encoding ? j->encoding : "", j->encoding ? ")" : "", r->any_flagged ? "FLAGGED" : "-");
+             j->encoding ? j->encoding : "", j->encoding ? ")" : "", verdict(c, r->prob) ? "FLAGGED" : "-");
   put_prob(b, r->score);
   for (size_t i = 0; i < c->nm; i++)
-    if (r->flagged[i] || c->o->all_scores) {
+    if (flag(c, r->prob, i) || c->o->all_scores) {
       buf_printf(b, "  %s ", kuzat_model_marker(c->model, i));
       put_prob(b, r->prob[i]);
     }
-  if (c->nm && r->any_flagged && (j->nseg || r->windows > 1)) {
+  if (c->nm && verdict(c, r->prob) && (j->nseg || r->windows > 1)) {
     const kuzat_window *w = &r->window[r->best[top]];
     buf_puts(b, "  at ");
     if (j->nseg) {
@@ -361,7 +368,7 @@ static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
       buf_printf(b, "characters %zu-%zu", s0, s0 + chars(j->text + w->src_start, w->src_end - w->src_start));
     }
   }
-  if (c->o->explain && c->nm && r->flagged[top] && r->explain_words_len[top]) {
+  if (c->o->explain && c->nm && flag(c, r->prob, top) && r->explain_words_len[top]) {
     buf_puts(b, "  because:");
     for (size_t k = 0; k < r->explain_words_len[top]; k++) {
       const kuzat_word_part *w = &r->explain_words[top][k];
@@ -391,7 +398,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   }
   if (c->o->out == OUT_TSV) {
     tsv_field(b, j->id, j->id_len);
-    buf_puts(b, r->any_flagged ? "\ttrue\t" : "\tfalse\t");
+    buf_puts(b, verdict(c, r->prob) ? "\ttrue\t" : "\tfalse\t");
     put_prob(b, r->score);
     for (size_t i = 0; i < c->nm; i++) {
       buf_puts(b, "\t");
@@ -404,10 +411,10 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   }
   buf_puts(b, "{\"id\":");
   json_string(b, j->id, j->id_len);
-  buf_puts(b, r->any_flagged ? ",\"flagged\":true,\"score\":" : ",\"flagged\":false,\"score\":");
+  buf_puts(b, verdict(c, r->prob) ? ",\"flagged\":true,\"score\":" : ",\"flagged\":false,\"score\":");
   put_prob(b, r->score);
   buf_puts(b, ",\"markers\":");
-  put_markers(c, b, r->prob, r->threshold);
+  put_markers(c, b, r->prob);
   buf_puts(b, ",\"lang\":\"");
   buf_puts(b, kuzat_lang_name(r->lang));
   buf_puts(b, "\"");
@@ -419,7 +426,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
     buf_printf(b, ",\"truncated\":{\"scored\":%zu,\"bytes\":%zu}", j->text_len, j->full_len);
   /* the worst window: the one giving the verdict's probability (the
    * decision marker's, or the top marker's in a model without one) */
-  size_t top = decision_marker(c);
+  size_t top = c->decision;
   if (top == c->nm)
     for (size_t i = top = 0; i < c->nm; i++)
       if (r->prob[i] > r->prob[top]) top = i;
@@ -446,9 +453,9 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
     int first = 1;
     for (size_t k = 0; k < j->nseg; k++) {
       const double *sp = r->segment_prob + k * c->nm;
-      int flag = 0;
-      for (size_t i = 0; i < c->nm; i++) flag |= sp[i] >= r->threshold[i];
-      if (!flag && !c->o->all_scores) continue;
+      int any = 0;
+      for (size_t i = 0; i < c->nm; i++) any |= flag(c, sp, i);
+      if (!any && !c->o->all_scores) continue;
       buf_puts(b, first ? "{\"start\":" : ",{\"start\":");
       first = 0;
       put_time(b, j->seg[k].start);
@@ -458,7 +465,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
       put_prob(b, top < c->nm ? sp[top] : 0);
       if (c->o->all_scores || c->nm > 1) {
         buf_puts(b, ",\"markers\":");
-        put_markers(c, b, sp, r->threshold);
+        put_markers(c, b, sp);
       }
       buf_puts(b, "}");
     }
@@ -521,7 +528,7 @@ void eval_add(evalset *e, const ctx *c, const job *j) {
   /* A record labelled with the decision marker and no other marker of the
    * model says nothing of which kind it is: the other markers leave it out
    * (truth -1), as kuzat-train --decision does. */
-  size_t d = decision_marker(c), others = 0;
+  size_t d = c->decision, others = 0;
   for (size_t i = 0; i < e->nm; i++)
     others += i != d && has_label(j->labels, j->labels_len, kuzat_model_marker(c->model, i));
   int kind_unknown = d < e->nm && !others &&
@@ -553,8 +560,7 @@ void eval_report(const evalset *e, const ctx *c) {
   kuzat_eval_cell *cells = NULL;
   size_t ncells = 0;
   kuzat_error err;
-  for (size_t i = 0; thr && i < e->nm; i++)
-    thr[i] = c->o->threshold >= 0 ? c->o->threshold : kuzat_model_threshold(c->model, i);
+  for (size_t i = 0; thr && i < e->nm; i++) thr[i] = c->thr[i];
   if (!thr || kuzat_eval_tables(e->prob, e->truth, e->lang, e->n, e->nm, thr, NULL, &cells,
                                 &ncells, &err)) {
     fprintf(stderr, "kuzat-classify: --eval: %s\n", thr ? err.msg : "out of memory");

@@ -213,6 +213,15 @@ check "classify windows-1251 on a pipe: both lines say their encoding" 2 "$(grep
 { printf '\377\376'; printf '%s\n' "$ru" | iconv -f UTF-8 -t UTF-16LE; } | "$CLASSIFY" -m "$M" > "$T/out" 2> "$T/err"
 check "classify UTF-16LE with its mark on a pipe" 1 "$(grep -c '"lang":"ru","encoding":"UTF-16LE"' "$T/out")"
 
+# --threshold MARKER=P: unknown markers and bad values refused before anything is read
+cl thr-unknown-marker post.txt  2 0 0 "unknown marker 'recruitment' in --threshold recruitment=0.5 (the model's markers: propaganda)" "printf 'hijratga shoshiling\n' > post.txt" --threshold recruitment=0.5
+cl thr-bad-value   post.txt     2 0 0 "bad --threshold 'propaganda=1.5'" ':' --threshold propaganda=1.5
+cl thr-no-marker   post.txt     2 0 0 "bad --threshold '=0.5'" ':' --threshold =0.5
+cl thr-no-value    post.txt     2 0 0 "bad --threshold 'propaganda='" ':' --threshold propaganda=
+cl thr-nan         post.txt     2 0 0 "bad --threshold 'propaganda=nan'" ':' --threshold propaganda=nan
+cl thr-marker-ok   post.txt     0 1 0 '"flagged":true' ':' --threshold 1 --threshold propaganda=0
+cl thr-repeated    post.txt     0 1 0 '"flagged":false' ':' --threshold propaganda=0 --threshold propaganda=1
+
 # a folder as the field gives it: a program, random bytes called clip.mp4,
 # a PNG and one transcript; only the transcript is scored
 cl bin-folder      field        0 4 3 '"id":"field/post.txt","flagged":' "mkdir field; cp ls logo.png field/; cp rnd.mp4 field/clip.mp4; printf 'hijratga shoshiling birodarlar\n' > field/post.txt"

@@ -94,4 +94,36 @@ paste -d '\t' "$T/blanks.jsonl" "$T/got" | awk -F'\t' -v f="$T/blanks.jsonl" '
   END { print bad + 0 }' > "$T/bad"
 check "... line N's output answers line N (blank lines by their line number)" 0 "$(cat "$T/bad")"
 
+# ---- --threshold MARKER=P, repeatable, beside --threshold T ----
+D=models/default.kzm
+S=datasets/samples
+ids() { sed 's/.*"id":"\([^"]*\)".*"flagged":\([a-z]*\).*/\1 \2/' "$@"; }
+"$CLASSIFY" -m "$D" "$S" > "$T/plain" 2> /dev/null
+"$CLASSIFY" -m "$D" --threshold recruitment=0 "$S" > "$T/rec0" 2> /dev/null
+check "--threshold recruitment=0: every scored line lists recruitment" \
+  "$(grep -c '"score"' "$T/plain")" "$(grep -c '"markers":{[^}]*"recruitment"' "$T/rec0")"
+check "... and the verdict (propaganda's) is unchanged" "$(ids "$T/plain")" "$(ids "$T/rec0")"
+"$CLASSIFY" -m "$D" --threshold propaganda=0 "$S" > "$T/p0" 2> /dev/null
+check "--threshold propaganda=0: every scored record flagged" "$(grep -c '"score"' "$T/p0")" \
+  "$(grep -c '"flagged":true' "$T/p0")"
+"$CLASSIFY" -m "$D" --threshold propaganda=0 --threshold 1 --threshold recruitment=0 \
+  --all-scores "$S/channel-post.txt" > "$T/mix" 2> /dev/null
+check "MARKER=P wins over T whatever the order; T for the rest" \
+  '"flagged":true recruitment=true threat=false' \
+  "$(grep -o '"flagged":[a-z]*' "$T/mix") recruitment=$(grep -q '"markers":{[^}]*"recruitment"' "$T/mix" && echo true || echo false) threat=$("$CLASSIFY" -m "$D" --threshold propaganda=0 --threshold 1 "$S/channel-post.txt" | grep -q '"threat"' && echo true || echo false)"
+"$CLASSIFY" -m "$D" --threshold recruitment=0 --format-out tsv "$S/en.txt" > "$T/tsv"
+check "per-marker thresholds in TSV output too (the verdict column)" 'false' "$(cut -f2 "$T/tsv")"
+"$CLASSIFY" -m "$D" --threshold recruitment=0 --window 2 "$S/migrant-vlog.srt" > "$T/srt"
+check "a transcript: every segment listed, each flagged by recruitment=0" \
+  "$(grep -c -- '-->' "$S/migrant-vlog.srt") $(grep -c -- '-->' "$S/migrant-vlog.srt")" \
+  "$(sed 's/.*"segments":\[//' "$T/srt" | grep -o '"start"' | wc -l) $(sed 's/.*"segments":\[//' "$T/srt" | grep -o '"recruitment"' | wc -l)"
+"$CLASSIFY" -m "$D" --threshold nosuch=0.5 "$S/en.txt" > "$T/out" 2> "$T/err"
+check "an unknown marker: exit 2, no output" "2 0" "$? $(wc -l < "$T/out")"
+check "... refused with the model's markers listed" \
+  "kuzat-classify: unknown marker 'nosuch' in --threshold nosuch=0.5 (the model's markers: $(
+    "$CLASSIFY" -m "$D" --all-scores "$S/en.txt" | sed 's/.*"markers":{\([^}]*\)}.*/\1/; s/":[0-9.]*/"/g; s/"//g; s/,/, /g'))" \
+  "$(cat "$T/err")"
+"$CLASSIFY" -m "$D" --threshold recruitment=0.25 --eval tests/data/classify/train.tsv > /dev/null 2> "$T/err"
+check "--eval reports the marker's threshold in force" 1 "$(grep -c '^marker recruitment (threshold 0.250)' "$T/err")"
+
 kt_done
