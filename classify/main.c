@@ -18,8 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Ours, not the library's: one thread unless --threads says otherwise. */
-enum { DEFAULT_THREADS = 1 };
+/* Ours, not the library's: one thread unless --threads says otherwise;
+ * the words highlighted in the HTML page unless --explain says otherwise. */
+enum { DEFAULT_THREADS = 1, HTML_EXPLAIN = 8 };
 
 /* "text, lines, ... or whisper": every input format but auto, from the
  * library's table, into out. */
@@ -134,8 +135,11 @@ static void help(void) {
       sp.window, sp.window_bytes);
   printf(
       "Output:\n"
-      "      --format-out FMT jsonl (default), tsv, pretty (one readable line per\n"
-      "                       record, for people), or text (with --normalize)\n"
+      "      --format-out FMT jsonl (default), tsv, csv (RFC 4180, a header row),\n"
+      "                       pretty (one readable line per record, for people),\n"
+      "                       html (one self-contained review page of the flagged\n"
+      "                       documents, their words highlighted: --format-out html\n"
+      "                       folder/ > review.html), or text (with --normalize)\n"
       "      --all-scores     every marker's probability (default: flagged ones),\n"
       "                       and every segment of a transcript\n"
       "      --explain K      the K n-grams that weigh most in each flagged marker's\n"
@@ -151,6 +155,12 @@ static void help(void) {
       "                       labelled propaganda alone counts for it only (its\n"
       "                       kind is unknown to the other markers)\n"
       "      --line-buffered  flush after every record (automatic on a pipe)\n"
+      "      --progress       files and bytes read, records a second and the time\n"
+      "                       left on stderr as the run goes (automatic when stderr\n"
+      "                       is a terminal, unless -q)\n"
+      "      --summary[=json] at the end, on stderr: records read, errors, flagged,\n"
+      "                       per language, marker, script and encoding (=json: as\n"
+      "                       one JSON object). Example: --summary=json -q dir/\n"
       "      --threads N      score with N threads (default %d); output unchanged\n"
       "  -q, --quiet          no messages about bad records on stderr\n"
       "      --strict         exit 1 when any record was bad\n"
@@ -180,7 +190,11 @@ static void help(void) {
       "bucket are listed together (\"collision\":true), and unseen training\n"
       "n-grams may share it too. A cut document adds\n"
       "\"truncated\":{\"scored\":N,\"bytes\":M}.\n"
-      "TSV output: id<TAB>flagged<TAB>score<TAB>marker=probability...\n"
+      "Every line says the document's language and script (Latn, Cyrl, Arab, ...,\n"
+      "mixed, none); in JSON Lines a transcript's segments say theirs too.\n"
+      "TSV output: id<TAB>flagged<TAB>score<TAB>lang<TAB>script<TAB>marker=probability...\n"
+      "CSV output: id,flagged,score,lang,script,encoding,worst_start,worst_end,error,\n"
+      "then one column per marker with its probability; CRLF line ends.\n"
       "\n"
       "A record that cannot be read (broken JSON, no \"text\", a bad subtitle\n"
       "timestamp, an unreadable file) still gets its line, {\"id\":...,\"error\":...}\n"
@@ -204,7 +218,7 @@ static void help(void) {
 
 enum { OPT_NORMALIZE = 256, OPT_FORMAT, OPT_LINES, OPT_FORMAT_OUT, OPT_LINE_BUFFERED,
        OPT_STRICT, OPT_VERSION, OPT_THRESHOLD, OPT_ALL, OPT_EXPLAIN, OPT_EVAL, OPT_THREADS,
-       OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS, OPT_ENCODING };
+       OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS, OPT_ENCODING, OPT_PROGRESS, OPT_SUMMARY };
 
 static int usage_error(const char *what, const char *arg, const char *hint) {
   fprintf(stderr, "kuzat-classify: %s '%s' (%s)\n", what, arg, hint);
@@ -256,6 +270,8 @@ static int parse(int argc, char **argv, opts *o) {
       {"window-bytes", required_argument, NULL, OPT_WINDOW_BYTES},
       {"max-chars", required_argument, NULL, OPT_MAX_CHARS},
       {"encoding", required_argument, NULL, OPT_ENCODING},
+      {"progress", no_argument, NULL, OPT_PROGRESS},
+      {"summary", optional_argument, NULL, OPT_SUMMARY},
       {"quiet", no_argument, NULL, 'q'},
       {"model", required_argument, NULL, 'm'},
       {"help", no_argument, NULL, 'h'},
@@ -282,7 +298,16 @@ static int parse(int argc, char **argv, opts *o) {
       else if (strcmp(optarg, "tsv") == 0) o->out = OUT_TSV;
       else if (strcmp(optarg, "text") == 0) o->out = OUT_TEXT;
       else if (strcmp(optarg, "pretty") == 0) o->out = OUT_PRETTY;
-      else return usage_error("unknown output format", optarg, "expected jsonl, tsv, pretty or text");
+      else if (strcmp(optarg, "csv") == 0) o->out = OUT_CSV;
+      else if (strcmp(optarg, "html") == 0) o->out = OUT_HTML;
+      else return usage_error("unknown output format", optarg,
+                              "expected jsonl, tsv, csv, pretty, html or text");
+      break;
+    case OPT_PROGRESS: o->progress = 1; break;
+    case OPT_SUMMARY:
+      if (!optarg) o->summary = SUMMARY_TEXT;
+      else if (strcmp(optarg, "json") == 0) o->summary = SUMMARY_JSON;
+      else return usage_error("bad --summary", optarg, "expected --summary or --summary=json");
       break;
     case OPT_LINE_BUFFERED: o->line_buffered = 1; break;
     case OPT_STRICT: o->strict = 1; break;
@@ -341,8 +366,9 @@ static int parse(int argc, char **argv, opts *o) {
   if (!o->out_set) o->out = o->normalize ? OUT_TEXT : OUT_JSONL;
   if (!o->normalize && o->out == OUT_TEXT)
     return usage_error("--format-out", "text", "text output is for --normalize; use jsonl, tsv or pretty");
-  if (o->normalize && o->out == OUT_PRETTY)
-    return usage_error("--format-out", "pretty", "pretty output is for scores; use text, jsonl or tsv");
+  if (o->normalize && (o->out == OUT_PRETTY || o->out == OUT_CSV || o->out == OUT_HTML))
+    return usage_error("--format-out", o->out == OUT_PRETTY ? "pretty" : o->out == OUT_CSV ? "csv" : "html",
+                       "this output is for scores; use text, jsonl or tsv with --normalize");
   return -1;
 }
 
@@ -457,23 +483,32 @@ int main(int argc, char **argv) {
     R.c.sp = sp;
     R.c.sp.window = o.window;
     R.c.sp.window_bytes = o.window_bytes;
-    R.c.sp.explain = o.explain;
+    /* the page highlights the words behind each flagged document */
+    R.c.sp.explain = o.explain ? o.explain : o.out == OUT_HTML ? HTML_EXPLAIN : 0;
     R.c.sp.threshold = o.threshold;
+    R.c.keep_probs = o.eval || o.summary || o.out == OUT_HTML;
     R.ev.nm = R.c.nm;
   }
+  if (!o.quiet && isatty(2)) o.progress = 1;
   struct stat sb;
   if (o.line_buffered || (fstat(1, &sb) == 0 && S_ISFIFO(sb.st_mode))) R.line_buffered = 1;
   else setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+  if (o.out == OUT_HTML) R.line_buffered = 0; /* nothing is written before the end */
 
-  rc = run_all(&R, argc - optind, argv + optind);
+  rc = report_start(&R, argc - optind, argv + optind);
+  if (!rc && o.out == OUT_CSV) {
+    buf h = {NULL, 0, 0, 0};
+    csv_header(&R.c, &h);
+    if (h.oom || fwrite(h.p, 1, h.len, stdout) != h.len) R.write_failed = 1;
+    free(h.p);
+  }
+  if (!rc) rc = run_all(&R, argc - optind, argv + optind);
+  if (!rc && report_finish(&R)) rc = 2;
   if (fflush(stdout) != 0 || ferror(stdout) || R.write_failed) {
     if (errno != EPIPE) fprintf(stderr, "kuzat-classify: write error: %s\n", strerror(errno));
     rc = 2;
   }
-  if (o.eval && !o.normalize && !rc) eval_report(&R.ev, &R.c);
-  free(R.ev.prob);
-  free(R.ev.truth);
-  free(R.ev.lang);
+  report_free(&R);
   kuzat_model_free(model);
   free(thr);
   free(marker_thr);

@@ -182,6 +182,14 @@ KUZAT_EXTERN const char *kuzat_lang_name(int lang);
 /* The kuzat_lang whose code is `name` (exactly, case-sensitive), or -1. */
 KUZAT_EXTERN int kuzat_lang_from_name(const char *name, size_t len);
 
+/* The script `len` bytes of UTF-8 are written in: the ISO 15924 code
+ * ("Latn", "Cyrl", "Arab", "Grek", "Hani", ...) of the script of at least
+ * 80% of their letters, "mixed" when no script has that many, "none" when
+ * there is no letter. Marks, digits, punctuation and symbols do not
+ * count; ill-formed bytes are skipped. The text as written, not
+ * normalised: Uzbek Cyrillic is "Cyrl". Static storage; thread-safe. */
+KUZAT_EXTERN const char *kuzat_script(const char *utf8, size_t len);
+
 /* ---------------------------------------------------------------------- */
 /* Normaliser                                                               */
 /* ---------------------------------------------------------------------- */
@@ -965,6 +973,10 @@ KUZAT_EXTERN int kuzat_reader_set_encoding(kuzat_reader *r, const char *name,
  * or, given KUZAT_FORMAT_AUTO, the one chosen (KUZAT_FORMAT_AUTO while
  * standard input's first line has not been read). -1 for NULL. */
 KUZAT_EXTERN int kuzat_reader_format(const kuzat_reader *r);
+
+/* Bytes read from the input so far (as stored: compressed, when it is
+ * gzip), for progress reports. 0 for NULL. */
+KUZAT_EXTERN unsigned long long kuzat_reader_bytes(const kuzat_reader *r);
 
 /* Flags for kuzat_reader_set_flags(). */
 #define KUZAT_READ_RAW 0x1u /* bytes as they are: no not-text check, no

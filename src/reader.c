@@ -126,6 +126,8 @@ static int probed_blank(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
 
 int kuzat_reader_format(const kuzat_reader *r) { return r ? r->format : -1; }
 
+unsigned long long kuzat_reader_bytes(const kuzat_reader *r) { return r ? r->bytes_in : 0; }
+
 /* ---- the reader ----------------------------------------------------------- */
 
 static char *dup_str(const kz_alloc *a, const char *s) {

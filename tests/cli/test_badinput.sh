@@ -186,32 +186,34 @@ done
 # and what stays as it was (stray bytes in ASCII: U+FFFD).
 ru='Братья, совершите хиджру и присоединяйтесь к нашим рядам, время пришло.'
 srt='1\n00:01:02,500 --> 00:01:05,000\nБиродарлар, ҳижратга шошилинг\n\n2\n00:01:05,100 --> 00:01:09,000\nБугун ҳаво яхши\n'
-cl enc-cp1251      ru1251.txt   0 1 0 '"lang":"ru","encoding":"windows-1251"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t CP1251 > ru1251.txt"
+cl enc-cp1251      ru1251.txt   0 1 0 '"lang":"ru","script":"Cyrl","encoding":"windows-1251"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t CP1251 > ru1251.txt"
 cl enc-cp1251-lines ru1251.txt  0 1 0 '"id":"ru1251.txt:1","flagged":false' ':' --lines
 cl enc-cp1251-jsonl ru1251.jsonl 0 2 0 '{"id":"b","flagged":' "printf '{\"id\":\"a\",\"text\":\"%s\"}\n{\"id\":\"b\",\"text\":\"%s\"}\n' '$ru' '$ru' | iconv -f UTF-8 -t CP1251 > ru1251.jsonl"
-cl enc-koi8r       rukoi.txt    0 1 0 '"lang":"ru","encoding":"KOI8-R"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t KOI8-R > rukoi.txt"
-cl enc-iso8859-5   ru5.txt      0 1 0 '"lang":"ru","encoding":"ISO-8859-5"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t ISO-8859-5 > ru5.txt"
+cl enc-koi8r       rukoi.txt    0 1 0 '"lang":"ru","script":"Cyrl","encoding":"KOI8-R"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t KOI8-R > rukoi.txt"
+cl enc-iso8859-5   ru5.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"ISO-8859-5"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t ISO-8859-5 > ru5.txt"
 cl enc-latin1      fr.txt       0 1 0 '"encoding":"ISO-8859-1"' "printf 'Le café est très bon, à côté de la fenêtre. Ça va très bien, merci.\n' | iconv -f UTF-8 -t ISO-8859-1 > fr.txt"
-cl enc-cp866-named dos.txt      0 1 0 '"lang":"ru","encoding":"IBM866"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t CP866 > dos.txt" --encoding cp866
-cl enc-cp866-guess dos.txt      0 1 0 '"lang":"other","model"' ':'
-cl enc-named-utf8  ru1251.txt   0 1 0 '"lang":"other","model"' ':' --encoding UTF-8
+cl enc-cp866-named dos.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"IBM866"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t CP866 > dos.txt" --encoding cp866
+# (not guessed: ICU's detector does not know cp866, and its bytes even pass
+# for UTF-8 here, a few of them making CJK characters)
+cl enc-cp866-guess dos.txt      0 1 0 '"lang":"other","script":"Hani","model"' ':'
+cl enc-named-utf8  ru1251.txt   0 1 0 '"lang":"other","script":"none","model"' ':' --encoding UTF-8
 cl enc-unknown     dos.txt      2 0 0 "unknown --encoding 'klingon' (ICU has no converter" ':' --encoding klingon
-cl bom-utf16le-srt u16.srt      0 1 0 '"lang":"uz-Cyrl","encoding":"UTF-16LE"' "printf '\377\376' > u16.srt; printf '$srt' | iconv -f UTF-8 -t UTF-16LE >> u16.srt" --all-scores
+cl bom-utf16le-srt u16.srt      0 1 0 '"lang":"uz-Cyrl","script":"Cyrl","encoding":"UTF-16LE"' "printf '\377\376' > u16.srt; printf '$srt' | iconv -f UTF-8 -t UTF-16LE >> u16.srt" --all-scores
 cl bom-utf16be-vtt u16.vtt      0 1 0 '"encoding":"UTF-16BE"' "{ printf '\376\377'; printf 'WEBVTT\n\n00:02.000 --> 00:03.000\n%s\n' '$ru' | iconv -f UTF-8 -t UTF-16BE; } > u16.vtt"
 cl bom-utf16le-jsonl u16.jsonl  0 2 0 '{"id":"b","flagged":' "{ printf '\377\376'; printf '{\"id\":\"a\",\"text\":\"%s\"}\n{\"id\":\"b\",\"text\":\"hijratga\"}\n' '$ru' | iconv -f UTF-8 -t UTF-16LE; } > u16.jsonl"
 cl bom-utf16le-tsv u16.tsv      0 2 0 '"id":"d2","flagged":' "{ printf '\377\376'; printf 'id\ttext\nd1\t%s\nd2\thijratga\n' '$ru' | iconv -f UTF-8 -t UTF-16LE; } > u16.tsv"
 cl bom-utf16-whisper u16.json   0 1 0 '"encoding":"UTF-16LE"' "{ printf '\377\376'; printf '{\"segments\":[{\"start\":1,\"end\":2,\"text\":\"%s\"}]}' '$ru' | iconv -f UTF-8 -t UTF-16LE; } > u16.json"
-cl bom-utf32le     u32.txt      0 1 0 '"lang":"ru","encoding":"UTF-32LE"' "{ printf '\377\376\000\000'; printf '%s\n' '$ru' | iconv -f UTF-8 -t UTF-32LE; } > u32.txt"
-cl bom-utf32be     u32be.txt    0 1 0 '"lang":"ru","encoding":"UTF-32BE"' "{ printf '\000\000\376\377'; printf '%s\n' '$ru' | iconv -f UTF-8 -t UTF-32BE; } > u32be.txt"
+cl bom-utf32le     u32.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"UTF-32LE"' "{ printf '\377\376\000\000'; printf '%s\n' '$ru' | iconv -f UTF-8 -t UTF-32LE; } > u32.txt"
+cl bom-utf32be     u32be.txt    0 1 0 '"lang":"ru","script":"Cyrl","encoding":"UTF-32BE"' "{ printf '\000\000\376\377'; printf '%s\n' '$ru' | iconv -f UTF-8 -t UTF-32BE; } > u32be.txt"
 cl bom-utf16-gzip  u16.srt.gz   0 1 0 '"encoding":"UTF-16LE"' 'gzip -c u16.srt > u16.srt.gz'
-cl bom-utf8-lines  b8.txt       0 1 0 '"lang":"ru","model"' "{ printf '\357\273\277'; printf '%s\n' '$ru'; } > b8.txt" --lines
+cl bom-utf8-lines  b8.txt       0 1 0 '"lang":"ru","script":"Cyrl","model"' "{ printf '\357\273\277'; printf '%s\n' '$ru'; } > b8.txt" --lines
 cl nobom-utf16-srt n16.srt      0 1 1 'n16.srt: not text: looks like UTF-16LE text without a byte-order mark' "printf '$srt' | iconv -f UTF-8 -t UTF-16LE > n16.srt"
 cl nobom-utf16-named n16.srt    0 1 0 '"worst":{"start":"00:01:02.500","end":"00:01:05.000"' ':' --encoding UTF-16LE
 # standard input: a pipe in windows-1251, and in UTF-16 with its mark
 printf '%s\n%s\n' "$ru" "$ru" | iconv -f UTF-8 -t CP1251 | "$CLASSIFY" -m "$M" > "$T/out" 2> "$T/err"
-check "classify windows-1251 on a pipe: both lines say their encoding" 2 "$(grep -c '"lang":"ru","encoding":"windows-1251"' "$T/out")"
+check "classify windows-1251 on a pipe: both lines say their encoding" 2 "$(grep -c '"lang":"ru","script":"Cyrl","encoding":"windows-1251"' "$T/out")"
 { printf '\377\376'; printf '%s\n' "$ru" | iconv -f UTF-8 -t UTF-16LE; } | "$CLASSIFY" -m "$M" > "$T/out" 2> "$T/err"
-check "classify UTF-16LE with its mark on a pipe" 1 "$(grep -c '"lang":"ru","encoding":"UTF-16LE"' "$T/out")"
+check "classify UTF-16LE with its mark on a pipe" 1 "$(grep -c '"lang":"ru","script":"Cyrl","encoding":"UTF-16LE"' "$T/out")"
 
 # --threshold MARKER=P: unknown markers and bad values refused before anything is read
 cl thr-unknown-marker post.txt  2 0 0 "unknown marker 'recruitment' in --threshold recruitment=0.5 (the model's markers: propaganda)" "printf 'hijratga shoshiling\n' > post.txt" --threshold recruitment=0.5

@@ -126,4 +126,102 @@ check "... refused with the model's markers listed" \
 "$CLASSIFY" -m "$D" --threshold recruitment=0.25 --eval tests/data/classify/train.tsv > /dev/null 2> "$T/err"
 check "--eval reports the marker's threshold in force" 1 "$(grep -c '^marker recruitment (threshold 0.250)' "$T/err")"
 
+# ---- the batch run: CSV, language and script everywhere, --summary, --progress ----
+B2="$T/batch"
+mkdir -p "$B2"
+cp "$S/channel-post.txt" "$S/ru.txt" "$S/migrant-vlog.srt" "$B2/"
+printf 'الدولة الإسلامية تدعو إلى الهجرة\n' > "$B2/ar.txt"
+printf 'Birodarlar, Ўзбекистон ғалаба қозонди\n' > "$B2/mixed.txt"
+printf '12345 ... !!!\n' > "$B2/digits.txt"
+printf 'hijratga shoshiling, "birodarlar", keling\n' > "$B2/quote,\"comma\".txt"
+cp /bin/ls "$B2/zz-program"
+"$CLASSIFY" -m "$D" -q "$B2" > "$T/b.jsonl"
+"$CLASSIFY" -m "$D" -q --format-out csv "$B2" > "$T/b.csv"
+"$CLASSIFY" -m "$D" -q --format-out tsv "$B2" > "$T/b.tsv"
+"$CLASSIFY" -m "$D" -q --format-out pretty "$B2" > "$T/b.pretty"
+check "JSON Lines: each document's script" \
+  "Arab Latn none Cyrl mixed Latn Cyrl" \
+  "$(grep -o '"script":"[A-Za-z]*","model"' "$T/b.jsonl" | sed 's/"script":"\([A-Za-z]*\)".*/\1/' | tr '\n' ' ' | sed 's/ $//')"
+check "JSON Lines: a transcript's segments say their language and script" \
+  "$(sed 's/.*"segments":\[//' "$T/b.jsonl" | grep -o '"start"' | wc -l)" \
+  "$(sed 's/.*"segments":\[//' "$T/b.jsonl" | grep -o '"lang":"uz-Cyrl","script":"Cyrl"' | wc -l)"
+check "TSV: language and script after the score" \
+  "ar Arab|other none|ru Cyrl" \
+  "$(awk -F'\t' '$2 != "error" && ($5 == "Arab" || $5 == "none" || $4 == "ru") {printf "%s%s %s", n++ ? "|" : "", $4, $5}' "$T/b.tsv")"
+check "pretty: language and script" 1 "$(grep -c '^[^ ]*ru.txt  ru Cyrl  -  ' "$T/b.pretty")"
+python3 - "$T/b.csv" "$T/b.jsonl" > "$T/csvcheck" 2>&1 <<'PY'
+import csv, json, sys
+raw = open(sys.argv[1], "rb").read()
+lines = raw.split(b"\r\n")
+assert lines[-1] == b"", "ends with CRLF"
+assert b"\n" not in b"".join(l for l in lines if not l.startswith(b'"')), "no bare LF"
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+head = rows[0]
+assert head[:9] == ["id", "flagged", "score", "lang", "script", "encoding", "worst_start", "worst_end", "error"], head
+recs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+assert len(rows) - 1 == len(recs), (len(rows), len(recs))
+for row, rec in zip(rows[1:], recs):
+    assert len(row) == len(head), row
+    assert row[0] == rec["id"], (row[0], rec["id"])
+    if "error" in rec:
+        assert row[8] == rec["error"] and row[1] == "", row
+        continue
+    assert row[1] == ("true" if rec["flagged"] else "false") and float(row[2]) == rec["score"], row
+    assert row[3] == rec["lang"] and row[4] == rec["script"], row
+    if "worst" in rec and "segments" in rec:
+        assert row[6] == rec["worst"]["start"] and row[7] == rec["worst"]["end"], row
+print("ok", len(recs))
+PY
+check "CSV (RFC 4180): CRLF, quoted where needed, the same records as JSON Lines" \
+  "ok $(wc -l < "$T/b.jsonl")" "$(cat "$T/csvcheck")"
+check "CSV: the id with a comma and quotes, quoted and doubled" 1 \
+  "$(grep -cF "\"$B2/quote,\"\"comma\"\".txt\",false," "$T/b.csv")"
+
+"$CLASSIFY" -m "$D" -q --summary "$B2" > /dev/null 2> "$T/sum"
+check "--summary: records, errors, not text, flagged" \
+  "kuzat-classify: summary: $(wc -l < "$T/b.jsonl") records read, 1 errors (1 not text), $(grep -c '"flagged":true' "$T/b.jsonl") flagged" \
+  "$(head -n 1 "$T/sum")"
+check "--summary: per language and per marker" "1 1 1" \
+  "$(grep -c '^  ar  *1  *[01]$' "$T/sum") $(grep -c '^  language  *records  *flagged$' "$T/sum") $(grep -c '^  propaganda  *[0-9]' "$T/sum")"
+"$CLASSIFY" -m "$D" -q --summary=json "$B2" > /dev/null 2> "$T/sum.json"
+python3 - "$T/sum.json" "$T/b.jsonl" > "$T/sumcheck" 2>&1 <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).read())
+recs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+good = [r for r in recs if "error" not in r]
+assert s["records"] == len(recs) and s["errors"] == len(recs) - len(good) and s["not_text"] == 1, s
+assert s["flagged"] == sum(r["flagged"] for r in good), s
+for lang in set(r["lang"] for r in good):
+    mine = [r for r in good if r["lang"] == lang]
+    assert s["languages"][lang] == {"records": len(mine), "flagged": sum(r["flagged"] for r in mine)}, lang
+for m, n in s["markers"].items():
+    assert n == sum(m in r["markers"] for r in good), (m, n)
+assert s["scripts"] == {k: sum(r["script"] == k for r in good) for k in s["scripts"]}, s["scripts"]
+print("ok")
+PY
+check "--summary=json: one object that adds up to the records written" ok "$(cat "$T/sumcheck")"
+ru='Братья, совершите хиджру и присоединяйтесь к нашим рядам, время пришло.'
+printf '%s\n' "$ru" | iconv -f UTF-8 -t CP1251 > "$B2/ru1251.txt"
+"$CLASSIFY" -m "$D" -q --summary=json "$B2/ru1251.txt" > /dev/null 2> "$T/sum.json"
+check "--summary=json counts the encodings converted from" 1 "$(grep -c '"encodings":{"windows-1251":1}' "$T/sum.json")"
+
+"$CLASSIFY" -m "$D" -q --progress "$B2" > /dev/null 2> "$T/prog"
+size=$(cat "$B2"/* | wc -c)
+check "--progress: the last line has every file, byte and record" \
+  "kuzat-classify: 9/9 files, $(awk -v b="$size" 'BEGIN { printf "%.1f/%.1f", b / 1e6, b / 1e6 }') MB, $(($(wc -l < "$T/b.jsonl") + 1)) records" \
+  "$(tail -n 1 "$T/prog" | sed 's/ (.*//')"
+"$CLASSIFY" -m "$D" -q "$B2" > /dev/null 2> "$T/prog"
+check "no progress when stderr is not a terminal" "" "$(cat "$T/prog")"
+cat "$S/ru.txt" | "$CLASSIFY" -m "$D" -q --progress > /dev/null 2> "$T/prog"
+check "--progress on a pipe: no total, no time left" "kuzat-classify: 1 file, 0.0 MB, $(wc -l < "$S/ru.txt") records" \
+  "$(tail -n 1 "$T/prog" | sed 's/ (.*//')"
+if command -v script > /dev/null 2>&1 && script -qec true /dev/null > /dev/null 2>&1; then
+  script -qec "'$R/$CLASSIFY' -m '$R/$D' '$R/$S' > /dev/null" /dev/null > "$T/tty" 2>&1
+  check "progress automatic when stderr is a terminal" 1 "$(grep -c 'files, .* MB, .* records' "$T/tty")"
+  script -qec "'$R/$CLASSIFY' -q -m '$R/$D' '$R/$S' > /dev/null" /dev/null > "$T/tty" 2>&1
+  check "... but not with -q" 0 "$(grep -c 'records (' "$T/tty")"
+else
+  skip "progress on a terminal: script(1) cannot make one here"
+fi
+
 kt_done

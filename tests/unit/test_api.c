@@ -277,6 +277,9 @@ static void test_nulls(kuzat_model *m) {
   kuzat_reader_set_limit(NULL, 10);
   kuzat_reader_set_flags(NULL, KUZAT_READ_RAW);
   CHECK(kuzat_reader_format(NULL) == -1, "kuzat_reader_format(NULL) is -1");
+  CHECK(kuzat_reader_bytes(NULL) == 0 && kuzat_reader_bytes(r) == 0, "kuzat_reader_bytes before reading");
+  CHECK(strcmp(kuzat_script(NULL, 5), "none") == 0 && strcmp(kuzat_script("", 0), "none") == 0,
+        "kuzat_script of nothing");
   CHECK(kuzat_reader_format(r) == KUZAT_FORMAT_JSONL, "kuzat_reader_format of a .jsonl file");
   EXPECT(kuzat_reader_set_encoding(NULL, "cp866", &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_set_encoding(r, NULL, &e), KUZAT_EINVAL);
@@ -288,6 +291,7 @@ static void test_nulls(kuzat_model *m) {
   EXPECT(kuzat_reader_next(NULL, &rec, &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_next(r, NULL, &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_next(r, &rec, &e), 1);
+  CHECK(kuzat_reader_bytes(r) > 0, "kuzat_reader_bytes after a record");
 
   kuzat_reader_free(r);
   kuzat_trainset_free(t);
