@@ -121,10 +121,12 @@ $(B)/obj $(B)/tools $(B)/tests $(B)/bench:
 
 # GNU parallel: the CLI tests check that kuzat-classify runs under it;
 # pytest runs the Python binding's tests; Chromium opens the HTML review
-# page (tests/cli/test_html.sh skips that, saying so, where it cannot be had).
+# page and strace counts the writes of --buffered (their tests skip that,
+# saying so, where they cannot be had).
 test:
 	@scripts/deps.sh parallel python3-pytest
 	@scripts/deps.sh chromium || echo "kuzat: Debian's chromium could not be installed: tests/cli/test_html.sh will skip its browser checks" >&2
+	@scripts/deps.sh strace || echo "kuzat: strace could not be installed: tests/cli/test_inputs.sh will not count --buffered's writes" >&2
 	$(MAKE) all $(UNIT_TESTS)
 	tests/run.sh $(B)
 

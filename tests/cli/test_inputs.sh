@@ -224,4 +224,23 @@ else
   skip "progress on a terminal: script(1) cannot make one here"
 fi
 
+# ---- pipes: a write per record by default, --buffered for batch jobs ----
+seq 1 3000 | sed 's/^/hijratga shoshiling /' > "$T/many.txt"
+"$CLASSIFY" -m "$D" --lines "$T/many.txt" | cat > "$T/piped"
+"$CLASSIFY" -m "$D" --lines --buffered "$T/many.txt" | cat > "$T/buffered"
+check_file "--buffered: the same bytes" "$T/piped" "$T/buffered"
+"$CLASSIFY" -m "$D" --buffered --line-buffered "$T/many.txt" > /dev/null 2> "$T/err"
+check "--buffered with --line-buffered: a usage error" 2 $?
+if command -v strace > /dev/null 2>&1 && strace -o /dev/null true 2> /dev/null; then
+  writes() { strace -f -e trace=write -o "$T/strace" "$CLASSIFY" -m "$D" --lines "$@" "$T/many.txt" | cat > /dev/null
+             grep -c '^[0-9]* *write(1,' "$T/strace"; }
+  check "on a pipe, a write per record" 3000 "$(writes)"
+  check "on a pipe, a write per record with --threads 2" 3000 "$(writes --threads 2)"
+  bytes=$(wc -c < "$T/piped")
+  check "--buffered: 64 KiB writes" $(((bytes + 65535) / 65536)) "$(writes --buffered)"
+  check "--buffered --threads 2: 64 KiB writes" $(((bytes + 65535) / 65536)) "$(writes --buffered --threads 2)"
+else
+  skip "counting writes: strace is not installed or cannot trace here"
+fi
+
 kt_done
