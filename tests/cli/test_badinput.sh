@@ -275,6 +275,11 @@ trn json-text-number num.jsonl     2 'num.jsonl:4: "text" is a number, expected 
 trn json-text-null  null.jsonl     2 'null.jsonl:4: "text" is null, expected a string' "{ good_jsonl | head -n 3; printf '{\"text\":null,\"label\":\"propaganda\"}\n'; good_jsonl | tail -n +4; } > null.jsonl"
 trn json-labels-number lab.jsonl   2 'lab.jsonl:1' "{ printf '{\"text\":\"x\",\"labels\":7}\n'; good_jsonl; } > lab.jsonl"
 trn duplicate-ids   dup.jsonl      0 ''  '{ good_jsonl; good_jsonl; } > dup.jsonl'
+trn binary-tsv      ls.tsv         2 'ls.tsv: not text: looks like an ELF executable or library' 'cp /bin/ls ls.tsv'
+trn binary-gz-jsonl ls.jsonl.gz    2 'not text: looks like an ELF' 'gzip -c /bin/ls > ls.jsonl.gz'
+trn random-tsv      rnd.tsv        2 'not text: looks like binary data' 'cp rnd.txt rnd.tsv'
+trn utf16-bom-tsv   u16.tsv        0 ''  "{ printf '\377\376'; good_tsv | iconv -f UTF-8 -t UTF-16LE; } > u16.tsv"
+trn utf16-nobom-tsv n16.tsv        2 'not text: looks like UTF-16LE text without a byte-order mark' 'good_tsv | iconv -f UTF-8 -t UTF-16LE > n16.tsv'
 trn gzip-half       half.jsonl.gz  2 'truncated gzip stream' 'good_jsonl | gzip > g.gz; cut_half g.gz > half.jsonl.gz'
 trn gzip-half-skip  half.jsonl.gz  2 'truncated gzip stream' ':' --skip-bad
 trn empty           e.tsv          2 'no training data' ': > e.tsv'
@@ -299,4 +304,6 @@ grep -q '"dev_truncated_rows": 1,' "$T/dev.json" && grep -q '"dev_skipped_rows":
 # the same data with a BOM and CRLF line ends gives the same model
 ( cd "$W" && "$R/$TRAIN" -q -o "$T/plain.kzm" good.tsv && "$R/$TRAIN" -q -o "$T/crlf.kzm" crlf.tsv )
 check_file "train: a BOM and CRLF line ends change nothing" "$T/plain.kzm" "$T/crlf.kzm"
+( cd "$W" && "$R/$TRAIN" -q -o "$T/u16.kzm" u16.tsv )
+check_file "train: the same data in UTF-16 with its mark gives the same model" "$T/plain.kzm" "$T/u16.kzm"
 kt_done

@@ -25,6 +25,9 @@
  *                   or a small RBF one, on text, on segments split at '\n',
  *                   on segments taken from the input's bytes, or on the
  *                   records of a transcript reader
+ *   charset, html   input as the field gives it: what the bytes are and
+ *                   their conversion to UTF-8; kuzat-classify's HTML writer
+ *                   on hostile text (fuzz_field.c says how)
  *
  * Every reader target reads the input three times: with no limit, with the
  * limit 1 + size / 3 and with 1 + size / 16 (kuzat_reader_set_limit(); with
@@ -508,6 +511,9 @@ int kz_fuzz_init(const char *root) {
     }
   return 0;
 }
+
+/* charset, html: input as it comes from the field */
+#include "fuzz_field.c"
 
 #ifdef KZ_FUZZ_TARGET
 int KZ_FUZZ_TARGET(const uint8_t *data, size_t size);
