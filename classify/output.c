@@ -440,4 +440,5 @@ void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) {
     job_error(c, j, "out of memory formatting this record");
     if (j->out.oom) j->out.len = 0;
   }
+  if (!j->out.p) buf_put(&j->out, "", 0); /* fwrite() wants a buffer, even for nothing */
 }

@@ -585,7 +585,8 @@ int main(void) {
         "\xEF\xF0\xE8\xF8\xEB\xEE.\n", lf);
   fclose(lf);
   FILE *uf = fopen(path_utf16, "wb"); /* "ok\nЎз\n" in UTF-16LE with its mark */
-  fwrite("\xFF\xFEo\0k\0\n\0\x0E\x04\x37\x04\n\0", 1, 16, uf);
+  static const char u16[] = "\xFF\xFEo\0k\0\n\0\x0E\x04\x37\x04\n\0";
+  fwrite(u16, 1, sizeof u16 - 1, uf);
   fclose(uf);
   FILE *fp = fopen(path_jsonl, "w");
   fputs("{\"id\":\"a\",\"text\":\"Bugun havo yaxshi\"}\n"
