@@ -131,10 +131,14 @@ $(B)/obj $(B)/tools $(B)/tests $(B)/bench:
 # GNU parallel: the CLI tests check that kuzat-classify runs under it;
 # pytest runs the Python package's tests (numpy and pandas for its columns);
 # venv, setuptools and wheel build and install it as pip does (test_pip.sh);
-# Dask runs examples/dask_score.py (test_dask.sh).
+# Dask runs examples/dask_score.py (test_dask.sh). Chromium opens the HTML
+# review page and strace counts the writes of --buffered (their tests skip
+# that, saying so, where they cannot be had).
 test:
 	@scripts/deps.sh parallel python3-pytest python3-numpy python3-pandas \
 	  python3-venv python3-setuptools python3-wheel python3-dask python3-distributed
+	@scripts/deps.sh chromium || echo "kuzat: Debian's chromium could not be installed: tests/cli/test_html.sh will skip its browser checks" >&2
+	@scripts/deps.sh strace || echo "kuzat: strace could not be installed: tests/cli/test_inputs.sh will not count --buffered's writes" >&2
 	$(MAKE) all $(UNIT_TESTS)
 	tests/run.sh $(B)
 

@@ -9,7 +9,12 @@
  * A record becomes a job: inputs.c hands it to the run's emit callback
  * (ring.c), which points a job at it (or copies it into a ring slot),
  * output.c scores or normalises the job into its line, and ring.c writes
- * the lines in input order.
+ * the lines in input order, after report.c has counted each.
+ *
+ *   buf.c     the output buffer; JSON, TSV, CSV and HTML strings, numbers
+ *   report.c  each written line counted: messages, --eval, --summary,
+ *             --progress; the HTML page's documents kept for the end
+ *   html.c    --format-out html: a flagged document's part, the page
  */
 #ifndef KUZAT_CLASSIFY_H
 #define KUZAT_CLASSIFY_H
@@ -17,18 +22,28 @@
 #include "kuzat.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
-enum { OUT_JSONL, OUT_TSV, OUT_TEXT, OUT_PRETTY };
+enum { OUT_JSONL, OUT_TSV, OUT_TEXT, OUT_PRETTY, OUT_CSV, OUT_HTML };
+enum { SUMMARY_NONE, SUMMARY_TEXT, SUMMARY_JSON };
 
 /* The options, as parsed by main.c. */
 typedef struct opts {
   int normalize, format, out, out_set, line_buffered, quiet, strict, all_scores, eval;
+  int buffered;  /* --buffered: never flush per record */
+  int progress;  /* --progress, or stderr a terminal */
+  int summary;   /* SUMMARY_* */
   int threads;
   size_t explain, window, window_bytes, max_chars;
-  double threshold;
+  double threshold;                /* --threshold T; -1 when not given */
+  const char **marker_thresholds;  /* --threshold MARKER=P, as given */
+  size_t n_marker_thresholds;
   const char *model;
+  const char *encoding; /* --encoding, or NULL */
 } opts;
 
 /* A growing output buffer (output.c writes it; oom: a growth failed). */
@@ -44,6 +59,8 @@ typedef struct job {
   const char *id, *text, *labels, *lang, *error;
   size_t id_len, text_len, labels_len, lang_len, full_len, nseg;
   int has_labels;
+  const char *encoding; /* kuzat_record.encoding: static storage, never copied */
+  int status;           /* kuzat_record.status */
   const kuzat_segment *seg;
   /* owned storage for the copies */
   char *store;
@@ -55,9 +72,11 @@ typedef struct job {
   int bad;       /* an error line */
   int io_failed; /* an input that could not be opened or read */
   char *msg;     /* for stderr, owned */
-  /* for --eval */
+  /* for --eval, --summary and the page */
   double *prob;
   int lang_id;
+  const char *script; /* kuzat_script() of the text: static storage */
+  int flagged;        /* the verdict */
   int state; /* a ring slot's (ring.c) */
 } job;
 
@@ -68,7 +87,41 @@ typedef struct ctx {
   const char *model_id;
   size_t nm;
   kuzat_score_params sp;
+  const double *thr; /* per marker: the model's, --threshold T or MARKER=P */
+  size_t decision;   /* the model's KUZAT_DECISION_MARKER, or nm */
+  int keep_probs;    /* jobs keep their probabilities (--eval, --summary, html) */
 } ctx;
+
+/* ---- report.c: what was read and written, for --summary, --progress
+ * and the page ---- */
+
+#define REPORT_NAMES 16 /* scripts and encodings counted by name */
+
+typedef struct named_count {
+  const char *name; /* static storage */
+  size_t n;
+} named_count;
+
+typedef struct report {
+  /* written lines (the writer's thread) */
+  size_t records, errors, not_text, flagged;
+  size_t lang_records[KUZAT_LANG_COUNT], lang_flagged[KUZAT_LANG_COUNT];
+  size_t *marker_flagged; /* one per marker */
+  named_count scripts[REPORT_NAMES], encodings[REPORT_NAMES];
+  /* read (the reading thread) */
+  atomic_ullong bytes_read; /* of the inputs done, and of the one being read */
+  atomic_ulong files_done;
+  /* known up front: regular files named or under directories named */
+  int total_known;
+  unsigned long total_files;
+  unsigned long long total_bytes;
+  /* --progress */
+  int tty;
+  struct timespec start, shown;
+  int drawn; /* a progress line is on the terminal */
+  /* --format-out html: the flagged documents' parts, in order */
+  FILE *html;
+} report;
 
 /* ---- inputs.c ---- */
 
@@ -79,6 +132,8 @@ typedef struct walker {
   int (*emit)(void *ud, const kuzat_record *rec, const char *io_error);
   void *ud;
   int stop;
+  report *rep;                  /* bytes and files read, for --progress */
+  unsigned long long bytes_base; /* bytes of the inputs done */
   dev_t anc_dev[64];
   ino_t anc_ino[64];
   int depth;
@@ -87,7 +142,56 @@ typedef struct walker {
 /* Every INPUT of argv[0..argc) in order; standard input when argc is 0. */
 void walk_all(walker *w, int argc, char **argv);
 
+/* The files and bytes walk_all() will read, into the report: known when
+ * every input is a regular file or a directory (not standard input, a
+ * FIFO or a device). */
+void walk_sizes(report *rep, int argc, char **argv);
+
+/* ---- buf.c ---- */
+
+void buf_put(buf *b, const char *s, size_t n);
+void buf_puts(buf *b, const char *s);
+void buf_printf(buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Strings: valid UTF-8 out whatever comes in (ill-formed bytes U+FFFD). */
+void json_string(buf *b, const char *s, size_t n); /* "...", escaped */
+void tsv_field(buf *b, const char *s, size_t n);   /* TAB, CR, LF to spaces */
+void csv_field(buf *b, const char *s, size_t n);   /* RFC 4180, quoted when needed */
+void html_text(buf *b, const char *s, size_t n);   /* & < > " ' escaped */
+void put_prob(buf *b, double p);                   /* 0.1234 */
+void put_clock(buf *b, double sec);                /* 00:01:02.500 */
+void put_time(buf *b, double sec);                 /* "00:01:02.500" */
+size_t utf8_chars(const char *s, size_t n);        /* code points */
+
 /* ---- output.c ---- */
+
+/* Score or normalise one job (its input is set), filling j->out. */
+void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n);
+/* Marker i is flagged by prob (the threshold in force); the verdict (the
+ * decision marker's flag, or any marker's in a model without one). */
+int flag(const ctx *c, const double *prob, size_t i);
+int verdict(const ctx *c, const double *prob);
+/* The marker whose worst window is the document's: the decision marker,
+ * or the most probable one. */
+size_t top_marker(const ctx *c, const double *prob);
+/* A transcript window's times: from its earliest start to its latest end
+ * (cues may overlap or come out of order). */
+void window_times(const job *j, const kuzat_window *w, double *t0, double *t1);
+/* The CSV header row: the columns of every CSV line. */
+void csv_header(const ctx *c, buf *b);
+
+/* ---- html.c ---- */
+
+/* A flagged document's part of the page into j->out (nothing for others). */
+void html_document(const ctx *c, job *j, const kuzat_result *r);
+/* The page: the summary, the charts, then the documents' parts kept in
+ * rep->html, to `out`. 0, or -1 on a write error. */
+int html_page(const ctx *c, const report *rep, FILE *out);
+
+/* ---- report.c ---- */
 
 /* The labelled records --eval has seen. */
 typedef struct evalset {
@@ -98,11 +202,7 @@ typedef struct evalset {
   size_t unlabelled;
 } evalset;
 
-/* Score or normalise one job (its input is set), filling j->out. */
-void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n);
-
-/* Add a scored job to --eval's set; print the quality table on stderr. */
-void eval_add(evalset *e, const ctx *c, const job *j);
+/* Print the quality table of --eval on stderr. */
 void eval_report(const evalset *e, const ctx *c);
 
 /* ---- ring.c ---- */
@@ -115,6 +215,7 @@ typedef struct run {
   long bad, io_failed;
   int write_failed;
   evalset ev;
+  report rep;
   /* serial */
   job one;
   kuzat_scorer *scorer;
@@ -129,6 +230,20 @@ typedef struct run {
   pthread_mutex_t mu;
   pthread_cond_t filled, done, freed;
 } run;
+
+/* ---- report.c, on the run ---- */
+
+/* Before the run: the report's counts and, with --progress, the sizes.
+ * 0, or 2 after a message. */
+int report_start(run *R, int argc, char **argv);
+/* A job about to be written (ring.c's writer): its message on stderr, and
+ * it counted for --eval, --summary, --progress and the page (whose part
+ * it takes out of j->out). */
+void job_done(run *R, job *j);
+/* After the run: the last progress line, --eval's table, the summary;
+ * the page. 0, or 2 after a write error. */
+int report_finish(run *R);
+void report_free(run *R);
 
 /* Read, score and write every record of argv[0..argc) (R->c and R->w
  * set), with R->c.o->threads threads. Returns 0, or 2 when the run could

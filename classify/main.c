@@ -18,8 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Ours, not the library's: one thread unless --threads says otherwise. */
-enum { DEFAULT_THREADS = 1 };
+/* Ours, not the library's: one thread unless --threads says otherwise;
+ * the words highlighted in the HTML page unless --explain says otherwise. */
+enum { DEFAULT_THREADS = 1, HTML_EXPLAIN = 8 };
 
 /* "text, lines, ... or whisper": every input format but auto, from the
  * library's table, into out. */
@@ -60,8 +61,11 @@ static void help(void) {
       "INPUT is a file, a directory (every file under it, recursively, in sorted\n"
       "order; names beginning with '.' are skipped; a FIFO, socket or device found\n"
       "there gets an error line and is not opened) or - for standard input (the\n"
-      "default; read as lines unless --format says otherwise). Gzip-compressed\n"
-      "input is recognised by its content, whatever its name.\n"
+      "default; without --format, read as JSON Lines when its first line that is\n"
+      "not blank is a JSON object with \"text\", which stderr says once, else as\n"
+      "lines). Gzip-compressed input is recognised by its content, whatever its\n"
+      "name. A blank line of JSON Lines gets an error line, so that output line N\n"
+      "answers input line N.\n"
       "\n"
       "Model:\n"
       "  -m, --model FILE     model file (default: $KUZAT_MODEL, else the default\n"
@@ -69,11 +73,23 @@ static void help(void) {
       "                       or share/kuzat/default.kzm of the installation)\n"
       "      --threshold T    flag a marker when its probability is >= T (0..1;\n"
       "                       default: each marker's threshold stored in the model)\n"
+      "      --threshold MARKER=P  the same for one marker, over T and the model's;\n"
+      "                       repeat it for others. Example: --threshold 0.9\n"
+      "                       --threshold recruitment=0.5 --threshold threat=0.7\n"
       "\n"
       "Input:\n"
       "      --format FMT     %s\n"
       "                       (default: from the file name, see below)\n"
       "      --lines          same as --format lines\n"
+      "      --encoding NAME  the input's encoding, converted to UTF-8 by ICU: any\n"
+      "                       name ICU knows (windows-1251, koi8-r, cp866,\n"
+      "                       iso-8859-5, UTF-16LE, ...). Default: UTF-8, or\n"
+      "                       UTF-16/UTF-32 by a byte-order mark; input that is\n"
+      "                       not valid UTF-8 is converted from the legacy\n"
+      "                       Cyrillic or Latin code page ICU's charset detector\n"
+      "                       is confident of, and the record says so\n"
+      "                       (\"encoding\":\"windows-1251\"); --encoding UTF-8\n"
+      "                       turns that off. Example: --encoding cp866 dos.txt\n"
       "      --max-chars N    score (or --normalize) at most the first N bytes of\n"
       "                       each document (cut at a character boundary; default\n"
       "                       %zu); a cut is reported in the record's output\n"
@@ -119,8 +135,11 @@ static void help(void) {
       sp.window, sp.window_bytes);
   printf(
       "Output:\n"
-      "      --format-out FMT jsonl (default), tsv, pretty (one readable line per\n"
-      "                       record, for people), or text (with --normalize)\n"
+      "      --format-out FMT jsonl (default), tsv, csv (RFC 4180, a header row),\n"
+      "                       pretty (one readable line per record, for people),\n"
+      "                       html (one self-contained review page of the flagged\n"
+      "                       documents, their words highlighted: --format-out html\n"
+      "                       folder/ > review.html), or text (with --normalize)\n"
       "      --all-scores     every marker's probability (default: flagged ones),\n"
       "                       and every segment of a transcript\n"
       "      --explain K      the K n-grams that weigh most in each flagged marker's\n"
@@ -136,6 +155,15 @@ static void help(void) {
       "                       labelled propaganda alone counts for it only (its\n"
       "                       kind is unknown to the other markers)\n"
       "      --line-buffered  flush after every record (automatic on a pipe)\n"
+      "      --buffered       never flush after a record, even on a pipe: fewer,\n"
+      "                       larger writes for batch jobs (Spark, Hadoop). Example:\n"
+      "                       rdd.pipe('kuzat-classify --buffered --threads 4')\n"
+      "      --progress       files and bytes read, records a second and the time\n"
+      "                       left on stderr as the run goes (automatic when stderr\n"
+      "                       is a terminal, unless -q)\n"
+      "      --summary[=json] at the end, on stderr: records read, errors, flagged,\n"
+      "                       per language, marker, script and encoding (=json: as\n"
+      "                       one JSON object). Example: --summary=json -q dir/\n"
       "      --threads N      score with N threads (default %d); output unchanged\n"
       "  -q, --quiet          no messages about bad records on stderr\n"
       "      --strict         exit 1 when any record was bad\n"
@@ -165,11 +193,18 @@ static void help(void) {
       "bucket are listed together (\"collision\":true), and unseen training\n"
       "n-grams may share it too. A cut document adds\n"
       "\"truncated\":{\"scored\":N,\"bytes\":M}.\n"
-      "TSV output: id<TAB>flagged<TAB>score<TAB>marker=probability...\n"
+      "Every line says the document's language and script (Latn, Cyrl, Arab, ...,\n"
+      "mixed, none); in JSON Lines a transcript's segments say theirs too.\n"
+      "TSV output: id<TAB>flagged<TAB>score<TAB>lang<TAB>script<TAB>marker=probability...\n"
+      "CSV output: id,flagged,score,lang,script,encoding,worst_start,worst_end,error,\n"
+      "then one column per marker with its probability; CRLF line ends.\n"
       "\n"
       "A record that cannot be read (broken JSON, no \"text\", a bad subtitle\n"
       "timestamp, an unreadable file) still gets its line, {\"id\":...,\"error\":...}\n"
       "(id<TAB>error<TAB>reason in TSV); the reason also goes to stderr.\n"
+      "Input that is not text (a program, an image, audio or video, an archive,\n"
+      "a PDF, bytes full of NULs; gzipped or not) is never scored: it gets one\n"
+      "line, {\"id\":\"clip.mp4\",\"error\":\"clip.mp4: not text: looks like MP4 video\"}.\n"
       "Numbers are printed the same in every locale; the same model and input\n"
       "always give the same bytes, so kuzat-classify runs as a filter under GNU\n"
       "parallel --pipe -k, Hadoop Streaming or Spark's RDD.pipe.\n"
@@ -186,7 +221,8 @@ static void help(void) {
 
 enum { OPT_NORMALIZE = 256, OPT_FORMAT, OPT_LINES, OPT_FORMAT_OUT, OPT_LINE_BUFFERED,
        OPT_STRICT, OPT_VERSION, OPT_THRESHOLD, OPT_ALL, OPT_EXPLAIN, OPT_EVAL, OPT_THREADS,
-       OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS };
+       OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS, OPT_ENCODING, OPT_PROGRESS, OPT_SUMMARY,
+       OPT_BUFFERED };
 
 static int usage_error(const char *what, const char *arg, const char *hint) {
   fprintf(stderr, "kuzat-classify: %s '%s' (%s)\n", what, arg, hint);
@@ -204,6 +240,22 @@ static int parse_size(const char *s, size_t lo, size_t hi, size_t *out) {
   return 0;
 }
 
+/* --encoding's NAME, tried on a reader of /dev/null (the library's
+ * converters decide what a name is). 0, or 2 after a message. */
+static int check_encoding(const char *name) {
+  kuzat_reader *r;
+  kuzat_error err;
+  int rc = kuzat_reader_open("/dev/null", KUZAT_FORMAT_TEXT, NULL, NULL, &r, &err);
+  if (!rc) rc = kuzat_reader_set_encoding(r, name, &err);
+  kuzat_reader_free(r);
+  if (rc == KUZAT_ENOTSUP)
+    return usage_error("unknown --encoding", name,
+                       "ICU has no converter by that name; e.g. windows-1251, koi8-r, cp866, "
+                       "iso-8859-5, UTF-16LE");
+  if (rc) fprintf(stderr, "kuzat-classify: %s\n", err.msg);
+  return rc ? 2 : 0;
+}
+
 static int parse(int argc, char **argv, opts *o) {
   static const struct option longopts[] = {
       {"normalize", no_argument, NULL, OPT_NORMALIZE},
@@ -212,6 +264,7 @@ static int parse(int argc, char **argv, opts *o) {
       {"lines", no_argument, NULL, OPT_LINES},
       {"format-out", required_argument, NULL, OPT_FORMAT_OUT},
       {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
+      {"buffered", no_argument, NULL, OPT_BUFFERED},
       {"strict", no_argument, NULL, OPT_STRICT},
       {"threshold", required_argument, NULL, OPT_THRESHOLD},
       {"all-scores", no_argument, NULL, OPT_ALL},
@@ -221,6 +274,9 @@ static int parse(int argc, char **argv, opts *o) {
       {"window", required_argument, NULL, OPT_WINDOW},
       {"window-bytes", required_argument, NULL, OPT_WINDOW_BYTES},
       {"max-chars", required_argument, NULL, OPT_MAX_CHARS},
+      {"encoding", required_argument, NULL, OPT_ENCODING},
+      {"progress", no_argument, NULL, OPT_PROGRESS},
+      {"summary", optional_argument, NULL, OPT_SUMMARY},
       {"quiet", no_argument, NULL, 'q'},
       {"model", required_argument, NULL, 'm'},
       {"help", no_argument, NULL, 'h'},
@@ -247,16 +303,31 @@ static int parse(int argc, char **argv, opts *o) {
       else if (strcmp(optarg, "tsv") == 0) o->out = OUT_TSV;
       else if (strcmp(optarg, "text") == 0) o->out = OUT_TEXT;
       else if (strcmp(optarg, "pretty") == 0) o->out = OUT_PRETTY;
-      else return usage_error("unknown output format", optarg, "expected jsonl, tsv, pretty or text");
+      else if (strcmp(optarg, "csv") == 0) o->out = OUT_CSV;
+      else if (strcmp(optarg, "html") == 0) o->out = OUT_HTML;
+      else return usage_error("unknown output format", optarg,
+                              "expected jsonl, tsv, csv, pretty, html or text");
+      break;
+    case OPT_PROGRESS: o->progress = 1; break;
+    case OPT_SUMMARY:
+      if (!optarg) o->summary = SUMMARY_TEXT;
+      else if (strcmp(optarg, "json") == 0) o->summary = SUMMARY_JSON;
+      else return usage_error("bad --summary", optarg, "expected --summary or --summary=json");
       break;
     case OPT_LINE_BUFFERED: o->line_buffered = 1; break;
+    case OPT_BUFFERED: o->buffered = 1; break;
     case OPT_STRICT: o->strict = 1; break;
-    case OPT_THRESHOLD:
+    case OPT_THRESHOLD: {
+      const char *eq = strchr(optarg, '='), *p = eq ? eq + 1 : optarg;
       errno = 0;
-      o->threshold = strtod(optarg, &end);
-      if (errno || end == optarg || *end || !(o->threshold >= 0 && o->threshold <= 1))
-        return usage_error("bad --threshold", optarg, "expected a probability from 0 to 1");
+      double t = strtod(p, &end);
+      if (eq == optarg || errno || end == p || *end || !(t >= 0 && t <= 1))
+        return usage_error("bad --threshold", optarg,
+                           "expected a probability from 0 to 1, or MARKER=probability");
+      if (eq) o->marker_thresholds[o->n_marker_thresholds++] = optarg;
+      else o->threshold = t;
       break;
+    }
     case OPT_ALL: o->all_scores = 1; break;
     case OPT_EXPLAIN:
       if (parse_size(optarg, 1, 1000, &o->explain))
@@ -280,6 +351,10 @@ static int parse(int argc, char **argv, opts *o) {
       if (parse_size(optarg, 1, (size_t)1 << 40, &o->max_chars))
         return usage_error("bad --max-chars", optarg, "expected a number of bytes, at least 1");
       break;
+    case OPT_ENCODING:
+      if (check_encoding(optarg)) return 2;
+      o->encoding = optarg;
+      break;
     case 'q': o->quiet = 1; break;
     case 'm': o->model = optarg; break;
     case 'h':
@@ -294,12 +369,47 @@ static int parse(int argc, char **argv, opts *o) {
       return 2;
     }
   }
+  if (o->buffered && o->line_buffered)
+    return usage_error("--buffered", "--line-buffered", "choose one: they say the opposite");
   if (!o->out_set) o->out = o->normalize ? OUT_TEXT : OUT_JSONL;
   if (!o->normalize && o->out == OUT_TEXT)
     return usage_error("--format-out", "text", "text output is for --normalize; use jsonl, tsv or pretty");
-  if (o->normalize && o->out == OUT_PRETTY)
-    return usage_error("--format-out", "pretty", "pretty output is for scores; use text, jsonl or tsv");
+  if (o->normalize && (o->out == OUT_PRETTY || o->out == OUT_CSV || o->out == OUT_HTML))
+    return usage_error("--format-out", o->out == OUT_PRETTY ? "pretty" : o->out == OUT_CSV ? "csv" : "html",
+                       "this output is for scores; use text, jsonl or tsv with --normalize");
   return -1;
+}
+
+/* Each marker's threshold: the model's, else --threshold T, else
+ * --threshold MARKER=P (the last for a marker wins), into a new array
+ * *out. Returns 0, or 2 after a message (an unknown marker: the model's
+ * are listed). */
+static int marker_thresholds(const opts *o, const kuzat_model *m, double **out) {
+  size_t nm = kuzat_model_markers(m);
+  double *thr = malloc((nm + 1) * sizeof *thr);
+  if (!thr) {
+    fprintf(stderr, "kuzat-classify: out of memory\n");
+    return 2;
+  }
+  for (size_t i = 0; i < nm; i++) thr[i] = o->threshold >= 0 ? o->threshold : kuzat_model_threshold(m, i);
+  for (size_t k = 0; k < o->n_marker_thresholds; k++) {
+    const char *arg = o->marker_thresholds[k], *eq = strchr(arg, '=');
+    size_t i = 0, len = (size_t)(eq - arg);
+    while (i < nm && !(strlen(kuzat_model_marker(m, i)) == len &&
+                       memcmp(kuzat_model_marker(m, i), arg, len) == 0))
+      i++;
+    if (i == nm) {
+      fprintf(stderr, "kuzat-classify: unknown marker '%.*s' in --threshold %s (the model's markers:",
+              (int)len, arg, arg);
+      for (i = 0; i < nm; i++) fprintf(stderr, "%s %s", i ? "," : "", kuzat_model_marker(m, i));
+      fprintf(stderr, ")\n");
+      free(thr);
+      return 2;
+    }
+    thr[i] = strtod(eq + 1, NULL);
+  }
+  *out = thr;
+  return 0;
 }
 
 /* The default model: beside the build directory, or in the installation. */
@@ -342,6 +452,9 @@ static int load_model(const opts *o, kuzat_model **model) {
   return rc ? 2 : 0;
 }
 
+/* stdout's buffer when lines are not flushed one by one: 64 KiB writes. */
+static char out_buffer[1 << 16];
+
 int main(int argc, char **argv) {
   opts o = {0};
   o.threshold = -1;
@@ -351,39 +464,66 @@ int main(int argc, char **argv) {
   o.window = sp.window;
   o.window_bytes = sp.window_bytes;
   o.max_chars = KUZAT_DEFAULT_MAX_CHARS;
+  const char **marker_thr = calloc((size_t)argc + 1, sizeof *marker_thr);
+  if (!marker_thr) return 2;
+  o.marker_thresholds = marker_thr;
   int rc = parse(argc, argv, &o);
-  if (rc >= 0) return rc;
+  if (rc >= 0) {
+    free(marker_thr);
+    return rc;
+  }
 
   run R;
   memset(&R, 0, sizeof R);
   R.c.o = &o;
   kuzat_model *model = NULL;
+  double *thr = NULL;
   if (!o.normalize) {
-    if (load_model(&o, &model)) return 2;
+    if (load_model(&o, &model) || marker_thresholds(&o, model, &thr)) {
+      kuzat_model_free(model);
+      free(marker_thr);
+      return 2;
+    }
     R.c.model = model;
     R.c.model_id = kuzat_model_id(model);
     R.c.nm = kuzat_model_markers(model);
+    R.c.thr = thr;
+    while (R.c.decision < R.c.nm &&
+           strcmp(kuzat_model_marker(model, R.c.decision), KUZAT_DECISION_MARKER) != 0)
+      R.c.decision++;
     R.c.sp = sp;
     R.c.sp.window = o.window;
     R.c.sp.window_bytes = o.window_bytes;
-    R.c.sp.explain = o.explain;
+    /* the page highlights the words behind each flagged document */
+    R.c.sp.explain = o.explain ? o.explain : o.out == OUT_HTML ? HTML_EXPLAIN : 0;
     R.c.sp.threshold = o.threshold;
+    R.c.keep_probs = o.eval || o.summary || o.out == OUT_HTML;
     R.ev.nm = R.c.nm;
   }
+  if (!o.quiet && isatty(2)) o.progress = 1;
   struct stat sb;
-  if (o.line_buffered || (fstat(1, &sb) == 0 && S_ISFIFO(sb.st_mode))) R.line_buffered = 1;
-  else setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+  if (o.line_buffered || (!o.buffered && fstat(1, &sb) == 0 && S_ISFIFO(sb.st_mode)))
+    R.line_buffered = 1;
+  else setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer); /* glibc ignores a size without a buffer */
+  if (o.out == OUT_HTML) R.line_buffered = 0; /* nothing is written before the end */
 
-  rc = run_all(&R, argc - optind, argv + optind);
+  rc = report_start(&R, argc - optind, argv + optind);
+  if (!rc && o.out == OUT_CSV) {
+    buf h = {NULL, 0, 0, 0};
+    csv_header(&R.c, &h);
+    if (h.oom || fwrite(h.p, 1, h.len, stdout) != h.len) R.write_failed = 1;
+    free(h.p);
+  }
+  if (!rc) rc = run_all(&R, argc - optind, argv + optind);
+  if (!rc && report_finish(&R)) rc = 2;
   if (fflush(stdout) != 0 || ferror(stdout) || R.write_failed) {
     if (errno != EPIPE) fprintf(stderr, "kuzat-classify: write error: %s\n", strerror(errno));
     rc = 2;
   }
-  if (o.eval && !o.normalize && !rc) eval_report(&R.ev, &R.c);
-  free(R.ev.prob);
-  free(R.ev.truth);
-  free(R.ev.lang);
+  report_free(&R);
   kuzat_model_free(model);
+  free(thr);
+  free(marker_thr);
   if (rc) return rc;
   if (R.io_failed) return 2;
   return (o.strict && R.bad) ? 1 : 0;

@@ -1,151 +1,19 @@
 /*
- * output.c -- one record's line in each output format, and --eval.
+ * output.c -- one record's line in each output format.
  *
- * JSON Lines (the default), TSV, pretty (one readable line for people)
- * and, with --normalize, the normalised text; an error line in each of
- * them. Every line is built in the job's buffer, so that threads format
- * in parallel and ring.c writes the lines in input order. --eval keeps
- * the probabilities of labelled records and prints the quality table
- * (kuzat_eval_tables(), the one kuzat-train prints) after them.
+ * JSON Lines (the default), TSV, CSV, pretty (one readable line for
+ * people), a flagged document's part of the HTML page (html.c) and, with
+ * --normalize, the normalised text; an error line in each of them. Every
+ * line is built in the job's buffer, so that threads format in parallel
+ * and ring.c writes the lines in input order. Each format carries the
+ * document's language and script (and its encoding when it was
+ * converted); JSON Lines those of a transcript's segments too.
  */
 #include "classify.h"
 
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- the buffer; JSON strings, TSV fields, numbers and times ---- */
-
-static void buf_grow(buf *b, size_t more) {
-  if (b->len + more + 1 <= b->cap || b->oom) return;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < b->len + more + 1) cap *= 2;
-  char *p = realloc(b->p, cap);
-  if (!p) {
-    b->oom = 1;
-    return;
-  }
-  b->p = p;
-  b->cap = cap;
-}
-
-static void buf_put(buf *b, const char *s, size_t n) {
-  buf_grow(b, n);
-  if (b->oom) return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
-
-static void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void buf_printf(buf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char tmp[256];
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  if ((size_t)n < sizeof tmp) {
-    buf_put(b, tmp, (size_t)n);
-    return;
-  }
-  buf_grow(b, (size_t)n);
-  if (b->oom) return;
-  va_start(ap, fmt);
-  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
-/* s[0..n) as a JSON string: valid UTF-8 out whatever comes in (ill-formed
- * bytes become U+FFFD), control characters escaped. */
-static void json_string(buf *b, const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  buf_put(b, "\"", 1);
-  for (size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      if (c == '"' || c == '\\') {
-        char e[2] = {'\\', (char)c};
-        buf_put(b, e, 2);
-      } else if (c == '\n') buf_puts(b, "\\n");
-      else if (c == '\t') buf_puts(b, "\\t");
-      else if (c < 0x20 || c == 0x7F) buf_printf(b, "\\u%04x", c);
-      else buf_put(b, (const char *)p + i, 1);
-      i++;
-      continue;
-    }
-    size_t need = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
-    if (c > 0xF4) need = 0;
-    size_t k = 1;
-    while (k <= need && i + k < n && (p[i + k] & 0xC0) == 0x80) k++;
-    int ok = need && k == need + 1;
-    if (ok && need == 2 && ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F))) ok = 0;
-    if (ok && need == 3 && ((c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))) ok = 0;
-    if (ok) {
-      buf_put(b, (const char *)p + i, k);
-      i += k;
-    } else {
-      buf_puts(b, "\xEF\xBF\xBD");
-      i += 1;
-    }
-  }
-  buf_put(b, "\"", 1);
-}
-
-/* A TSV field: TAB, CR and LF would break the row; they become spaces. */
-static void tsv_field(buf *b, const char *s, size_t n) {
-  size_t start = b->len;
-  buf_put(b, s, n);
-  if (b->oom) return;
-  for (size_t i = start; i < b->len; i++)
-    if (b->p[i] == '\t' || b->p[i] == '\n' || b->p[i] == '\r') b->p[i] = ' ';
-}
-
-/* Probabilities with four decimals; -0 never appears. "%.4f" as printf
- * writes it but without printf (the hottest part of the output): p * 10000 is
- * within half an ulp (< 1e-12) of the exact product, so rounding it gives
- * printf's digits unless it lies next to a tie; those, NaN and anything above
- * 1 go to printf. */
-static void put_prob(buf *b, double p) {
-  if (p < 0) p = 0.0;
-  if (p <= 1.0 && !signbit(p)) {
-    double x = p * 10000.0, fl = floor(x), frac = x - fl;
-    if (fabs(frac - 0.5) > 1e-6) {
-      int k = (int)fl + (frac > 0.5);
-      char s[6] = {(char)('0' + k / 10000), '.', (char)('0' + k / 1000 % 10),
-                   (char)('0' + k / 100 % 10), (char)('0' + k / 10 % 10), (char)('0' + k % 10)};
-      buf_put(b, s, sizeof s);
-      return;
-    }
-  }
-  buf_printf(b, "%.4f", p);
-}
-
-static void put_clock(buf *b, double sec) {
-  if (!(sec >= 0)) sec = 0;
-  long long ms = llround(sec * 1000);
-  buf_printf(b, "%02lld:%02lld:%02lld.%03lld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
-             ms % 1000);
-}
-
-static void put_time(buf *b, double sec) {
-  buf_puts(b, "\"");
-  put_clock(b, sec);
-  buf_puts(b, "\"");
-}
-
-/* Characters (code points) in s[0..n): the offsets explanations give. */
-static size_t chars(const char *s, size_t n) {
-  size_t c = 0;
-  for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
-  return c;
-}
 
 static const char *kind_name(int ns) {
   switch (ns) {
@@ -159,27 +27,66 @@ static const char *kind_name(int ns) {
   }
 }
 
-/* ---- one record's line ---- */
+/* ,"encoding":"NAME": the record was converted from NAME. */
+static void put_encoding(buf *b, const char *name) {
+  buf_puts(b, ",\"encoding\":");
+  json_string(b, name, strlen(name));
+}
 
-static void job_error(job *j, const char *id, size_t id_len, const char *msg, int out) {
+int flag(const ctx *c, const double *prob, size_t i) { return prob[i] >= c->thr[i]; }
+
+int verdict(const ctx *c, const double *prob) {
+  if (c->decision < c->nm) return flag(c, prob, c->decision);
+  for (size_t i = 0; i < c->nm; i++)
+    if (flag(c, prob, i)) return 1;
+  return 0;
+}
+
+size_t top_marker(const ctx *c, const double *prob) {
+  size_t top = c->decision;
+  if (top == c->nm)
+    for (size_t i = top = 0; i < c->nm; i++)
+      if (prob[i] > prob[top]) top = i;
+  return top;
+}
+
+void window_times(const job *j, const kuzat_window *w, double *t0, double *t1) {
+  *t0 = j->seg[w->first].start;
+  *t1 = j->seg[w->first].end;
+  for (size_t k = w->first + 1; k <= w->last && k < j->nseg; k++) {
+    if (j->seg[k].start < *t0) *t0 = j->seg[k].start;
+    if (j->seg[k].end > *t1) *t1 = j->seg[k].end;
+  }
+}
+
+/* ---- error lines, normalised text ---- */
+
+static void job_error(const ctx *c, job *j, const char *msg) {
+  int out = c->o->out;
   j->bad = 1;
   free(j->msg);
   j->msg = strdup(msg);
   j->out.len = 0;
   if (out == OUT_JSONL) {
     buf_puts(&j->out, "{\"id\":");
-    json_string(&j->out, id, id_len);
+    json_string(&j->out, j->id, j->id_len);
     buf_puts(&j->out, ",\"error\":");
     json_string(&j->out, msg, strlen(msg));
     buf_puts(&j->out, "}\n");
   } else if (out == OUT_TSV || out == OUT_PRETTY) {
-    tsv_field(&j->out, id, id_len);
+    tsv_field(&j->out, j->id, j->id_len);
     buf_puts(&j->out, out == OUT_TSV ? "\terror\t" : "  ERROR  ");
     tsv_field(&j->out, msg, strlen(msg));
     buf_puts(&j->out, "\n");
-  } else {
+  } else if (out == OUT_CSV) { /* as many fields as a scored row */
+    csv_field(&j->out, j->id, j->id_len);
+    buf_puts(&j->out, ",,,,,,,,");
+    csv_field(&j->out, msg, strlen(msg));
+    for (size_t i = 0; i < c->nm; i++) buf_puts(&j->out, ",");
+    buf_puts(&j->out, "\r\n");
+  } else if (out == OUT_TEXT) {
     buf_puts(&j->out, "\n");
-  }
+  } /* HTML: the page counts errors in its summary */
 }
 
 static void format_normalised(const ctx *c, job *j, kuzat_normaliser *n) {
@@ -188,7 +95,7 @@ static void format_normalised(const ctx *c, job *j, kuzat_normaliser *n) {
   if (kuzat_normalise(n, j->text, j->text_len, 0, &t, &err)) {
     char msg[512];
     snprintf(msg, sizeof msg, "%.*s: %s", (int)(j->id_len > 200 ? 200 : j->id_len), j->id, err.msg);
-    job_error(j, j->id, j->id_len, msg, c->o->out);
+    job_error(c, j, msg);
     return;
   }
   j->lang_id = t.lang;
@@ -202,7 +109,9 @@ static void format_normalised(const ctx *c, job *j, kuzat_normaliser *n) {
   if (c->o->out == OUT_JSONL) {
     buf_puts(&j->out, "{\"id\":");
     json_string(&j->out, j->id, j->id_len);
-    buf_printf(&j->out, ",\"lang\":\"%s\",\"text\":", kuzat_lang_name(t.lang));
+    buf_printf(&j->out, ",\"lang\":\"%s\"", kuzat_lang_name(t.lang));
+    if (j->encoding) put_encoding(&j->out, j->encoding);
+    buf_puts(&j->out, ",\"text\":");
     json_string(&j->out, t.utf8, t.len);
     if (cut) buf_printf(&j->out, ",\"truncated\":{\"normalised\":%zu,\"bytes\":%zu}", j->text_len, j->full_len);
     buf_puts(&j->out, "}\n");
@@ -216,13 +125,15 @@ static void format_normalised(const ctx *c, job *j, kuzat_normaliser *n) {
   }
 }
 
+/* ---- scores ---- */
+
 /* The markers object: those at or above their threshold, or all with
  * --all-scores. */
-static void put_markers(const ctx *c, buf *b, const double *prob, const double *threshold) {
+static void put_markers(const ctx *c, buf *b, const double *prob) {
   buf_puts(b, "{");
   int first = 1;
   for (size_t i = 0; i < c->nm; i++) {
-    if (!c->o->all_scores && prob[i] < threshold[i]) continue;
+    if (!c->o->all_scores && prob[i] < c->thr[i]) continue;
     if (!first) buf_puts(b, ",");
     first = 0;
     json_string(b, kuzat_model_marker(c->model, i), strlen(kuzat_model_marker(c->model, i)));
@@ -246,8 +157,8 @@ static size_t segment_at(const job *j, size_t byte) {
  * record's text, the original text there and, in a transcript, the time
  * of its segment. */
 static void put_source(buf *b, const job *j, size_t start, size_t end) {
-  size_t s0 = chars(j->text, start);
-  size_t s1 = s0 + chars(j->text + start, end - start);
+  size_t s0 = utf8_chars(j->text, start);
+  size_t s1 = s0 + utf8_chars(j->text + start, end - start);
   buf_printf(b, ",\"span\":[%zu,%zu],\"source\":", s0, s1);
   json_string(b, j->text + start, end - start);
   if (j->nseg) {
@@ -264,7 +175,7 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
   buf_puts(b, ",\"explain\":{");
   int first = 1;
   for (size_t i = 0; i < c->nm; i++) {
-    if (!c->o->all_scores && !r->flagged[i]) continue;
+    if (!c->o->all_scores && !flag(c, r->prob, i)) continue;
     if (!first) buf_puts(b, ",");
     first = 0;
     const char *name = kuzat_model_marker(c->model, i);
@@ -304,55 +215,50 @@ static void put_explain(const ctx *c, const job *j, const kuzat_result *r) {
   buf_puts(b, "}");
 }
 
-/* The model's KUZAT_DECISION_MARKER, or c->nm when it has none. */
-static size_t decision_marker(const ctx *c) {
-  size_t i = 0;
-  while (i < c->nm && strcmp(kuzat_model_marker(c->model, i), KUZAT_DECISION_MARKER) != 0) i++;
-  return i;
-}
-
-/* A transcript window's times. Cues may overlap or come out of order, so
- * it spans from its earliest start to its latest end, not from its first
- * cue's start to its last cue's end. */
-static void window_times(const job *j, const kuzat_window *w, double *t0, double *t1) {
-  *t0 = j->seg[w->first].start;
-  *t1 = j->seg[w->first].end;
-  for (size_t k = w->first + 1; k <= w->last && k < j->nseg; k++) {
-    if (j->seg[k].start < *t0) *t0 = j->seg[k].start;
-    if (j->seg[k].end > *t1) *t1 = j->seg[k].end;
+/* The worst window's place: times in a transcript, else character
+ * offsets of a long text; 0 when the document is one window. */
+static int worst_place(const job *j, const kuzat_result *r, size_t top, double *t0, double *t1,
+                       size_t *c0, size_t *c1) {
+  if (!(j->nseg || r->windows > 1)) return 0;
+  const kuzat_window *w = &r->window[r->best[top]];
+  if (j->nseg) {
+    window_times(j, w, t0, t1);
+  } else {
+    *c0 = utf8_chars(j->text, w->src_start);
+    *c1 = *c0 + utf8_chars(j->text + w->src_start, w->src_end - w->src_start);
   }
+  return 1;
 }
 
-/* One readable line: id, language, verdict, score, the flagged markers,
- * where the worst part is, and the n-grams behind it. */
+/* One readable line: id, language and script, verdict, score, the flagged
+ * markers, where the worst part is, and the words behind it. */
 static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
   buf *b = &j->out;
   size_t top = 0;
   for (size_t i = 1; i < c->nm; i++)
     if (r->prob[i] > r->prob[top]) top = i;
   tsv_field(b, j->id, j->id_len);
-  buf_printf(b, "  %s  %s  ", kuzat_lang_name(r->lang), r->any_flagged ? "FLAGGED" : "-");
+  buf_printf(b, "  %s %s%s%s%s  %s  ", kuzat_lang_name(r->lang), j->script, j->encoding ? " (" : "",
+             j->encoding ? j->encoding : "", j->encoding ? ")" : "", j->flagged ? "FLAGGED" : "-");
   put_prob(b, r->score);
   for (size_t i = 0; i < c->nm; i++)
-    if (r->flagged[i] || c->o->all_scores) {
+    if (flag(c, r->prob, i) || c->o->all_scores) {
       buf_printf(b, "  %s ", kuzat_model_marker(c->model, i));
       put_prob(b, r->prob[i]);
     }
-  if (c->nm && r->any_flagged && (j->nseg || r->windows > 1)) {
-    const kuzat_window *w = &r->window[r->best[top]];
+  double t0, t1;
+  size_t c0, c1;
+  if (c->nm && j->flagged && worst_place(j, r, top, &t0, &t1, &c0, &c1)) {
     buf_puts(b, "  at ");
     if (j->nseg) {
-      double t0, t1;
-      window_times(j, w, &t0, &t1);
       put_clock(b, t0);
       buf_puts(b, "-");
       put_clock(b, t1);
     } else {
-      size_t s0 = chars(j->text, w->src_start);
-      buf_printf(b, "characters %zu-%zu", s0, s0 + chars(j->text + w->src_start, w->src_end - w->src_start));
+      buf_printf(b, "characters %zu-%zu", c0, c1);
     }
   }
-  if (c->o->explain && c->nm && r->flagged[top] && r->explain_words_len[top]) {
+  if (c->o->explain && c->nm && flag(c, r->prob, top) && r->explain_words_len[top]) {
     buf_puts(b, "  because:");
     for (size_t k = 0; k < r->explain_words_len[top]; k++) {
       const kuzat_word_part *w = &r->explain_words[top][k];
@@ -364,67 +270,100 @@ static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
   buf_puts(b, "\n");
 }
 
-static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
-  const kuzat_result *r;
-  kuzat_error err;
-  if (kuzat_score(s, j->text, j->text_len, j->seg, j->nseg, &c->sp, &r, &err)) {
-    char msg[512];
-    snprintf(msg, sizeof msg, "%.*s: %s", (int)(j->id_len > 200 ? 200 : j->id_len), j->id, err.msg);
-    job_error(j, j->id, j->id_len, msg, c->o->out);
-    return;
-  }
-  j->lang_id = r->lang;
-  if (j->prob) memcpy(j->prob, r->prob, c->nm * sizeof *j->prob);
+static void format_tsv(const ctx *c, job *j, const kuzat_result *r) {
   buf *b = &j->out;
-  if (c->o->out == OUT_PRETTY) {
-    format_pretty(c, j, r);
-    return;
+  tsv_field(b, j->id, j->id_len);
+  buf_puts(b, j->flagged ? "\ttrue\t" : "\tfalse\t");
+  put_prob(b, r->score);
+  buf_printf(b, "\t%s\t%s", kuzat_lang_name(r->lang), j->script);
+  for (size_t i = 0; i < c->nm; i++) {
+    buf_puts(b, "\t");
+    tsv_field(b, kuzat_model_marker(c->model, i), strlen(kuzat_model_marker(c->model, i)));
+    buf_puts(b, "=");
+    put_prob(b, r->prob[i]);
   }
-  if (c->o->out == OUT_TSV) {
-    tsv_field(b, j->id, j->id_len);
-    buf_puts(b, r->any_flagged ? "\ttrue\t" : "\tfalse\t");
-    put_prob(b, r->score);
-    for (size_t i = 0; i < c->nm; i++) {
-      buf_puts(b, "\t");
-      tsv_field(b, kuzat_model_marker(c->model, i), strlen(kuzat_model_marker(c->model, i)));
-      buf_puts(b, "=");
-      put_prob(b, r->prob[i]);
+  buf_puts(b, "\n");
+}
+
+void csv_header(const ctx *c, buf *b) {
+  buf_puts(b, "id,flagged,score,lang,script,encoding,worst_start,worst_end,error");
+  for (size_t i = 0; i < c->nm; i++) {
+    buf_puts(b, ",");
+    csv_field(b, kuzat_model_marker(c->model, i), strlen(kuzat_model_marker(c->model, i)));
+  }
+  buf_puts(b, "\r\n");
+}
+
+/* A CSV row (RFC 4180: CRLF, quoted where needed); the columns of
+ * csv_header(). */
+static void format_csv(const ctx *c, job *j, const kuzat_result *r) {
+  buf *b = &j->out;
+  csv_field(b, j->id, j->id_len);
+  buf_puts(b, j->flagged ? ",true," : ",false,");
+  put_prob(b, r->score);
+  buf_printf(b, ",%s,%s,", kuzat_lang_name(r->lang), j->script);
+  if (j->encoding) csv_field(b, j->encoding, strlen(j->encoding));
+  double t0, t1;
+  size_t c0, c1;
+  if (c->nm && worst_place(j, r, top_marker(c, r->prob), &t0, &t1, &c0, &c1)) {
+    buf_puts(b, ",");
+    if (j->nseg) {
+      put_clock(b, t0);
+      buf_puts(b, ",");
+      put_clock(b, t1);
+    } else {
+      buf_printf(b, "%zu,%zu", c0, c1);
     }
-    buf_puts(b, "\n");
-    return;
+  } else {
+    buf_puts(b, ",,");
   }
+  buf_puts(b, ",");
+  for (size_t i = 0; i < c->nm; i++) {
+    buf_puts(b, ",");
+    put_prob(b, r->prob[i]);
+  }
+  buf_puts(b, "\r\n");
+}
+
+/* A transcript's segment: its language (the normaliser's identification)
+ * and script. */
+static void put_segment_lang(buf *b, const job *j, size_t k, kuzat_normaliser *n) {
+  const char *s = j->text + j->seg[k].off;
+  int lang = KUZAT_LANG_OTHER;
+  if (n && kuzat_identify(n, s, j->seg[k].len, &lang, NULL)) lang = KUZAT_LANG_OTHER;
+  buf_printf(b, ",\"lang\":\"%s\",\"script\":\"%s\"", kuzat_lang_name(lang),
+             kuzat_script(s, j->seg[k].len));
+}
+
+static void format_jsonl(const ctx *c, job *j, const kuzat_result *r, kuzat_normaliser *n) {
+  buf *b = &j->out;
   buf_puts(b, "{\"id\":");
   json_string(b, j->id, j->id_len);
-  buf_puts(b, r->any_flagged ? ",\"flagged\":true,\"score\":" : ",\"flagged\":false,\"score\":");
+  buf_puts(b, j->flagged ? ",\"flagged\":true,\"score\":" : ",\"flagged\":false,\"score\":");
   put_prob(b, r->score);
   buf_puts(b, ",\"markers\":");
-  put_markers(c, b, r->prob, r->threshold);
-  buf_puts(b, ",\"lang\":\"");
-  buf_puts(b, kuzat_lang_name(r->lang));
-  buf_puts(b, "\",\"model\":\"");
+  put_markers(c, b, r->prob);
+  buf_printf(b, ",\"lang\":\"%s\",\"script\":\"%s\"", kuzat_lang_name(r->lang), j->script);
+  if (j->encoding) put_encoding(b, j->encoding);
+  buf_puts(b, ",\"model\":\"");
   buf_puts(b, c->model_id);
   buf_puts(b, "\"");
   if (j->full_len > j->text_len)
     buf_printf(b, ",\"truncated\":{\"scored\":%zu,\"bytes\":%zu}", j->text_len, j->full_len);
   /* the worst window: the one giving the verdict's probability (the
    * decision marker's, or the top marker's in a model without one) */
-  size_t top = decision_marker(c);
-  if (top == c->nm)
-    for (size_t i = top = 0; i < c->nm; i++)
-      if (r->prob[i] > r->prob[top]) top = i;
-  if (c->nm && (j->nseg || r->windows > 1)) {
-    const kuzat_window *w = &r->window[r->best[top]];
+  size_t top = top_marker(c, r->prob);
+  double t0, t1;
+  size_t c0, c1;
+  if (c->nm && worst_place(j, r, top, &t0, &t1, &c0, &c1)) {
     if (!j->nseg) buf_printf(b, ",\"windows\":%zu", r->windows);
     buf_puts(b, ",\"worst\":{\"start\":");
     if (j->nseg) {
-      double t0, t1;
-      window_times(j, w, &t0, &t1);
       put_time(b, t0);
       buf_puts(b, ",\"end\":");
       put_time(b, t1);
     } else {
-      size_t s0 = chars(j->text, w->src_start);
-      buf_printf(b, "%zu,\"end\":%zu", s0, s0 + chars(j->text + w->src_start, w->src_end - w->src_start));
+      buf_printf(b, "%zu,\"end\":%zu", c0, c1);
     }
     buf_puts(b, ",\"score\":");
     put_prob(b, r->prob[top]);
@@ -435,9 +374,9 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
     int first = 1;
     for (size_t k = 0; k < j->nseg; k++) {
       const double *sp = r->segment_prob + k * c->nm;
-      int flag = 0;
-      for (size_t i = 0; i < c->nm; i++) flag |= sp[i] >= r->threshold[i];
-      if (!flag && !c->o->all_scores) continue;
+      int any = 0;
+      for (size_t i = 0; i < c->nm; i++) any |= flag(c, sp, i);
+      if (!any && !c->o->all_scores) continue;
       buf_puts(b, first ? "{\"start\":" : ",{\"start\":");
       first = 0;
       put_time(b, j->seg[k].start);
@@ -445,9 +384,10 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
       put_time(b, j->seg[k].end);
       buf_puts(b, ",\"score\":");
       put_prob(b, top < c->nm ? sp[top] : 0);
+      put_segment_lang(b, j, k, n);
       if (c->o->all_scores || c->nm > 1) {
         buf_puts(b, ",\"markers\":");
-        put_markers(c, b, sp, r->threshold);
+        put_markers(c, b, sp);
       }
       buf_puts(b, "}");
     }
@@ -457,112 +397,48 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   buf_puts(b, "}\n");
 }
 
+static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) {
+  const kuzat_result *r;
+  kuzat_error err;
+  if (kuzat_score(s, j->text, j->text_len, j->seg, j->nseg, &c->sp, &r, &err)) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%.*s: %s", (int)(j->id_len > 200 ? 200 : j->id_len), j->id, err.msg);
+    job_error(c, j, msg);
+    return;
+  }
+  j->lang_id = r->lang;
+  j->script = kuzat_script(j->text, j->text_len);
+  j->flagged = verdict(c, r->prob);
+  if (!j->prob && c->keep_probs && !(j->prob = malloc((c->nm + 1) * sizeof *j->prob))) {
+    j->out.oom = 1;
+    return;
+  }
+  if (j->prob) memcpy(j->prob, r->prob, c->nm * sizeof *j->prob);
+  switch (c->o->out) {
+  case OUT_PRETTY: format_pretty(c, j, r); break;
+  case OUT_TSV: format_tsv(c, j, r); break;
+  case OUT_CSV: format_csv(c, j, r); break;
+  case OUT_HTML: html_document(c, j, r); break;
+  default: format_jsonl(c, j, r, n);
+  }
+}
+
 /* Score or normalise one job (its input is set), filling j->out. */
 void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) {
   j->out.len = 0;
   j->out.oom = 0;
-  j->bad = 0;
+  j->bad = j->flagged = 0;
+  j->script = "none";
   free(j->msg); /* for stderr: an error, or a --normalize cut */
   j->msg = NULL;
-  if (j->error) job_error(j, j->id, j->id_len, j->error, c->o->out);
+  if (j->error) job_error(c, j, j->error);
   else if (c->o->normalize) format_normalised(c, j, n);
-  else format_scores(c, j, s);
+  else format_scores(c, j, s, n);
   if (j->out.oom) {
     j->out.oom = 0;
     j->out.len = 0;
-    job_error(j, j->id, j->id_len, "out of memory formatting this record", c->o->out);
+    job_error(c, j, "out of memory formatting this record");
     if (j->out.oom) j->out.len = 0;
   }
-}
-
-/* ---- --eval ---- */
-
-static int has_label(const char *labels, size_t len, const char *name) {
-  size_t nl = strlen(name);
-  for (size_t i = 0; i < len;) {
-    size_t j = i;
-    while (j < len && labels[j] != ',') j++;
-    if (j - i == nl && memcmp(labels + i, name, nl) == 0) return 1;
-    i = j + 1;
-  }
-  return 0;
-}
-
-void eval_add(evalset *e, const ctx *c, const job *j) {
-  if (j->bad) return;
-  if (!j->has_labels) {
-    e->unlabelled++;
-    return;
-  }
-  if (e->n == e->cap) {
-    size_t cap = e->cap ? e->cap * 2 : 1024;
-    double *p = realloc(e->prob, cap * e->nm * sizeof *p);
-    if (p) e->prob = p;
-    int *t = realloc(e->truth, cap * e->nm * sizeof *t);
-    if (t) e->truth = t;
-    int *l = realloc(e->lang, cap * sizeof *l);
-    if (l) e->lang = l;
-    if (!p || !t || !l) return;
-    e->cap = cap;
-  }
-  int lang = kuzat_lang_from_name(j->lang, j->lang_len);
-  e->lang[e->n] = lang >= 0 ? lang : j->lang_id;
-  /* A record labelled with the decision marker and no other marker of the
-   * model says nothing of which kind it is: the other markers leave it out
-   * (truth -1), as kuzat-train --decision does. */
-  size_t d = decision_marker(c), others = 0;
-  for (size_t i = 0; i < e->nm; i++)
-    others += i != d && has_label(j->labels, j->labels_len, kuzat_model_marker(c->model, i));
-  int kind_unknown = d < e->nm && !others &&
-                     has_label(j->labels, j->labels_len, kuzat_model_marker(c->model, d));
-  for (size_t i = 0; i < e->nm; i++) {
-    e->prob[e->n * e->nm + i] = j->prob[i];
-    e->truth[e->n * e->nm + i] =
-        kind_unknown && i != d ? -1
-                               : has_label(j->labels, j->labels_len, kuzat_model_marker(c->model, i));
-  }
-  e->n++;
-}
-
-static void eval_line(const char *name, const kuzat_metrics *m) {
-  double fpr = m->fp + m->tn ? (double)m->fp / (double)(m->fp + m->tn) : 0;
-  fprintf(stderr, "  %-10s %6zu %6zu %9.3f %6.3f %6.3f %6.3f %7.3f %6.3f\n", name, m->n,
-          m->positives, m->precision, m->recall, m->f1, m->pr_auc, m->roc_auc, fpr);
-}
-
-void eval_report(const evalset *e, const ctx *c) {
-  if (!e->n) {
-    fprintf(stderr, "kuzat-classify: --eval: no labelled records (a \"labels\" column or field,"
-                    " or fastText __label__ prefixes); %zu records without labels\n",
-            e->unlabelled);
-    return;
-  }
-  /* the table kuzat-train prints too (kuzat_eval_tables()) */
-  double *thr = malloc((e->nm + 1) * sizeof *thr);
-  kuzat_eval_cell *cells = NULL;
-  size_t ncells = 0;
-  kuzat_error err;
-  for (size_t i = 0; thr && i < e->nm; i++)
-    thr[i] = c->o->threshold >= 0 ? c->o->threshold : kuzat_model_threshold(c->model, i);
-  if (!thr || kuzat_eval_tables(e->prob, e->truth, e->lang, e->n, e->nm, thr, NULL, &cells,
-                                &ncells, &err)) {
-    fprintf(stderr, "kuzat-classify: --eval: %s\n", thr ? err.msg : "out of memory");
-    free(thr);
-    return;
-  }
-  fprintf(stderr, "Evaluation on %zu labelled records", e->n);
-  if (e->unlabelled) fprintf(stderr, " (%zu without labels left out)", e->unlabelled);
-  fprintf(stderr, ":\n");
-  for (size_t i = 0; i < ncells; i++) {
-    const kuzat_eval_cell *cl = &cells[i];
-    if (cl->lang < 0) {
-      fprintf(stderr, "marker %s (threshold %.3f)\n", kuzat_model_marker(c->model, cl->marker),
-              thr[cl->marker]);
-      fprintf(stderr, "  %-10s %6s %6s %9s %6s %6s %6s %7s %6s\n", "lang", "rows", "pos",
-              "precision", "recall", "F1", "PR-AUC", "ROC-AUC", "FPR");
-    }
-    eval_line(cl->lang < 0 ? "all" : kuzat_lang_name(cl->lang), &cl->m);
-  }
-  kuzat_eval_free(cells, NULL);
-  free(thr);
+  if (!j->out.p) buf_put(&j->out, "", 0); /* fwrite() wants a buffer, even for nothing */
 }

@@ -22,9 +22,8 @@
 /* Write a finished job; count it. Returns nonzero when output failed. */
 static int write_job(run *R, job *j) {
   if (j->bad) R->bad++;
-  if (!R->c.o->quiet && j->msg) fprintf(stderr, "kuzat-classify: %s\n", j->msg);
   if (j->io_failed) R->io_failed++;
-  if (R->c.o->eval && !R->c.o->normalize) eval_add(&R->ev, &R->c, j);
+  job_done(R, j); /* report.c: its message, --eval, --summary, --progress, the page */
   if (fwrite(j->out.p, 1, j->out.len, stdout) != j->out.len) R->write_failed = 1;
   if (R->line_buffered && fflush(stdout) != 0) R->write_failed = 1;
   return R->write_failed;
@@ -34,6 +33,8 @@ static int write_job(run *R, job *j) {
 static int set_job(job *j, const kuzat_record *rec, const char *io_error, int copy) {
   j->io_failed = io_error != NULL;
   j->has_labels = rec->has_labels;
+  j->encoding = rec->encoding;
+  j->status = rec->status;
   j->full_len = rec->full_len > rec->text_len ? rec->full_len : rec->text_len;
   j->nseg = rec->segments_len;
   const char *src[5] = {rec->id, rec->text, rec->labels, rec->lang, rec->error};
@@ -174,8 +175,8 @@ static void *feed(void *arg) {
 
 static int make_tools(run *R, kuzat_scorer **s, kuzat_normaliser **n) {
   kuzat_error err;
-  int rc = R->c.o->normalize ? kuzat_normaliser_new(NULL, n, &err)
-                             : kuzat_scorer_new(R->c.model, NULL, s, &err);
+  int rc = kuzat_normaliser_new(NULL, n, &err); /* --normalize's; segments' languages */
+  if (!rc && !R->c.o->normalize) rc = kuzat_scorer_new(R->c.model, NULL, s, &err);
   if (rc) fprintf(stderr, "kuzat-classify: %s\n", err.msg);
   return rc;
 }

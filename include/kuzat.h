@@ -99,9 +99,12 @@ KUZAT_EXTERN int kuzat_version_number(void);
 /* ---------------------------------------------------------------------- */
 
 /* One table, expanded into the enum, kuzat_strstatus() and the tests, so
- * codes and messages cannot drift apart. Codes never change meaning.
- * KUZAT_EUTF8 and KUZAT_ENOTSUP are reserved: this version never returns
- * them (invalid UTF-8 is substituted, not refused: see kuzat_normalise()). */
+ * codes and messages cannot drift apart. Codes never change meaning, and a
+ * new one is added at the end. KUZAT_EUTF8 is reserved: this version never
+ * returns it (invalid UTF-8 is substituted, not refused: see
+ * kuzat_normalise()). KUZAT_ENOTSUP: an encoding ICU has no converter for
+ * (kuzat_reader_set_encoding()). KUZAT_ENOTTEXT: the status of a record
+ * made from input that is not text (kuzat_record.status). */
 #define KUZAT_STATUS_MAP(X)                                                  \
   X(OK, 0, "success")                                                        \
   X(ENOMEM, -1, "out of memory")                                             \
@@ -112,7 +115,8 @@ KUZAT_EXTERN int kuzat_version_number(void);
   X(EINVAL, -6, "invalid argument")                                          \
   X(EICU, -7, "ICU error")                                                   \
   X(ERANGE, -8, "value or size out of range")                                \
-  X(ENOTSUP, -9, "not supported")
+  X(ENOTSUP, -9, "not supported")                                           \
+  X(ENOTTEXT, -10, "input is not text")
 
 #define KUZAT__STATUS_ENUM(name, code, text) KUZAT_##name = code,
 typedef enum kuzat_status { KUZAT_STATUS_MAP(KUZAT__STATUS_ENUM) } kuzat_status;
@@ -177,6 +181,14 @@ KUZAT_EXTERN const char *kuzat_lang_name(int lang);
 
 /* The kuzat_lang whose code is `name` (exactly, case-sensitive), or -1. */
 KUZAT_EXTERN int kuzat_lang_from_name(const char *name, size_t len);
+
+/* The script `len` bytes of UTF-8 are written in: the ISO 15924 code
+ * ("Latn", "Cyrl", "Arab", "Grek", "Hani", ...) of the script of at least
+ * 80% of their letters, "mixed" when no script has that many, "none" when
+ * there is no letter. Marks, digits, punctuation and symbols do not
+ * count; ill-formed bytes are skipped. The text as written, not
+ * normalised: Uzbek Cyrillic is "Cyrl". Static storage; thread-safe. */
+KUZAT_EXTERN const char *kuzat_script(const char *utf8, size_t len);
 
 /* ---------------------------------------------------------------------- */
 /* Normaliser                                                               */
@@ -844,7 +856,8 @@ KUZAT_EXTERN int kuzat_format_from_name(const char *name);
  * trailing ".gz" looked through, the format whose ending in the table ends
  * the name (case-sensitive: ".tsv", ".jsonl", ".ndjson", ".ft", ".fasttext",
  * ".srt", ".vtt", ".json"); KUZAT_FORMAT_TEXT for any other name. Only the
- * name is looked at: the file need not exist. NULL gives KUZAT_FORMAT_AUTO,
+ * name is looked at: the file need not exist (and standard input read in
+ * KUZAT_FORMAT_AUTO may turn out to be JSON Lines: kuzat_reader_open()). NULL gives KUZAT_FORMAT_AUTO,
  * which is returned for nothing else. Thread-safe. */
 KUZAT_EXTERN int kuzat_format_from_path(const char *path);
 
@@ -881,11 +894,23 @@ typedef struct kuzat_record {
   /* Bytes the record's text had in the input. More than text_len when the
    * text was cut at the reader's limit (kuzat_reader_set_limit()). */
   size_t full_len;
+  /* KUZAT_OK for a good record; for one with `error` set, why:
+   * KUZAT_EFORMAT (malformed: bad JSON, a missing field, a bad timestamp,
+   * too long to parse) or KUZAT_ENOTTEXT (the input is not text). */
+  int status;
+  /* The encoding the record's text was converted from into UTF-8 (an IANA
+   * name: "UTF-16LE", "windows-1251", "KOI8-R"...), or NULL when the input
+   * was read as UTF-8. Static storage: it outlives the reader. */
+  const char *encoding;
 } kuzat_record;
 
 /* Open `path` for reading records in `format` (a kuzat_format). "-" is
  * standard input. `display` names the input in ids and messages (NULL means
- * the path, or "stdin" for "-").
+ * the path, or "stdin" for "-"). With KUZAT_FORMAT_AUTO the format comes
+ * from the name (kuzat_format_from_path()), but standard input's from its
+ * first line that is not blank: JSON Lines when it is a JSON object with a
+ * "text" string (or a "segments" array), lines otherwise;
+ * kuzat_reader_format() says which once a record has been read.
  * Returns KUZAT_OK; KUZAT_EINVAL (path or out NULL, an unknown format);
  * KUZAT_EIO when the file cannot be opened (err->msg names it and gives
  * the system's reason; an empty path is one); KUZAT_ENOMEM. */
@@ -899,7 +924,24 @@ KUZAT_EXTERN int kuzat_reader_open(const char *path, int format,
  * when reading cannot go on: KUZAT_EIO (read error, truncated gzip stream),
  * KUZAT_EFORMAT (a TSV header without a `text` column), KUZAT_ENOMEM,
  * KUZAT_EINVAL (r or rec NULL). After a negative status the reader only
- * waits to be freed. */
+ * waits to be freed.
+ *
+ * Before the first record the reader looks at the first bytes of the
+ * input (after gzip). Input that is not text gives one bad record, status
+ * KUZAT_ENOTTEXT, id the display name, error "NAME: not text: looks like
+ * MP4 video" (or an ELF executable, a PNG, JPEG, GIF, TIFF or WebP image,
+ * Matroska, AVI or MPEG video, Ogg, WAV, MP3 or FLAC audio, a PDF, a ZIP,
+ * tar, 7-Zip, RAR, xz, bzip2 or Zstandard archive, a SQLite database...;
+ * or "binary data: N% of its first M bytes are NUL or control characters"),
+ * and then 0: nothing of it is read as text. A byte-order mark selects
+ * UTF-16 or UTF-32 (little- or big-endian), converted to UTF-8 by ICU for
+ * every format. Input that is not valid UTF-8 is given to ICU's charset
+ * detector, and converted when it is confident of a legacy Cyrillic or
+ * Latin code page (windows-1251, KOI8-R, ISO-8859-5, windows-1252,
+ * ISO-8859-1, -2, -9, windows-1250, windows-1254); otherwise it is read
+ * as it is (the normaliser substitutes U+FFFD). The record's `encoding`
+ * says which. docs/FORMATS.md gives the rules; KUZAT_READ_RAW turns all of
+ * this off. */
 KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
                                    kuzat_error *err);
 
@@ -912,6 +954,40 @@ KUZAT_EXTERN int kuzat_reader_next(kuzat_reader *r, kuzat_record *rec,
  * comes back as a bad record saying so. 0 (the default) means no limit.
  * Call before the first kuzat_reader_next(). r NULL: nothing happens. */
 KUZAT_EXTERN void kuzat_reader_set_limit(kuzat_reader *r, size_t max_bytes);
+
+/* Read the input as text in the encoding `name` (any name ICU's
+ * converters know: "windows-1251", "koi8-r", "cp866", "iso-8859-5",
+ * "UTF-16LE", "UTF-16" (by its byte-order mark)...), converted to UTF-8,
+ * instead of looking for a byte-order mark or asking the charset detector.
+ * "UTF-8" turns both off: invalid bytes are then read as they are (the
+ * normaliser substitutes U+FFFD). Records then carry the encoding's name
+ * (IANA's: "windows-1251", "KOI8-R", "IBM866"...) in `encoding`, UTF-8
+ * none. Call before the first kuzat_reader_next(). Returns KUZAT_OK;
+ * KUZAT_EINVAL (r or name NULL, or records were read already);
+ * KUZAT_ENOTSUP (ICU has no converter by that name: err->msg says so);
+ * KUZAT_ENOMEM. On failure the reader is as it was. */
+KUZAT_EXTERN int kuzat_reader_set_encoding(kuzat_reader *r, const char *name,
+                                           kuzat_error *err);
+
+/* The format records are read in: the one given to kuzat_reader_open(),
+ * or, given KUZAT_FORMAT_AUTO, the one chosen (KUZAT_FORMAT_AUTO while
+ * standard input's first line has not been read). -1 for NULL. */
+KUZAT_EXTERN int kuzat_reader_format(const kuzat_reader *r);
+
+/* Bytes read from the input so far (as stored: compressed, when it is
+ * gzip), for progress reports. 0 for NULL. */
+KUZAT_EXTERN unsigned long long kuzat_reader_bytes(const kuzat_reader *r);
+
+/* Flags for kuzat_reader_set_flags(). */
+#define KUZAT_READ_RAW 0x1u /* bytes as they are: no not-text check, no
+                               byte-order mark or charset conversion */
+#define KUZAT_READ_BLANK_RECORDS 0x2u /* a blank line of JSON Lines is a bad
+                               record ("blank line"), not skipped, so that
+                               record N is line N */
+
+/* Set KUZAT_READ_* flags (0 for none, the default). Call before the first
+ * kuzat_reader_next(). r NULL: nothing happens. */
+KUZAT_EXTERN void kuzat_reader_set_flags(kuzat_reader *r, unsigned flags);
 
 /* The limit both programs give their readers unless told otherwise
  * (--max-chars): a document's first million bytes are scored or trained on. */

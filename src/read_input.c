@@ -1,8 +1,10 @@
 /*
  * read_input.c -- bytes to lines, for the parsers: read(2) on the file or
- * standard input, gzip by its magic bytes through zlib's inflate(), and
- * one line at a time within the reader's limit (docs/FORMATS.md, "Input"
- * and "The limit"). read(2) rather than gzread(), because gzread() waits
+ * standard input, gzip by its magic bytes through zlib's inflate(), what
+ * the first bytes are (read_detect.c: not text, a byte-order mark, UTF-8
+ * or a legacy code page), conversion to UTF-8 through ICU, and one line
+ * at a time within the reader's limit (docs/FORMATS.md, "Input" and "The
+ * limit"). read(2) rather than gzread(), because gzread() waits
  * until its whole buffer is full: on a pipe a record must come out as soon
  * as its line has arrived.
  */
@@ -28,9 +30,10 @@
 enum { IN_UNKNOWN, IN_PLAIN, IN_GZIP };
 
 /* read(2) what is there, up to n bytes; -1 on error (errno set). */
-static long read_some(int fd, unsigned char *buf, size_t n) {
+static long read_some(kuzat_reader *r, unsigned char *buf, size_t n) {
   for (;;) {
-    ssize_t k = read(fd, buf, n);
+    ssize_t k = read(r->fd, buf, n);
+    if (k > 0) r->bytes_in += (unsigned long long)k;
     if (k >= 0 || errno != EINTR) return (long)k;
   }
 }
@@ -49,17 +52,16 @@ static void z_free(voidpf opaque, voidpf p) { kuzat__free(opaque, p); }
 
 /* The first bytes decide: 1f 8b starts gzip, anything else is plain. The
  * bytes read to decide are in rbuf[0..rend); for gzip they move to zbuf. */
-static int detect(kuzat_reader *r, kuzat_error *err) {
+static int detect_gzip(kuzat_reader *r, kuzat_error *err) {
   size_t have = 0;
   while (have < 2) {
-    long k = read_some(r->fd, r->rbuf + have, r->rcap - have);
+    long k = read_some(r, r->rbuf + have, r->rcap - have);
     if (k < 0) return io_error(r, err, strerror(errno));
     if (k == 0) break;
     have += (size_t)k;
     if (r->rbuf[0] != 0x1f) break;
   }
   r->rend = have;
-  r->eof = have == 0;
   if (have < 2 || r->rbuf[0] != 0x1f || r->rbuf[1] != 0x8b) {
     r->zmode = IN_PLAIN;
     return KUZAT_OK;
@@ -79,15 +81,16 @@ static int detect(kuzat_reader *r, kuzat_error *err) {
   return KUZAT_OK;
 }
 
-/* Inflate into rbuf whatever the compressed bytes at hand give, reading
- * more only while they give nothing. */
-static int inflate_some(kuzat_reader *r, kuzat_error *err) {
+/* Inflate into buf[0..cap) whatever the compressed bytes at hand give,
+ * reading more only while they give nothing; *got 0 at the end. */
+static int inflate_into(kuzat_reader *r, unsigned char *buf, size_t cap, size_t *got,
+                        kuzat_error *err) {
   z_stream *zs = &r->zs;
-  zs->next_out = r->rbuf;
-  zs->avail_out = (uInt)r->rcap;
+  zs->next_out = buf;
+  zs->avail_out = (uInt)cap;
   for (;;) {
     if (zs->avail_in == 0 && !r->zin_eof) {
-      long k = read_some(r->fd, r->zbuf, KZ_RBUF_SIZE);
+      long k = read_some(r, r->zbuf, KZ_RBUF_SIZE);
       if (k < 0) return io_error(r, err, strerror(errno));
       r->zin_eof = k == 0;
       zs->next_in = r->zbuf;
@@ -110,31 +113,155 @@ static int inflate_some(kuzat_reader *r, kuzat_error *err) {
     else if (ret != Z_OK && ret != Z_BUF_ERROR)
       return kuzat__fail_at(err, KUZAT_EIO, r->line_no, 0, "%s: %s (after line %ld)", r->name,
                             zs->msg ? zs->msg : "invalid gzip data", r->line_no);
-    if (zs->avail_out < r->rcap) break;
+    if (zs->avail_out < cap) break;
     if (!r->zmember_end && zs->avail_in == 0 && r->zin_eof)
       return kuzat__fail_at(err, KUZAT_EIO, r->line_no, 0,
                             "%s: truncated gzip stream (after line %ld)", r->name, r->line_no);
   }
-  r->rend = r->rcap - zs->avail_out;
-  r->eof = r->rend == 0;
+  *got = cap - zs->avail_out;
   return KUZAT_OK;
+}
+
+/* The input's bytes (inflated when gzip) into buf[0..cap): what it has
+ * now, never waiting for more than one read's worth; *got 0 at the end. */
+static int source_some(kuzat_reader *r, unsigned char *buf, size_t cap, size_t *got,
+                       kuzat_error *err) {
+  if (r->zmode == IN_GZIP) return inflate_into(r, buf, cap, got, err);
+  long k = read_some(r, buf, cap);
+  if (k < 0) return io_error(r, err, strerror(errno));
+  *got = (size_t)k;
+  return KUZAT_OK;
+}
+
+/* ---- conversion to UTF-8 ---------------------------------------------------- */
+
+/* Convert raw bytes (xbuf, refilled from the input) into rbuf through
+ * ICU: r->conv to UTF-16 in the pivot, r->u8 from there to UTF-8. Ill-formed
+ * input becomes U+FFFD (ICU's default callbacks). */
+static int convert_some(kuzat_reader *r, kuzat_error *err) {
+  for (;;) {
+    if (r->xpos == r->xend && !r->src_eof) {
+      size_t got;
+      int rc = source_some(r, r->xbuf, KZ_RBUF_SIZE, &got, err);
+      if (rc) return rc;
+      r->xpos = 0;
+      r->xend = got;
+      r->src_eof = got == 0;
+    }
+    char *t = (char *)r->rbuf;
+    const char *s = (const char *)r->xbuf + r->xpos;
+    UErrorCode e = U_ZERO_ERROR;
+    ucnv_convertEx(r->u8, r->conv, &t, (char *)r->rbuf + r->rcap, &s,
+                   (const char *)r->xbuf + r->xend, r->pivot, &r->pv_src, &r->pv_tgt,
+                   r->pivot + KZ_PIVOT, 0, (UBool)r->src_eof, &e);
+    r->xpos = (size_t)(s - (const char *)r->xbuf);
+    r->rend = (size_t)(t - (char *)r->rbuf);
+    if (e == U_BUFFER_OVERFLOW_ERROR) return KUZAT_OK; /* rbuf is full */
+    if (e == U_MEMORY_ALLOCATION_ERROR) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    if (U_FAILURE(e))
+      return kuzat__fail_at(err, KUZAT_EICU, r->line_no, 0, "%s: converting from %s (after line "
+                            "%ld): %s", r->name, r->encoding, r->line_no, u_errorName(e));
+    if (r->rend) return KUZAT_OK;
+    if (r->src_eof) {
+      r->eof = 1;
+      return KUZAT_OK;
+    }
+  }
+}
+
+/* From now on, convert: the converter (r->conv, or one for `name`), and
+ * the bytes at hand in rbuf, which have not been read yet, first. */
+static int start_conversion(kuzat_reader *r, const char *name, kuzat_error *err) {
+  int rc;
+  if (!r->conv && (rc = kuzat__converter_open(name, &r->conv, &r->encoding, err))) return rc;
+  if (!r->u8 && (rc = kuzat__converter_open("UTF-8", &r->u8, &name, err))) return rc;
+  if (!r->xbuf && !(r->xbuf = kuzat__malloc(&r->a, KZ_RBUF_SIZE)))
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  r->charset = KZ_CS_CONVERT;
+  r->pv_src = r->pv_tgt = r->pivot;
+  memcpy(r->xbuf, r->rbuf + r->rpos, r->rend - r->rpos);
+  r->xpos = 0;
+  r->xend = r->rend - r->rpos;
+  r->rpos = r->rend = 0;
+  r->src_eof = r->eof;
+  r->eof = 0;
+  return convert_some(r, err);
+}
+
+/* A stream with no mark and no named encoding, at a chunk in rbuf: UTF-8
+ * once it has other bytes than ASCII and they are UTF-8; a legacy code
+ * page when they are not and ICU's detector is confident; otherwise it is
+ * read as it is (U+FFFD later), and the next chunks are given a chance. */
+#define KZ_DETECT_TRIES 8
+
+static int decide_charset(kuzat_reader *r, kuzat_error *err) {
+  int v = kuzat__utf8_verdict(r->rbuf + r->rpos, r->rend - r->rpos);
+  if (v == KZ_ASCII) return KUZAT_OK;
+  if (v == KZ_UTF8) {
+    r->charset = KZ_CS_UTF8;
+    return KUZAT_OK;
+  }
+  const char *cp;
+  if (kuzat__detect_legacy(&r->a, r->rbuf + r->rpos, r->rend - r->rpos, &cp))
+    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  if (cp) return start_conversion(r, cp, err);
+  if (++r->detect_tries >= KZ_DETECT_TRIES) r->charset = KZ_CS_UTF8;
+  return KUZAT_OK;
+}
+
+/* The input's first bytes: gzip or not; then, inflated, what they are:
+ * not text, a byte-order mark, or text to be read as UTF-8 or in another
+ * encoding (read_detect.c). */
+static int first_chunk(kuzat_reader *r, kuzat_error *err) {
+  int rc = detect_gzip(r, err);
+  if (!rc && r->zmode == IN_GZIP) rc = source_some(r, r->rbuf, r->rcap, &r->rend, err);
+  /* a few more bytes when those at hand may begin a signature or a mark */
+  while (!rc && r->rend && kuzat__sniff_wants_more(r->rbuf, r->rend)) {
+    size_t got;
+    if ((rc = source_some(r, r->rbuf + r->rend, r->rcap - r->rend, &got, err)) || !got) break;
+    r->rend += got;
+  }
+  if (rc) return rc;
+  r->sniffed = 1;
+  r->eof = r->rend == 0;
+  if (r->flags & KUZAT_READ_RAW) {
+    r->charset = KZ_CS_UTF8;
+    return KUZAT_OK;
+  }
+  /* a mark, unless the caller named the encoding (then, as with a mark,
+   * only signatures tell binary data from text in it) */
+  const char *bom =
+      !r->conv && r->charset == KZ_CS_UNDECIDED ? kuzat__bom_encoding(r->rbuf, r->rend) : NULL;
+  if (kuzat__not_text(r->rbuf, r->rend, !r->conv && !bom, r->not_text_buf,
+                      sizeof r->not_text_buf)) {
+    r->not_text = r->not_text_buf;
+    return KUZAT_OK;
+  }
+  if (r->conv || bom) return start_conversion(r, bom, err);
+  return r->charset == KZ_CS_UNDECIDED ? decide_charset(r, err) : KUZAT_OK;
 }
 
 /* Refill the raw buffer with what the input has now (never waiting for
  * more than one read's worth). Returns KUZAT_OK (r->eof set at the end),
- * KUZAT_EIO with the reason, or KUZAT_ENOMEM. */
+ * KUZAT_EIO with the reason, KUZAT_EICU or KUZAT_ENOMEM. */
 static int refill(kuzat_reader *r, kuzat_error *err) {
   r->rpos = r->rend = 0;
-  if (r->zmode == IN_UNKNOWN) {
-    int rc = detect(r, err);
-    if (rc || r->zmode == IN_PLAIN) return rc;
-  }
-  if (r->zmode == IN_GZIP) return inflate_some(r, err);
-  long k = read_some(r->fd, r->rbuf, r->rcap);
-  if (k < 0) return io_error(r, err, strerror(errno));
-  r->rend = (size_t)k;
-  r->eof = k == 0;
-  return KUZAT_OK;
+  if (!r->sniffed) return first_chunk(r, err);
+  if (r->charset == KZ_CS_CONVERT) return convert_some(r, err);
+  int rc = source_some(r, r->rbuf, r->rcap, &r->rend, err);
+  if (rc) return rc;
+  r->eof = r->rend == 0;
+  return r->charset == KZ_CS_UNDECIDED && r->rend ? decide_charset(r, err) : KUZAT_OK;
+}
+
+int kuzat__input_start(kuzat_reader *r, kuzat_error *err) {
+  return r->sniffed ? KUZAT_OK : refill(r, err);
+}
+
+void kuzat__input_close(kuzat_reader *r) {
+  ucnv_close(r->conv);
+  ucnv_close(r->u8);
+  r->conv = r->u8 = NULL;
 }
 
 static int append_line(kuzat_reader *r, const unsigned char *p, size_t n) {
@@ -167,6 +294,10 @@ size_t kuzat__raw_limit(const kuzat_reader *r) {
 /* Read one line into r->line, keeping at most line_keep() bytes of it
  * (reader.h); a BOM at the start of the input is dropped. */
 int kuzat__read_line(kuzat_reader *r, int whole, kuzat_error *err) {
+  if (r->held) { /* the line the format was told by, still to be parsed */
+    r->held = 0;
+    return 1;
+  }
   size_t keep = line_keep(r);
   r->line_len = r->line_full = 0;
   int got = 0, cr = 0;

@@ -155,14 +155,20 @@ static int json_segments(kuzat_reader *r, kuzat_record *rec, const json_t *segs,
   return kuzat__tr_finish(r, rec);
 }
 
-/* JSON Lines: a record a line that is not blank. */
+/* JSON Lines: a record a line that is not blank; with
+ * KUZAT_READ_BLANK_RECORDS a blank line is a bad record. */
 int kuzat__next_jsonl(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
-  int rc;
+  int rc, blank;
   do {
     if ((rc = kuzat__read_line(r, 0, err)) <= 0) return rc;
-  } while (r->line_len == 0 || strspn(r->line, " \t") == r->line_len);
+    blank = kz_blank_line(r->line, r->line_len);
+  } while (blank && !(r->flags & KUZAT_READ_BLANK_RECORDS));
   rec->line = r->line_no;
   if (kuzat__set_default_id(r, rec, 1)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  if (blank)
+    return kuzat__bad_record(r, rec, "blank line (expected a JSON object)")
+               ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory")
+               : 1;
   if (r->line_full > kuzat__raw_limit(r))
     return kuzat__too_long(r, rec) ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory") : 1;
   json_error_t je;

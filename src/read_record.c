@@ -28,10 +28,10 @@ int kuzat__set_buf(kuzat_reader *r, char **buf, size_t *cap, const char *s, size
   return KUZAT_OK;
 }
 
-int kuzat__set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line) {
+static int set_id(kuzat_reader *r, kuzat_record *rec, int with_line, long line) {
   char tmp[32];
   size_t nl = strlen(r->name);
-  int tl = with_line ? snprintf(tmp, sizeof tmp, ":%ld", r->line_no) : 0;
+  int tl = with_line ? snprintf(tmp, sizeof tmp, ":%ld", line) : 0;
   if (kuzat__grow(&r->a, (void **)&r->id, &r->id_cap, nl + (size_t)tl + 1, 1))
     return KUZAT_ENOMEM;
   memcpy(r->id, r->name, nl);
@@ -40,6 +40,14 @@ int kuzat__set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line) {
   rec->id = r->id;
   rec->id_len = nl + (size_t)tl;
   return KUZAT_OK;
+}
+
+int kuzat__set_default_id(kuzat_reader *r, kuzat_record *rec, int with_line) {
+  return set_id(r, rec, with_line, r->line_no);
+}
+
+int kuzat__set_id_at(kuzat_reader *r, kuzat_record *rec, long line) {
+  return set_id(r, rec, 1, line);
 }
 
 /* Make *rec a bad record with message "name:line: <fmt>": empty text,
@@ -54,6 +62,7 @@ static int bad_record_v(kuzat_reader *r, kuzat_record *rec, long line, const cha
   if (kuzat__grow(&r->a, (void **)&r->msg, &r->msg_cap, need, 1)) return KUZAT_ENOMEM;
   snprintf(r->msg, need, "%s:%ld: %s", r->name, line, what);
   rec->error = r->msg;
+  rec->status = KUZAT_EFORMAT;
   rec->text = rec->labels = rec->lang = rec->group = "";
   rec->text_len = rec->labels_len = rec->lang_len = rec->group_len = rec->full_len = 0;
   rec->segments = NULL;
@@ -75,6 +84,20 @@ int kuzat__bad_record_at(kuzat_reader *r, kuzat_record *rec, long line, const ch
   int rc = bad_record_v(r, rec, line, fmt, ap);
   va_end(ap);
   return rc;
+}
+
+/* Input that is not text: one bad record, id and message the display
+ * name ("name: not text: looks like ..."). */
+int kuzat__not_text_record(kuzat_reader *r, kuzat_record *rec) {
+  size_t need = strlen(r->name) + strlen(r->not_text) + 3;
+  if (kuzat__set_default_id(r, rec, 0) ||
+      kuzat__grow(&r->a, (void **)&r->msg, &r->msg_cap, need, 1))
+    return KUZAT_ENOMEM;
+  snprintf(r->msg, need, "%s: %s", r->name, r->not_text);
+  rec->error = r->msg;
+  rec->status = KUZAT_ENOTTEXT;
+  rec->line = 1;
+  return KUZAT_OK;
 }
 
 /* A line or file over the raw bound: a bad record (the rest of it was

@@ -54,7 +54,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 from . import _lib
 from ._lib import (OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU,  # noqa: F401
-                   ERANGE, ENOTSUP)
+                   ERANGE, ENOTSUP, ENOTTEXT)
 
 __version__ = "0.1.0"
 

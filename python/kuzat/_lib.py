@@ -18,8 +18,8 @@ import ctypes as C
 import os
 
 # Status codes (kuzat.h, KUZAT_STATUS_MAP).
-OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU, ERANGE, ENOTSUP = \
-    0, -1, -2, -3, -4, -5, -6, -7, -8, -9
+OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU, ERANGE, ENOTSUP, ENOTTEXT = \
+    0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10
 VERSION_MAJOR = 0
 LANG_COUNT = 9  # KUZAT_LANG_COUNT
 DEFAULT_MAX_CHARS = 1000000  # KUZAT_DEFAULT_MAX_CHARS
@@ -98,7 +98,8 @@ class Record_(C.Structure):
                 ("group", C.c_void_p), ("group_len", C.c_size_t),
                 ("has_labels", C.c_int),
                 ("segments", C.POINTER(Segment)), ("segments_len", C.c_size_t),
-                ("full_len", C.c_size_t)]
+                ("full_len", C.c_size_t), ("status", C.c_int),
+                ("encoding", C.c_char_p)]
 
 
 class FeatureParams(C.Structure):

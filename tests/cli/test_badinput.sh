@@ -97,7 +97,9 @@ cl whisper-100mb   big.json     0 1 1 'record longer than 4065536 bytes' "{ prin
 cl srt-100mb-cue   big.srt      0 1 0 '"truncated":{"scored":1000000' "{ printf '1\n00:00:01,000 --> 00:00:02,000\n'; alot 100000000; printf '\n'; } > big.srt"
 cl newlines-lines  nl.txt       0 5 0 ''    "printf '\n\n\n\n\n' > nl.txt" --lines
 cl newlines-text   nl.txt       0 1 0 ''    ':'
-cl newlines-jsonl  nl.jsonl     0 0 0 ''    "printf '\n\n\n\n\n' > nl.jsonl"
+cl newlines-jsonl  nl.jsonl     0 5 5 'nl.jsonl:5: blank line (expected a JSON object)' "printf '\n\n\n\n\n' > nl.jsonl"
+cl blank-jsonl     bl.jsonl     0 5 2 '{"id":"bl.jsonl:2","error":"bl.jsonl:2: blank line (expected a JSON object)"}' "printf '{\"id\":\"a\",\"text\":\"x\"}\n\n{\"id\":\"c\",\"text\":\"y\"}\n \t \n{\"id\":\"e\",\"text\":\"z\"}\n' > bl.jsonl"
+cl blank-jsonl-gz  bl.jsonl.gz  0 5 2 'bl.jsonl.gz:4: blank line' 'gzip -c bl.jsonl > bl.jsonl.gz'
 cl newlines-tsv    nl.tsv       2 1 1 'names no \"text\" column' "printf '\n\n\n\n\n' > nl.tsv"
 cl newlines-srt    nl.srt       0 1 0 ''    "printf '\n\n\n\n\n' > nl.srt"
 cl crlf-bom-lines  crlf.txt     0 2 0 ''    "printf '\357\273\277one\r\ntwo\r\n' > crlf.txt" --lines
@@ -119,7 +121,8 @@ cl gzip-half-jsonl half.jsonl.gz 2 '$(($(gz_lines half.jsonl.gz) + 1))' 1 'trunc
 cl gzip-half-srt   half.srt.gz  2 1 1 'truncated gzip stream' "seq 1 500 | awk '{ printf \"%d\n00:00:%02d,000 --> 00:00:%02d,500\ncue %d\n\n\", \$1, \$1 % 60, \$1 % 60, \$1 }' | gzip > fulls.gz; cut_half fulls.gz > half.srt.gz"
 cl gzip-header-only hdr.txt.gz 2 1 1 'truncated gzip stream' "printf '\037\213' > hdr.txt.gz"
 cl gzip-garbage    junk.txt.gz  2 1 1 '' "{ printf '\037\213\010\000\000\000\000\000\000\003'; alot 1000; } > junk.txt.gz"
-cl gzip-bomb       bomb.txt.gz  0 1 0 '"truncated":{"scored":1000000,"bytes":104857600}' 'head -c 104857600 /dev/zero | gzip -1 > bomb.txt.gz'
+cl gzip-bomb       bomb.txt.gz  0 1 0 '"truncated":{"scored":1000000,"bytes":104857600}' 'alot 104857600 | gzip -1 > bomb.txt.gz'
+cl gzip-bomb-nul   nul.txt.gz   0 1 1 'nul.txt.gz: not text: looks like binary data (100% of its first 131072 bytes' 'head -c 104857600 /dev/zero | gzip -1 > nul.txt.gz'
 cl empty-text      e.txt        0 1 0 ''    ': > e.txt'
 cl empty-lines     e.txt        0 0 0 ''    ':' --lines
 cl empty-jsonl     e.jsonl      0 0 0 ''    ': > e.jsonl'
@@ -149,8 +152,81 @@ cl vtt-malformed   mal.vtt      0 1 1 'mal.vtt:3: malformed timestamp' "printf '
 cl whisper-reversed rev.json    0 1 1 'segments[0]: cue ends before it starts' "printf '{\"segments\":[{\"start\":5,\"end\":1,\"text\":\"rev\"}]}' > rev.json"
 cl whisper-bad-time nan.json    0 1 1 'segments[0]' "printf '{\"segments\":[{\"start\":\"x\",\"end\":1,\"text\":\"a\"}]}' > nan.json"
 cl jsonl-segments-bad segs.jsonl 0 3 2 'malformed timestamp \"bad\"' "printf '{\"id\":\"v\",\"segments\":[{\"start\":\"00:00:05\",\"end\":\"00:00:01\",\"text\":\"rev\"}]}\n{\"id\":\"w\",\"segments\":[{\"start\":\"bad\",\"end\":\"1\",\"text\":\"x\"}]}\n{\"id\":\"ok\",\"segments\":[{\"start\":1,\"end\":2,\"text\":\"x\"}]}\n' > segs.jsonl"
-cl random-bytes    rnd.txt      0 '$(wc -l < rnd.txt)' 0 '' "{ LC_ALL=C awk 'BEGIN { srand(3); for (i = 0; i < 200000; i++) printf \"%c\", int(rand() * 256) }'; echo; } > rnd.txt" --lines
-cl random-srt      rnd.srt      0 1 1 '' 'cp rnd.txt rnd.srt'
+cl random-bytes    rnd.txt      0 1 1 'rnd.txt: not text: looks like binary data' "{ LC_ALL=C awk 'BEGIN { srand(3); for (i = 0; i < 200000; i++) printf \"%c\", int(rand() * 256) }'; echo; } > rnd.txt" --lines
+cl random-srt      rnd.srt      0 1 1 'not text' 'cp rnd.txt rnd.srt'
+# Binaries of every kind, as they sit beside transcripts in a seized folder:
+# one error line each, "not text: looks like ...", never scored, whatever
+# the format, gzip-compressed or not.
+bin() { printf "$1" > "$2"; alot 400 >> "$2"; } # a signature, then bytes that look like text
+cl bin-elf         ls           0 1 1 'ls: not text: looks like an ELF executable or library' 'cp /bin/ls ls'
+cl bin-png         logo.png     0 1 1 'logo.png: not text: looks like a PNG image' "bin '\211PNG\r\n\032\n' logo.png"
+cl bin-jpeg        photo.jpg    0 1 1 'looks like a JPEG image' "bin '\377\330\377\340' photo.jpg"
+cl bin-mp4         clip.mp4     0 1 1 '{"id":"clip.mp4","error":"clip.mp4: not text: looks like MP4 video"}' "bin '\000\000\000\040ftypisom' clip.mp4"
+cl bin-mkv         clip.mkv     0 1 1 'looks like Matroska or WebM video' "bin '\032\105\337\243' clip.mkv"
+cl bin-pdf         doc.pdf      0 1 1 'looks like a PDF document' "bin '%%PDF-1.7\n' doc.pdf"
+cl bin-zip         a.zip        0 1 1 'looks like a ZIP archive' "bin 'PK\003\004' a.zip"
+cl bin-ogg         voice.ogg    0 1 1 'looks like Ogg audio or video' "bin 'OggS\000\002' voice.ogg"
+cl bin-riff        voice.wav    0 1 1 'looks like WAV audio' "bin 'RIFF\044\010\000\000WAVEfmt ' voice.wav"
+cl bin-gzip-elf    ls.txt.gz    0 1 1 'ls.txt.gz: not text: looks like an ELF executable' 'gzip -c /bin/ls > ls.txt.gz'
+cl bin-gzip-random rnd.srt.gz   0 1 1 'rnd.srt.gz: not text: looks like binary data' 'head -c 20000 rnd.txt | gzip > rnd.srt.gz'
+cl bin-random-mp4  rnd.mp4      0 1 1 'rnd.mp4: not text: looks like binary data (1' 'head -c 20000 rnd.txt > rnd.mp4'
+cl bin-as-jsonl    ls.jsonl     0 1 1 'not text: looks like an ELF' 'cp /bin/ls ls.jsonl'
+cl bin-as-tsv      ls.tsv       0 1 1 'not text: looks like an ELF' 'cp /bin/ls ls.tsv'
+cl bin-utf16-nobom u16.txt      0 1 1 'not text: looks like UTF-16LE text without a byte-order mark' "printf 'hijratga shoshiling birodarlar, safimizga qoshiling\n' | iconv -f UTF-8 -t UTF-16LE > u16.txt"
+cl bin-nul-heavy   nuls.txt     0 1 1 'not text: looks like binary data' "{ alot 100; head -c 50 /dev/zero; alot 100; } > nuls.txt"
+# standard input (each run its own: cl would read on where the last stopped)
+for fmt in '' '--lines' '--format jsonl' '--format srt'; do
+  "$CLASSIFY" -m "$M" $fmt < /bin/ls > "$T/out" 2> /dev/null
+  check "classify bin-stdin $fmt: exit 0" 0 $?
+  check "classify bin-stdin $fmt: one error line" \
+    '{"id":"stdin","error":"stdin: not text: looks like an ELF executable or library"}' "$(cat "$T/out")"
+done
+# Encodings: legacy code pages found by ICU's detector, byte-order marks
+# in every format, --encoding for what the detector cannot know (cp866),
+# and what stays as it was (stray bytes in ASCII: U+FFFD).
+ru='Братья, совершите хиджру и присоединяйтесь к нашим рядам, время пришло.'
+srt='1\n00:01:02,500 --> 00:01:05,000\nБиродарлар, ҳижратга шошилинг\n\n2\n00:01:05,100 --> 00:01:09,000\nБугун ҳаво яхши\n'
+cl enc-cp1251      ru1251.txt   0 1 0 '"lang":"ru","script":"Cyrl","encoding":"windows-1251"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t CP1251 > ru1251.txt"
+cl enc-cp1251-lines ru1251.txt  0 1 0 '"id":"ru1251.txt:1","flagged":false' ':' --lines
+cl enc-cp1251-jsonl ru1251.jsonl 0 2 0 '{"id":"b","flagged":' "printf '{\"id\":\"a\",\"text\":\"%s\"}\n{\"id\":\"b\",\"text\":\"%s\"}\n' '$ru' '$ru' | iconv -f UTF-8 -t CP1251 > ru1251.jsonl"
+cl enc-koi8r       rukoi.txt    0 1 0 '"lang":"ru","script":"Cyrl","encoding":"KOI8-R"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t KOI8-R > rukoi.txt"
+cl enc-iso8859-5   ru5.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"ISO-8859-5"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t ISO-8859-5 > ru5.txt"
+cl enc-latin1      fr.txt       0 1 0 '"encoding":"ISO-8859-1"' "printf 'Le café est très bon, à côté de la fenêtre. Ça va très bien, merci.\n' | iconv -f UTF-8 -t ISO-8859-1 > fr.txt"
+cl enc-cp866-named dos.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"IBM866"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t CP866 > dos.txt" --encoding cp866
+# (not guessed: ICU's detector does not know cp866, and its bytes even pass
+# for UTF-8 here, a few of them making CJK characters)
+cl enc-cp866-guess dos.txt      0 1 0 '"lang":"other","script":"Hani","model"' ':'
+cl enc-named-utf8  ru1251.txt   0 1 0 '"lang":"other","script":"none","model"' ':' --encoding UTF-8
+cl enc-unknown     dos.txt      2 0 0 "unknown --encoding 'klingon' (ICU has no converter" ':' --encoding klingon
+cl bom-utf16le-srt u16.srt      0 1 0 '"lang":"uz-Cyrl","script":"Cyrl","encoding":"UTF-16LE"' "printf '\377\376' > u16.srt; printf '$srt' | iconv -f UTF-8 -t UTF-16LE >> u16.srt" --all-scores
+cl bom-utf16be-vtt u16.vtt      0 1 0 '"encoding":"UTF-16BE"' "{ printf '\376\377'; printf 'WEBVTT\n\n00:02.000 --> 00:03.000\n%s\n' '$ru' | iconv -f UTF-8 -t UTF-16BE; } > u16.vtt"
+cl bom-utf16le-jsonl u16.jsonl  0 2 0 '{"id":"b","flagged":' "{ printf '\377\376'; printf '{\"id\":\"a\",\"text\":\"%s\"}\n{\"id\":\"b\",\"text\":\"hijratga\"}\n' '$ru' | iconv -f UTF-8 -t UTF-16LE; } > u16.jsonl"
+cl bom-utf16le-tsv u16.tsv      0 2 0 '"id":"d2","flagged":' "{ printf '\377\376'; printf 'id\ttext\nd1\t%s\nd2\thijratga\n' '$ru' | iconv -f UTF-8 -t UTF-16LE; } > u16.tsv"
+cl bom-utf16-whisper u16.json   0 1 0 '"encoding":"UTF-16LE"' "{ printf '\377\376'; printf '{\"segments\":[{\"start\":1,\"end\":2,\"text\":\"%s\"}]}' '$ru' | iconv -f UTF-8 -t UTF-16LE; } > u16.json"
+cl bom-utf32le     u32.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"UTF-32LE"' "{ printf '\377\376\000\000'; printf '%s\n' '$ru' | iconv -f UTF-8 -t UTF-32LE; } > u32.txt"
+cl bom-utf32be     u32be.txt    0 1 0 '"lang":"ru","script":"Cyrl","encoding":"UTF-32BE"' "{ printf '\000\000\376\377'; printf '%s\n' '$ru' | iconv -f UTF-8 -t UTF-32BE; } > u32be.txt"
+cl bom-utf16-gzip  u16.srt.gz   0 1 0 '"encoding":"UTF-16LE"' 'gzip -c u16.srt > u16.srt.gz'
+cl bom-utf8-lines  b8.txt       0 1 0 '"lang":"ru","script":"Cyrl","model"' "{ printf '\357\273\277'; printf '%s\n' '$ru'; } > b8.txt" --lines
+cl nobom-utf16-srt n16.srt      0 1 1 'n16.srt: not text: looks like UTF-16LE text without a byte-order mark' "printf '$srt' | iconv -f UTF-8 -t UTF-16LE > n16.srt"
+cl nobom-utf16-named n16.srt    0 1 0 '"worst":{"start":"00:01:02.500","end":"00:01:05.000"' ':' --encoding UTF-16LE
+# standard input: a pipe in windows-1251, and in UTF-16 with its mark
+printf '%s\n%s\n' "$ru" "$ru" | iconv -f UTF-8 -t CP1251 | "$CLASSIFY" -m "$M" > "$T/out" 2> "$T/err"
+check "classify windows-1251 on a pipe: both lines say their encoding" 2 "$(grep -c '"lang":"ru","script":"Cyrl","encoding":"windows-1251"' "$T/out")"
+{ printf '\377\376'; printf '%s\n' "$ru" | iconv -f UTF-8 -t UTF-16LE; } | "$CLASSIFY" -m "$M" > "$T/out" 2> "$T/err"
+check "classify UTF-16LE with its mark on a pipe" 1 "$(grep -c '"lang":"ru","script":"Cyrl","encoding":"UTF-16LE"' "$T/out")"
+
+# --threshold MARKER=P: unknown markers and bad values refused before anything is read
+cl thr-unknown-marker post.txt  2 0 0 "unknown marker 'recruitment' in --threshold recruitment=0.5 (the model's markers: propaganda)" "printf 'hijratga shoshiling\n' > post.txt" --threshold recruitment=0.5
+cl thr-bad-value   post.txt     2 0 0 "bad --threshold 'propaganda=1.5'" ':' --threshold propaganda=1.5
+cl thr-no-marker   post.txt     2 0 0 "bad --threshold '=0.5'" ':' --threshold =0.5
+cl thr-no-value    post.txt     2 0 0 "bad --threshold 'propaganda='" ':' --threshold propaganda=
+cl thr-nan         post.txt     2 0 0 "bad --threshold 'propaganda=nan'" ':' --threshold propaganda=nan
+cl thr-marker-ok   post.txt     0 1 0 '"flagged":true' ':' --threshold 1 --threshold propaganda=0
+cl thr-repeated    post.txt     0 1 0 '"flagged":false' ':' --threshold propaganda=0 --threshold propaganda=1
+
+# a folder as the field gives it: a program, random bytes called clip.mp4,
+# a PNG and one transcript; only the transcript is scored
+cl bin-folder      field        0 4 3 '"id":"field/post.txt","flagged":' "mkdir field; cp ls logo.png field/; cp rnd.mp4 field/clip.mp4; printf 'hijratga shoshiling birodarlar\n' > field/post.txt"
 
 # an unreadable file, as a user who may not read it (root reads anything)
 chmod 755 "$T" "$W"
@@ -199,6 +275,11 @@ trn json-text-number num.jsonl     2 'num.jsonl:4: "text" is a number, expected 
 trn json-text-null  null.jsonl     2 'null.jsonl:4: "text" is null, expected a string' "{ good_jsonl | head -n 3; printf '{\"text\":null,\"label\":\"propaganda\"}\n'; good_jsonl | tail -n +4; } > null.jsonl"
 trn json-labels-number lab.jsonl   2 'lab.jsonl:1' "{ printf '{\"text\":\"x\",\"labels\":7}\n'; good_jsonl; } > lab.jsonl"
 trn duplicate-ids   dup.jsonl      0 ''  '{ good_jsonl; good_jsonl; } > dup.jsonl'
+trn binary-tsv      ls.tsv         2 'ls.tsv: not text: looks like an ELF executable or library' 'cp /bin/ls ls.tsv'
+trn binary-gz-jsonl ls.jsonl.gz    2 'not text: looks like an ELF' 'gzip -c /bin/ls > ls.jsonl.gz'
+trn random-tsv      rnd.tsv        2 'not text: looks like binary data' 'cp rnd.txt rnd.tsv'
+trn utf16-bom-tsv   u16.tsv        0 ''  "{ printf '\377\376'; good_tsv | iconv -f UTF-8 -t UTF-16LE; } > u16.tsv"
+trn utf16-nobom-tsv n16.tsv        2 'not text: looks like UTF-16LE text without a byte-order mark' 'good_tsv | iconv -f UTF-8 -t UTF-16LE > n16.tsv'
 trn gzip-half       half.jsonl.gz  2 'truncated gzip stream' 'good_jsonl | gzip > g.gz; cut_half g.gz > half.jsonl.gz'
 trn gzip-half-skip  half.jsonl.gz  2 'truncated gzip stream' ':' --skip-bad
 trn empty           e.tsv          2 'no training data' ': > e.tsv'
@@ -223,4 +304,6 @@ grep -q '"dev_truncated_rows": 1,' "$T/dev.json" && grep -q '"dev_skipped_rows":
 # the same data with a BOM and CRLF line ends gives the same model
 ( cd "$W" && "$R/$TRAIN" -q -o "$T/plain.kzm" good.tsv && "$R/$TRAIN" -q -o "$T/crlf.kzm" crlf.tsv )
 check_file "train: a BOM and CRLF line ends change nothing" "$T/plain.kzm" "$T/crlf.kzm"
+( cd "$W" && "$R/$TRAIN" -q -o "$T/u16.kzm" u16.tsv )
+check_file "train: the same data in UTF-16 with its mark gives the same model" "$T/plain.kzm" "$T/u16.kzm"
 kt_done

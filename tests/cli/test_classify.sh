@@ -45,7 +45,7 @@ golden srt-all --all-scores --window 3 "$G/talk.srt"
 golden srt-tsv --format-out tsv "$G/talk.srt"
 
 # --- transcripts: the flagged part is reported with its timestamps ---
-seg_times() { sed 's/.*"segments":\[\(.*\)\].*/\1/; s/"score":[0-9.]*//g; s/[{}",]/ /g' | tr -s ' ' | sed 's/^ //; s/ $//'; }
+seg_times() { sed 's/.*"segments":\[\(.*\)\].*/\1/; s/"score":[0-9.]*//g; s/"lang":"[^"]*"//g; s/"script":"[^"]*"//g; s/[{}",]/ /g' | tr -s ' ' | sed 's/^ //; s/ $//'; }
 check "SRT: the pitch's cue and its times" "start : 00:01:02.500 end : 00:01:05.000" \
   "$("$CLASSIFY" -m "$M" "$G/talk.srt" | seg_times)"
 check "WebVTT: the pitch's cue and its times" "start : 00:02:10.250 end : 00:02:14.000" \

@@ -30,6 +30,9 @@
  *                   or a small RBF one, on text, on segments split at '\n',
  *                   on segments taken from the input's bytes, or on the
  *                   records of a transcript reader
+ *   charset, html   input as the field gives it: what the bytes are and
+ *                   their conversion to UTF-8; kuzat-classify's HTML writer
+ *                   on hostile text (fuzz_field.c says how)
  *
  * Every reader target reads the input three times: with no limit, with the
  * limit 1 + size / 3 and with 1 + size / 16 (kuzat_reader_set_limit(); with
@@ -139,9 +142,11 @@ static void check_record(const kuzat_record *rec, size_t limit) {
   KZ_REQUIRE(rec->labels[rec->labels_len] == '\0' && rec->lang[rec->lang_len] == '\0' &&
              rec->group[rec->group_len] == '\0');
   touch(rec->labels, rec->labels_len);
+  KZ_REQUIRE(!rec->error == !rec->status);
   if (rec->error) {
     touch(rec->error, strlen(rec->error));
     KZ_REQUIRE(rec->text_len == 0 && rec->segments_len == 0);
+    KZ_REQUIRE(rec->status == KUZAT_EFORMAT || rec->status == KUZAT_ENOTTEXT);
     return;
   }
   KZ_REQUIRE(rec->text_len <= rec->full_len);
@@ -158,14 +163,20 @@ static void check_record(const kuzat_record *rec, size_t limit) {
 
 /* Read the file at `path` in `format` to the end (or a fatal status),
  * checking every record; 0 or the fatal status. */
-static int read_all(const char *path, int format, size_t limit) {
+static int read_all(const char *path, int format, size_t limit, unsigned flags) {
   kuzat_reader *r;
   kuzat_error err;
   if (kuzat_reader_open(path, format, "fuzz", NULL, &r, &err)) return err.status;
   kuzat_reader_set_limit(r, limit);
+  kuzat_reader_set_flags(r, flags);
   kuzat_record rec;
-  int rc;
-  while ((rc = kuzat_reader_next(r, &rec, &err)) == 1) check_record(&rec, limit);
+  int rc, n = 0, not_text = 0;
+  while ((rc = kuzat_reader_next(r, &rec, &err)) == 1) {
+    check_record(&rec, limit);
+    n++;
+    not_text |= rec.status == KUZAT_ENOTTEXT;
+  }
+  KZ_REQUIRE(!not_text || (n == 1 && !(flags & KUZAT_READ_RAW))); /* alone, and never raw */
   KZ_REQUIRE(rc <= 0);
   if (rc < 0) KZ_REQUIRE(err.status == rc && strlen(err.msg) < sizeof err.msg);
   kuzat_reader_free(r);
@@ -175,10 +186,12 @@ static int read_all(const char *path, int format, size_t limit) {
 static void read_formats(const uint8_t *data, size_t size, const int *formats, int n) {
   const char *path = as_file(data, size);
   if (!path) return;
+  /* once as the field gives it (what the bytes are, their encoding), then
+   * as bytes, so that the parsers see every input */
   for (int i = 0; i < n; i++) {
-    read_all(path, formats[i], 0);
-    read_all(path, formats[i], 1 + size / 3);
-    read_all(path, formats[i], 1 + size / 16);
+    read_all(path, formats[i], 0, 0);
+    read_all(path, formats[i], 1 + size / 3, KUZAT_READ_RAW);
+    read_all(path, formats[i], 1 + size / 16, KUZAT_READ_RAW);
   }
 }
 
@@ -585,6 +598,9 @@ int kz_fuzz_init(const char *root) {
     }
   return 0;
 }
+
+/* charset, html: input as it comes from the field */
+#include "fuzz_field.c"
 
 #ifdef KZ_FUZZ_TARGET
 int KZ_FUZZ_TARGET(const uint8_t *data, size_t size);

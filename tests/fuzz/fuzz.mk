@@ -22,7 +22,7 @@ FUZZ_SMOKE_RUNS ?= 2000
 FZ_CC ?= clang
 FZ_B := build-fuzz
 FZ_ALL := reader_text reader_tsv reader_jsonl reader_srt reader_vtt reader_whisper \
-          reader_gzip model_mem model_file normalise score known_mem
+          reader_gzip model_mem model_file normalise score known_mem charset html
 FUZZ_TARGETS ?= $(FZ_ALL)
 FZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc -Itests/unit $(PKG_CFLAGS) \
@@ -75,7 +75,10 @@ $(FZ_B)/libkuzat.a: $(FZ_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(FZ_B)/fuzz_%: tests/fuzz/fuzz.c tests/unit/helpers.h $(FZ_B)/libkuzat.a include/kuzat.h
+# (fuzz.c includes fuzz_field.c, which includes kuzat-classify's HTML writer)
+FZ_SRC := tests/fuzz/fuzz.c tests/fuzz/fuzz_field.c tests/unit/helpers.h classify/buf.c \
+          classify/html.c classify/output.c classify/classify.h
+$(FZ_B)/fuzz_%: $(FZ_SRC) $(FZ_B)/libkuzat.a include/kuzat.h
 	$(FZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer -DKZ_FUZZ_TARGET=kz_fuzz_$* \
 	  -DKZ_FUZZ_ROOT='"$(CURDIR)"' -o $@ $< $(FZ_B)/libkuzat.a $(KZ_LIBS)
 
@@ -83,4 +86,4 @@ $(FZ_B)/obj $(FZ_B)/tools:
 	mkdir -p $@
 
 # The unit test that replays the seeds and past crashes includes fuzz.c.
-$(B)/tests/test_fuzz_regress: tests/fuzz/fuzz.c
+$(B)/tests/test_fuzz_regress: $(FZ_SRC)

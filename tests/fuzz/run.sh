@@ -24,7 +24,7 @@ mkdir -p "$B/logs"
 # the model targets, whose inputs are compressed or binary).
 dict_of() { # target
   case $1 in
-  normalise | score | reader_text) echo text ;;
+  normalise | score | reader_text | charset | html) echo text ;;
   reader_jsonl | reader_whisper) echo json ;;
   reader_srt | reader_vtt) echo subtitles ;;
   reader_tsv) echo tsv ;;

@@ -27,7 +27,7 @@
 
 static const char *model_path = "models/default.kzm";
 static char tmpdir[] = "/tmp/kuzat-api-XXXXXX";
-static char path_jsonl[256], path_saved[256];
+static char path_jsonl[256], path_saved[256], path_legacy[256], path_utf16[256];
 
 /* ---------------------------------------------------------------------- */
 /* 1. NULL and empty arguments                                              */
@@ -291,10 +291,23 @@ static void test_nulls(kuzat_model *m) {
   CHECK(r == NULL && strstr(e.msg, "/nonexistent/x.tsv"), "the message names the file: %s", e.msg);
   EXPECT(kuzat_reader_open(path_jsonl, KUZAT_FORMAT_AUTO, NULL, NULL, &r, &e), KUZAT_OK);
   kuzat_reader_set_limit(NULL, 10);
+  kuzat_reader_set_flags(NULL, KUZAT_READ_RAW);
+  CHECK(kuzat_reader_format(NULL) == -1, "kuzat_reader_format(NULL) is -1");
+  CHECK(kuzat_reader_bytes(NULL) == 0 && kuzat_reader_bytes(r) == 0, "kuzat_reader_bytes before reading");
+  CHECK(strcmp(kuzat_script(NULL, 5), "none") == 0 && strcmp(kuzat_script("", 0), "none") == 0,
+        "kuzat_script of nothing");
+  CHECK(kuzat_reader_format(r) == KUZAT_FORMAT_JSONL, "kuzat_reader_format of a .jsonl file");
+  EXPECT(kuzat_reader_set_encoding(NULL, "cp866", &e), KUZAT_EINVAL);
+  EXPECT(kuzat_reader_set_encoding(r, NULL, &e), KUZAT_EINVAL);
+  EXPECT(kuzat_reader_set_encoding(r, "", &e), KUZAT_ENOTSUP);
+  EXPECT(kuzat_reader_set_encoding(r, "no-such-encoding", &e), KUZAT_ENOTSUP);
+  CHECK(strstr(e.msg, "no-such-encoding") != NULL, "the message names the encoding: %s", e.msg);
+  EXPECT(kuzat_reader_set_encoding(r, "UTF-8", &e), KUZAT_OK);
   kuzat_reader_free(NULL);
   EXPECT(kuzat_reader_next(NULL, &rec, &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_next(r, NULL, &e), KUZAT_EINVAL);
   EXPECT(kuzat_reader_next(r, &rec, &e), 1);
+  CHECK(kuzat_reader_bytes(r) > 0, "kuzat_reader_bytes after a record");
 
   /* Known content. */
   {
@@ -581,6 +594,13 @@ static int call_eval(fixture *x, kuzat_error *err) {
 static int call_reader_open(fixture *x, kuzat_error *err) {
   return kuzat_reader_open(path_jsonl, KUZAT_FORMAT_AUTO, NULL, &failing, &x->r, err);
 }
+/* a legacy code page found by the detector, and UTF-16 by its mark */
+static int setup_reader_legacy(fixture *x) {
+  return kuzat_reader_open(path_legacy, KUZAT_FORMAT_LINES, NULL, &failing, &x->r, NULL);
+}
+static int setup_reader_utf16(fixture *x) {
+  return kuzat_reader_open(path_utf16, KUZAT_FORMAT_LINES, NULL, &failing, &x->r, NULL);
+}
 static int call_reader_next(fixture *x, kuzat_error *err) {
   kuzat_record rec;
   int rc;
@@ -707,6 +727,8 @@ static const oom_case oom_cases[] = {
     {"kuzat_known_matcher_new", NULL, call_known_matcher_new, 1, 0},
     {"kuzat_known_match", setup_known_matcher, call_known_match, 1, 0},
     {"kuzat_known_match_text", setup_known_matcher, call_known_match_text, 1, 0},
+    {"kuzat_reader_next, windows-1251", setup_reader_legacy, call_reader_next, 0, 0},
+    {"kuzat_reader_next, UTF-16", setup_reader_utf16, call_reader_next, 0, 0},
 };
 
 /* Fail the 1st, 2nd, ... allocation of one case's call until it succeeds. */
@@ -797,6 +819,16 @@ int main(void) {
       return printf("not ok - cannot write %s\n", path_known), 1;
     kuzat_known_free(k);
   }
+  snprintf(path_legacy, sizeof path_legacy, "%s/ru1251.txt", tmpdir);
+  snprintf(path_utf16, sizeof path_utf16, "%s/utf16.txt", tmpdir);
+  FILE *lf = fopen(path_legacy, "wb"); /* "Братья, время пришло." in windows-1251 */
+  fputs("ascii first\n\xC1\xF0\xE0\xF2\xFC\xFF, \xE2\xF0\xE5\xEC\xFF "
+        "\xEF\xF0\xE8\xF8\xEB\xEE.\n", lf);
+  fclose(lf);
+  FILE *uf = fopen(path_utf16, "wb"); /* "ok\nЎз\n" in UTF-16LE with its mark */
+  static const char u16[] = "\xFF\xFEo\0k\0\n\0\x0E\x04\x37\x04\n\0";
+  fwrite(u16, 1, sizeof u16 - 1, uf);
+  fclose(uf);
   FILE *fp = fopen(path_jsonl, "w");
   fputs("{\"id\":\"a\",\"text\":\"Bugun havo yaxshi\"}\n"
         "{\"id\":\"b\",\"segments\":[{\"start\":0,\"end\":2,\"text\":\"hijratga\"},"
@@ -817,6 +849,8 @@ int main(void) {
   unlink(path_saved);
   unlink(path_known);
   unlink(path_known_saved);
+  unlink(path_legacy);
+  unlink(path_utf16);
   rmdir(tmpdir);
   return kt_done();
 }

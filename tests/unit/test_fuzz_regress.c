@@ -24,6 +24,8 @@ static const struct {
     {"reader_gzip", kz_fuzz_reader_gzip},   {"model_mem", kz_fuzz_model_mem},
     {"model_file", kz_fuzz_model_file},     {"normalise", kz_fuzz_normalise},
     {"score", kz_fuzz_score},               {"known_mem", kz_fuzz_known_mem},
+    {"score", kz_fuzz_score},               {"charset", kz_fuzz_charset},
+    {"html", kz_fuzz_html},
 };
 
 static int cmp_names(const void *a, const void *b) {
@@ -47,17 +49,17 @@ static int replay(const char *dir, const char *name, kz_entry fn) {
     char file[8192];
     snprintf(file, sizeof file, "%s/%s", path, files[i]);
     FILE *f = fopen(file, "rb");
-    uint8_t *buf = NULL;
+    uint8_t *bytes = NULL;
     long len = -1;
     if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)len + 1)) && fread(buf, 1, (size_t)len, f) == (size_t)len) {
-      fn(buf, (size_t)len);
+        (bytes = malloc((size_t)len + 1)) && fread(bytes, 1, (size_t)len, f) == (size_t)len) {
+      fn(bytes, (size_t)len);
       CHECK(1, "%s", file);
     } else {
       CHECK(0, "cannot read %s", file);
     }
     if (f) fclose(f);
-    free(buf);
+    free(bytes);
     free(files[i]);
   }
   return n;

@@ -104,7 +104,35 @@ static void every_language(kuzat_normaliser *n) {
   CHECK(got == KUZAT_LANG_OTHER, "no letters: other (%s)", kuzat_lang_name(got));
 }
 
+/* kuzat_script(): the script of 80% of the letters, "mixed", "none". */
+static void scripts(void) {
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+      {"Birodarlar, hijratga shoshiling!", "Latn"},
+      {"Ўзбекистон ғалаба қозонди", "Cyrl"},
+      {"Ҷумҳурии Тоҷикистон 2024", "Cyrl"},
+      {"الدولة الإسلامية", "Arab"},
+      {"مرگ بر دشمنان", "Arab"},
+      {"Καλημέρα", "Grek"},
+      {"你好世界", "Hani"},
+      {"shаhid", "Latn"}, /* one Cyrillic а in six letters: a look-alike, not a mix */
+      {"Birodarlar, Ўзбекистон ғалаба", "mixed"},
+      {"jihod جهاد", "mixed"},
+      {"12345 ... !!! ☺", "none"},
+      {"", "none"},
+      {"\xFF\xFE" " abc \xC0", "Latn"}, /* ill-formed bytes skipped */
+      {"e\xCC\x81" "e\xCC\x81", "Latn"}, /* combining marks do not count */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *got = kuzat_script(cases[i].text, strlen(cases[i].text));
+    CHECK(strcmp(got, cases[i].want) == 0, "script of \"%s\": %s, expected %s", cases[i].text, got,
+          cases[i].want);
+  }
+}
+
 int main(void) {
+  scripts();
   kuzat_normaliser *n0;
   if (CHECK(kuzat_normaliser_new(NULL, &n0, NULL) == KUZAT_OK, "normaliser")) {
     every_language(n0);
