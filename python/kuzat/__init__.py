@@ -274,7 +274,8 @@ def read(path: Union[str, os.PathLike], format: str = "auto",
     "auto" (from the name, as the program decides), "text", "lines",
     "tsv", "jsonl", "fasttext", "srt", "vtt" or "whisper"; gzip is
     recognised by content; "-" is standard input. A record that cannot be
-    read comes with .error set (reading goes on). max_chars: cut each
+    read comes with .error set (reading goes on), a blank line of JSON
+    Lines included, so that record N answers line N. max_chars: cut each
     text at this many bytes (None: no limit)."""
     fmt = _lib_.kuzat_format_from_name(format.encode())
     if fmt < 0:
@@ -283,6 +284,7 @@ def read(path: Union[str, os.PathLike], format: str = "auto",
     _check(_lib_.kuzat_reader_open(os.fsencode(path), fmt, None, None, C.byref(h),
                                    C.byref(err)), err)
     r = _lib.Owned(h, _lib_.kuzat_reader_free)
+    _lib_.kuzat_reader_set_flags(r.p, _lib.READ_BLANK_RECORDS)
     if max_chars:
         _lib_.kuzat_reader_set_limit(r.p, max_chars)
     return _records(r)  # the file is open now: a bad path fails here

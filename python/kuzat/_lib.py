@@ -23,6 +23,7 @@ OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU, ERANGE, ENOTSUP, ENOTTE
 VERSION_MAJOR = 0
 LANG_COUNT = 9  # KUZAT_LANG_COUNT
 DEFAULT_MAX_CHARS = 1000000  # KUZAT_DEFAULT_MAX_CHARS
+READ_BLANK_RECORDS = 0x2  # KUZAT_READ_BLANK_RECORDS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -190,6 +191,7 @@ _SIGS = {
                                     C.POINTER(_P), _E]),
     "kuzat_reader_next": (C.c_int, [_P, C.POINTER(Record_), _E]),
     "kuzat_reader_set_limit": (None, [_P, C.c_size_t]),
+    "kuzat_reader_set_flags": (None, [_P, C.c_uint]),
     "kuzat_reader_free": (None, [_P]),
     "kuzat_feature_params_default": (None, [C.POINTER(FeatureParams)]),
     "kuzat_trainset_new": (C.c_int, [C.POINTER(FeatureParams), _P, C.POINTER(_P), _E]),
