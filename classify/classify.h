@@ -5,6 +5,7 @@
  *   inputs.c  files and directories, walked in order, as records
  *   output.c  one record's line in each output format, and --eval
  *   ring.c    the run: serial, or an ordered ring of slots with threads
+ *   known.c   --known: matches against indexes of known texts
  *
  * A record becomes a job: inputs.c hands it to the run's emit callback
  * (ring.c), which points a job at it (or copies it into a ring slot),
@@ -29,6 +30,9 @@ typedef struct opts {
   size_t explain, window, window_bytes, max_chars;
   double threshold;
   const char *model;
+  const char **known; /* --known's index files (owned array), nknown */
+  size_t nknown;
+  double known_threshold; /* --known-threshold, or 0: each index's own */
 } opts;
 
 /* A growing output buffer (output.c writes it; oom: a growth failed). */
@@ -68,7 +72,12 @@ typedef struct ctx {
   const char *model_id;
   size_t nm;
   kuzat_score_params sp;
+  kuzat_known **known; /* --known's indexes, nknown of them */
+  size_t nknown;
 } ctx;
+
+/* A worker's known-text matching (known.c); NULL without --known. */
+typedef struct kmatch kmatch;
 
 /* ---- inputs.c ---- */
 
@@ -98,8 +107,22 @@ typedef struct evalset {
   size_t unlabelled;
 } evalset;
 
-/* Score or normalise one job (its input is set), filling j->out. */
-void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n);
+/* Score or normalise one job (its input is set), filling j->out; km
+ * matches it against --known's indexes (NULL: none). */
+void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n, kmatch *km);
+
+/* For known.c: a JSON string, a TSV field, a probability, a time. */
+void buf_puts(buf *b, const char *s);
+void buf_printf(buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void json_string(buf *b, const char *s, size_t n);
+void tsv_field(buf *b, const char *s, size_t n);
+void put_prob(buf *b, double p);
+void put_clock(buf *b, double sec);
+void put_time(buf *b, double sec);
 
 /* Add a scored job to --eval's set; print the quality table on stderr. */
 void eval_add(evalset *e, const ctx *c, const job *j);
@@ -119,6 +142,7 @@ typedef struct run {
   job one;
   kuzat_scorer *scorer;
   kuzat_normaliser *norm;
+  kmatch *km;
   /* threaded */
   job *ring;
   size_t q;
@@ -134,5 +158,32 @@ typedef struct run {
  * set), with R->c.o->threads threads. Returns 0, or 2 when the run could
  * not start (a message was printed). */
 int run_all(run *R, int argc, char **argv);
+
+/* ---- known.c ---- */
+
+enum { KNOWN_OPT_INDEX, KNOWN_OPT_THRESHOLD };
+
+/* --known FILE or --known-threshold P into o. Returns 0 or 2 (said). */
+int known_option(opts *o, int which, const char *arg);
+
+/* Load o->known's indexes into c. Returns 0 or 2 (said); known_unload()
+ * frees what was loaded either way. */
+int known_load(ctx *c);
+void known_unload(ctx *c);
+
+/* A worker's matcher: *out NULL without indexes. Returns 0 or 2 (said). */
+int known_tools_new(const ctx *c, kmatch **out);
+void known_tools_free(kmatch *k);
+
+/* Match a job's text (norm: the scorer's normalisation of it, or NULL)
+ * against every index; the hits are kept in k, best first. Returns 0 or
+ * a kuzat_status with err set. */
+int known_find(const ctx *c, kmatch *k, const job *j, const kuzat_text *norm, kuzat_error *err);
+size_t known_count(const kmatch *k);
+
+/* The hits of the last known_find(): ,"known":[...] in a JSON line, or
+ * "  known ID 0.93 at ..." in a pretty one. */
+void known_put_json(const kmatch *k, const job *j, buf *b);
+void known_put_pretty(const kmatch *k, const job *j, buf *b);
 
 #endif

@@ -118,6 +118,18 @@ static void help(void) {
       "\n",
       sp.window, sp.window_bytes);
   printf(
+      "Known texts:\n"
+      "      --known FILE     also match every record against this index of known\n"
+      "                       texts (kuzat-train --known; may be repeated), flagged\n"
+      "                       or not: \"known\":[{\"id\":...,\"labels\":[...],\n"
+      "                       \"similarity\":0.93,\"start\":...,\"end\":...}], best\n"
+      "                       first; start and end are byte offsets of the text,\n"
+      "                       or a transcript's times; in pretty output a match\n"
+      "                       is a reason on its own (KNOWN)\n"
+      "      --known-threshold P  the least similarity reported (default: the\n"
+      "                       threshold stored in each index)\n"
+      "\n");
+  printf(
       "Output:\n"
       "      --format-out FMT jsonl (default), tsv, pretty (one readable line per\n"
       "                       record, for people), or text (with --normalize)\n"
@@ -186,7 +198,7 @@ static void help(void) {
 
 enum { OPT_NORMALIZE = 256, OPT_FORMAT, OPT_LINES, OPT_FORMAT_OUT, OPT_LINE_BUFFERED,
        OPT_STRICT, OPT_VERSION, OPT_THRESHOLD, OPT_ALL, OPT_EXPLAIN, OPT_EVAL, OPT_THREADS,
-       OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS };
+       OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS, OPT_KNOWN, OPT_KNOWN_THRESHOLD };
 
 static int usage_error(const char *what, const char *arg, const char *hint) {
   fprintf(stderr, "kuzat-classify: %s '%s' (%s)\n", what, arg, hint);
@@ -221,6 +233,8 @@ static int parse(int argc, char **argv, opts *o) {
       {"window", required_argument, NULL, OPT_WINDOW},
       {"window-bytes", required_argument, NULL, OPT_WINDOW_BYTES},
       {"max-chars", required_argument, NULL, OPT_MAX_CHARS},
+      {"known", required_argument, NULL, OPT_KNOWN},
+      {"known-threshold", required_argument, NULL, OPT_KNOWN_THRESHOLD},
       {"quiet", no_argument, NULL, 'q'},
       {"model", required_argument, NULL, 'm'},
       {"help", no_argument, NULL, 'h'},
@@ -279,6 +293,10 @@ static int parse(int argc, char **argv, opts *o) {
     case OPT_MAX_CHARS:
       if (parse_size(optarg, 1, (size_t)1 << 40, &o->max_chars))
         return usage_error("bad --max-chars", optarg, "expected a number of bytes, at least 1");
+      break;
+    case OPT_KNOWN:
+    case OPT_KNOWN_THRESHOLD:
+      if (known_option(o, c == OPT_KNOWN ? KNOWN_OPT_INDEX : KNOWN_OPT_THRESHOLD, optarg)) return 2;
       break;
     case 'q': o->quiet = 1; break;
     case 'm': o->model = optarg; break;
@@ -351,15 +369,23 @@ int main(int argc, char **argv) {
   o.window = sp.window;
   o.window_bytes = sp.window_bytes;
   o.max_chars = KUZAT_DEFAULT_MAX_CHARS;
-  int rc = parse(argc, argv, &o);
-  if (rc >= 0) return rc;
-
-  run R;
+  run R; /* here, so that known_load() can fill R.c */
   memset(&R, 0, sizeof R);
   R.c.o = &o;
+  int rc = parse(argc, argv, &o);
+  if (rc >= 0 || (rc = known_load(&R.c)) != 0) {
+    known_unload(&R.c);
+    free(o.known);
+    return rc;
+  }
+
   kuzat_model *model = NULL;
   if (!o.normalize) {
-    if (load_model(&o, &model)) return 2;
+    if (load_model(&o, &model)) {
+      known_unload(&R.c);
+      free(o.known);
+      return 2;
+    }
     R.c.model = model;
     R.c.model_id = kuzat_model_id(model);
     R.c.nm = kuzat_model_markers(model);
@@ -384,6 +410,8 @@ int main(int argc, char **argv) {
   free(R.ev.truth);
   free(R.ev.lang);
   kuzat_model_free(model);
+  known_unload(&R.c);
+  free(o.known);
   if (rc) return rc;
   if (R.io_failed) return 2;
   return (o.strict && R.bad) ? 1 : 0;

@@ -38,12 +38,9 @@ static void buf_put(buf *b, const char *s, size_t n) {
   b->len += n;
 }
 
-static void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void buf_printf(buf *b, const char *fmt, ...) {
+void buf_printf(buf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char tmp[256];
@@ -64,7 +61,7 @@ static void buf_printf(buf *b, const char *fmt, ...) {
 
 /* s[0..n) as a JSON string: valid UTF-8 out whatever comes in (ill-formed
  * bytes become U+FFFD), control characters escaped. */
-static void json_string(buf *b, const char *s, size_t n) {
+void json_string(buf *b, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   buf_put(b, "\"", 1);
   for (size_t i = 0; i < n;) {
@@ -99,7 +96,7 @@ static void json_string(buf *b, const char *s, size_t n) {
 }
 
 /* A TSV field: TAB, CR and LF would break the row; they become spaces. */
-static void tsv_field(buf *b, const char *s, size_t n) {
+void tsv_field(buf *b, const char *s, size_t n) {
   size_t start = b->len;
   buf_put(b, s, n);
   if (b->oom) return;
@@ -112,7 +109,7 @@ static void tsv_field(buf *b, const char *s, size_t n) {
  * within half an ulp (< 1e-12) of the exact product, so rounding it gives
  * printf's digits unless it lies next to a tie; those, NaN and anything above
  * 1 go to printf. */
-static void put_prob(buf *b, double p) {
+void put_prob(buf *b, double p) {
   if (p < 0) p = 0.0;
   if (p <= 1.0 && !signbit(p)) {
     double x = p * 10000.0, fl = floor(x), frac = x - fl;
@@ -127,14 +124,14 @@ static void put_prob(buf *b, double p) {
   buf_printf(b, "%.4f", p);
 }
 
-static void put_clock(buf *b, double sec) {
+void put_clock(buf *b, double sec) {
   if (!(sec >= 0)) sec = 0;
   long long ms = llround(sec * 1000);
   buf_printf(b, "%02lld:%02lld:%02lld.%03lld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
              ms % 1000);
 }
 
-static void put_time(buf *b, double sec) {
+void put_time(buf *b, double sec) {
   buf_puts(b, "\"");
   put_clock(b, sec);
   buf_puts(b, "\"");
@@ -325,13 +322,13 @@ static void window_times(const job *j, const kuzat_window *w, double *t0, double
 
 /* One readable line: id, language, verdict, score, the flagged markers,
  * where the worst part is, and the n-grams behind it. */
-static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
+static void format_pretty(const ctx *c, job *j, const kuzat_result *r, const kmatch *km) {
   buf *b = &j->out;
   size_t top = 0;
   for (size_t i = 1; i < c->nm; i++)
     if (r->prob[i] > r->prob[top]) top = i;
   tsv_field(b, j->id, j->id_len);
-  buf_printf(b, "  %s  %s  ", kuzat_lang_name(r->lang), r->any_flagged ? "FLAGGED" : "-");
+  buf_printf(b, "  %s  %s  ", kuzat_lang_name(r->lang), r->any_flagged ? "FLAGGED" : known_count(km) ? "KNOWN" : "-");
   put_prob(b, r->score);
   for (size_t i = 0; i < c->nm; i++)
     if (r->flagged[i] || c->o->all_scores) {
@@ -361,13 +358,15 @@ static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
       buf_printf(b, "\" %+.2f", w->value);
     }
   }
+  known_put_pretty(km, j, b);
   buf_puts(b, "\n");
 }
 
-static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
+static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kmatch *km) {
   const kuzat_result *r;
   kuzat_error err;
-  if (kuzat_score(s, j->text, j->text_len, j->seg, j->nseg, &c->sp, &r, &err)) {
+  if (kuzat_score(s, j->text, j->text_len, j->seg, j->nseg, &c->sp, &r, &err) ||
+      known_find(c, km, j, kuzat_scorer_text(s), &err)) {
     char msg[512];
     snprintf(msg, sizeof msg, "%.*s: %s", (int)(j->id_len > 200 ? 200 : j->id_len), j->id, err.msg);
     job_error(j, j->id, j->id_len, msg, c->o->out);
@@ -377,7 +376,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
   if (j->prob) memcpy(j->prob, r->prob, c->nm * sizeof *j->prob);
   buf *b = &j->out;
   if (c->o->out == OUT_PRETTY) {
-    format_pretty(c, j, r);
+    format_pretty(c, j, r, km);
     return;
   }
   if (c->o->out == OUT_TSV) {
@@ -454,11 +453,12 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s) {
     buf_puts(b, "]");
   }
   if (c->o->explain) put_explain(c, j, r);
+  known_put_json(km, j, b);
   buf_puts(b, "}\n");
 }
 
 /* Score or normalise one job (its input is set), filling j->out. */
-void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) {
+void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n, kmatch *km) {
   j->out.len = 0;
   j->out.oom = 0;
   j->bad = 0;
@@ -466,7 +466,7 @@ void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) {
   j->msg = NULL;
   if (j->error) job_error(j, j->id, j->id_len, j->error, c->o->out);
   else if (c->o->normalize) format_normalised(c, j, n);
-  else format_scores(c, j, s);
+  else format_scores(c, j, s, km);
   if (j->out.oom) {
     j->out.oom = 0;
     j->out.len = 0;
