@@ -151,6 +151,16 @@ cl whisper-bad-time nan.json    0 1 1 'segments[0]' "printf '{\"segments\":[{\"s
 cl jsonl-segments-bad segs.jsonl 0 3 2 'malformed timestamp \"bad\"' "printf '{\"id\":\"v\",\"segments\":[{\"start\":\"00:00:05\",\"end\":\"00:00:01\",\"text\":\"rev\"}]}\n{\"id\":\"w\",\"segments\":[{\"start\":\"bad\",\"end\":\"1\",\"text\":\"x\"}]}\n{\"id\":\"ok\",\"segments\":[{\"start\":1,\"end\":2,\"text\":\"x\"}]}\n' > segs.jsonl"
 cl random-bytes    rnd.txt      0 '$(wc -l < rnd.txt)' 0 '' "{ LC_ALL=C awk 'BEGIN { srand(3); for (i = 0; i < 200000; i++) printf \"%c\", int(rand() * 256) }'; echo; } > rnd.txt" --lines
 cl random-srt      rnd.srt      0 1 1 '' 'cp rnd.txt rnd.srt'
+# --known index files (issue 21): refused with the reason, nothing scored
+known_idx="echo 'Hurmatli birodarlar, ushbu bayonot' > post.txt; \"\$R/\$TRAIN\" -q --known -o good.kzk \"\$R/tests/data/known/known.jsonl\""
+cl known-truncated post.txt     2 0 0 'good-half.kzk: index truncated' "$known_idx; cut_half good.kzk > good-half.kzk" --known good-half.kzk
+cl known-flipped   post.txt     2 0 0 'index damaged' "cp good.kzk flip.kzk; printf X | dd of=flip.kzk bs=1 seek=\$((\$(wc -c < good.kzk) / 2)) conv=notrunc 2> /dev/null" --known flip.kzk
+cl known-garbage   post.txt     2 0 0 'junk.kzk: index damaged' "{ printf '\037\213\010\000\000\000\000\000\000\003'; alot 1000; } > junk.kzk" --known junk.kzk
+cl known-empty-file post.txt    2 0 0 'e.kzk: not a kuzat index' ': > e.kzk' --known e.kzk
+cl known-a-model   post.txt     2 0 0 'no KUZATKNW magic' 'cp "$M" model.kzk' --known model.kzk
+cl known-missing   post.txt     2 0 0 'nope.kzk: No such file or directory' ':' --known nope.kzk
+cl known-empty-index post.txt   0 1 0 '"known":[]' '"$R/$TRAIN" -q --known -o none.kzk' --known none.kzk
+cl known-one-good-one-bad post.txt 2 0 0 'good-half.kzk: index truncated' ':' --known good.kzk --known good-half.kzk
 
 # an unreadable file, as a user who may not read it (root reads anything)
 chmod 755 "$T" "$W"
