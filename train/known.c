@@ -82,7 +82,7 @@ static void say_refused(const opts *o, char **files, const places *ps, size_t ba
 
 /* Add every record of files[f]. Returns 0 or 2 (said). */
 static int add_file(const opts *o, char **files, int f, kuzat_known *k, places *ps, size_t base,
-                    long *skipped) {
+                    long *skipped, long *cut) {
   kuzat_error err;
   kuzat_reader *r;
   const char *file = files[f];
@@ -109,6 +109,7 @@ static int add_file(const opts *o, char **files, int f, kuzat_known *k, places *
       fprintf(stderr, "kuzat-train: out of memory\n");
       failed = 1;
     }
+    *cut += rec.full_len > rec.text_len;
   }
   kuzat_reader_free(r);
   if (!failed && rc < 0) {
@@ -143,15 +144,15 @@ int train_known(const opts *o, char **files, int nfiles) {
     rc = 2;
   }
   places ps = {NULL, 0, 0};
-  long skipped = 0;
-  for (int f = 0; f < nfiles && !rc; f++) rc = add_file(o, files, f, k, &ps, base, &skipped);
+  long skipped = 0, cut = 0;
+  for (int f = 0; f < nfiles && !rc; f++) rc = add_file(o, files, f, k, &ps, base, &skipped, &cut);
   if (!rc && kuzat_known_save(k, o->output, &err)) {
     fprintf(stderr, "kuzat-train: %s\n", err.msg);
     rc = 2;
   }
   if (rc) fprintf(stderr, "No index written.\n");
   else if (!o->quiet) {
-    if (skipped) fprintf(stderr, "kuzat-train: skipped %ld malformed rows\n", skipped);
+    say_counts(o, "", skipped, cut);
     fprintf(stderr, "kuzat-train: index of %zu known documents (%zu added, %zu removed) "
                     "written to %s\n", kuzat_known_count(k), ps.n, o->known_nremove, o->output);
   }

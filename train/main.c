@@ -221,7 +221,9 @@ static int parse(int argc, char **argv, opts *o) {
     case 'o': o->output = optarg; break;
     case O_FORMAT:
       o->format = kuzat_format_from_name(optarg);
-      if (o->format <= 0) return die("unknown format '", optarg, "'");
+      if (o->format <= 0)
+        return die("unknown format '", optarg, "' (expected tsv, jsonl or fasttext; "
+                   "with --known, any input format)");
       break;
     case O_NEGATIVE: o->tp.negatives = optarg; break;
     case O_MAP:

@@ -115,6 +115,11 @@ check "a duplicate of an --add index's id: the index named" \
 "$TRAIN" -q --known --add "$T/old.kzk" --remove statement-1 -o "$T/re.kzk" $K/dup.tsv
 check "--remove then the same id again: replaced" 0 $?
 
+# --max-chars bounds each document, and the cut ones are counted
+"$TRAIN" --known --max-chars 100 -o "$T/cut.kzk" $K/known.jsonl 2> "$T/err"
+grep -q '2 documents longer than 100 bytes were cut' "$T/err" && ok ||
+  { notok "--known --max-chars: the cut documents counted"; cat "$T/err"; }
+
 # an empty index is allowed and matches nothing
 "$TRAIN" -q --known -o "$T/empty.kzk"
 "$CLASSIFY" -m "$M" --known "$T/empty.kzk" $K/repost-cyrl.txt > "$T/empty.out"
