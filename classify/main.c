@@ -125,7 +125,7 @@ static void help(void) {
       "                       \"similarity\":0.93,\"start\":...,\"end\":...}], best\n"
       "                       first; start and end are byte offsets of the text,\n"
       "                       or a transcript's times; in pretty output a match\n"
-      "                       is a reason on its own (KNOWN)\n"
+      "                       is a reason on its own (KNOWN); TSV output has none\n"
       "      --known-threshold P  the least similarity reported (default: the\n"
       "                       threshold stored in each index)\n"
       "\n");
