@@ -152,7 +152,7 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh $(B)
 
-bench: check-deps all $(B)/bench/featurize $(B)/bench/utf8 $(B)/bench/score
+bench: check-deps all $(B)/bench/featurize $(B)/bench/utf8 $(B)/bench/score $(B)/bench/known
 	bench/bench.sh $(B)
 
 # The threads test under ThreadSanitizer (built in build-thread/).

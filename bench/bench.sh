@@ -23,6 +23,9 @@
 #     whole processes, one core (taskset) and two; the Python package's
 #     score_many and the Dask example (bench/python.py ->
 #     bench/RESULTS-python.txt)
+#     and known-content matching: bench/known (index size, load time,
+#     throughput with and without matching -> bench/RESULTS-known.txt)
+#     and kuzat-classify --known on the same input
 #  6. profile: bench/profile.sh (callgrind on kuzat-classify, per stage)
 #  7. bench/report.py: metrics (one script for every tool), targets,
 #     bench/RESULTS.md and bench/quality-vs-speed.svg (gnuplot)
@@ -136,6 +139,17 @@ row sklearn 0 "$W/in-small.txt" $PY bench/sk.py score "$W/sk.pkl" -
 row liblinear 0 "$W/in-small.txt" sh -c "awk 'BEGIN { print \"label\ttext\" } { gsub(/\t/, \" \"); print \"x\t\" \$0 }' |
   $B/bench/featurize propaganda | liblinear-predict -q /dev/stdin $W/ll.model /dev/stdout"
 rm -f "$W/out" "$W/in-small.txt"
+# known-content matching (issue 21): bench/known builds an index of
+# BENCH_KNOWN (100,000) documents and reports its size on disk and in
+# memory, its load time and the throughput of scoring with and without
+# matching (CPU time, one thread); then the same index whole-process,
+# kuzat-classify --known against plain scoring on the same input
+log "known-content matching (bench/known)"
+KUZAT_BENCH_KEEP=1 $pin1 "$B/bench/known" "${BENCH_KNOWN:-100000}" "$W/known.kzk" > bench/RESULTS-known.txt ||
+  { echo "bench: bench/known failed" >&2; exit 1; }
+row "kuzat --known" 0 "$W/in.txt" "$B/kuzat-classify" -m "$W/kuzat.kzm" --known "$W/known.kzk"
+grep -E '^kuzat(	| --known)' "$W/speed.tsv" | awk -F'\t' '$2 == 0 { printf "kuzat-classify%s, one core: %.1f MB/s (%s s, peak %s KB)\n",
+  ($1 == "kuzat" ? "" : " --known"), $5 / $3 / 1e6, $3, $4 }' >> bench/RESULTS-known.txt
 # the Python package beside the program: score_many on 10,000 short texts,
 # one thread and two, and examples/dask_score.py on two workers (issue 20)
 log "python package (bench/python.py)"

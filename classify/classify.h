@@ -5,6 +5,7 @@
  *   inputs.c  files and directories, walked in order, as records
  *   output.c  one record's line in each output format, and --eval
  *   ring.c    the run: serial, or an ordered ring of slots with threads
+ *   known.c   --known: matches against indexes of known texts
  *
  * A record becomes a job: inputs.c hands it to the run's emit callback
  * (ring.c), which points a job at it (or copies it into a ring slot),
@@ -44,6 +45,9 @@ typedef struct opts {
   size_t n_marker_thresholds;
   const char *model;
   const char *encoding; /* --encoding, or NULL */
+  const char **known; /* --known's index files (owned array), nknown */
+  size_t nknown;
+  double known_threshold; /* --known-threshold, or 0: each index's own */
 } opts;
 
 /* A growing output buffer (output.c writes it; oom: a growth failed). */
@@ -90,7 +94,12 @@ typedef struct ctx {
   const double *thr; /* per marker: the model's, --threshold T or MARKER=P */
   size_t decision;   /* the model's KUZAT_DECISION_MARKER, or nm */
   int keep_probs;    /* jobs keep their probabilities (--eval, --summary, html) */
+  kuzat_known **known; /* --known's indexes, nknown of them */
+  size_t nknown;
 } ctx;
+
+/* A worker's known-text matching (known.c); NULL without --known. */
+typedef struct kmatch kmatch;
 
 /* ---- report.c: what was read and written, for --summary, --progress
  * and the page ---- */
@@ -169,7 +178,8 @@ size_t utf8_chars(const char *s, size_t n);        /* code points */
 /* ---- output.c ---- */
 
 /* Score or normalise one job (its input is set), filling j->out. */
-void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n);
+/* km matches the job against --known's indexes (NULL: none). */
+void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n, kmatch *km);
 /* Marker i is flagged by prob (the threshold in force); the verdict (the
  * decision marker's flag, or any marker's in a model without one). */
 int flag(const ctx *c, const double *prob, size_t i);
@@ -220,6 +230,7 @@ typedef struct run {
   job one;
   kuzat_scorer *scorer;
   kuzat_normaliser *norm;
+  kmatch *km;
   /* threaded */
   job *ring;
   size_t q;
@@ -249,5 +260,32 @@ void report_free(run *R);
  * set), with R->c.o->threads threads. Returns 0, or 2 when the run could
  * not start (a message was printed). */
 int run_all(run *R, int argc, char **argv);
+
+/* ---- known.c ---- */
+
+enum { KNOWN_OPT_INDEX, KNOWN_OPT_THRESHOLD };
+
+/* --known FILE or --known-threshold P into o. Returns 0 or 2 (said). */
+int known_option(opts *o, int which, const char *arg);
+
+/* Load o->known's indexes into c. Returns 0 or 2 (said); known_unload()
+ * frees what was loaded either way. */
+int known_load(ctx *c);
+void known_unload(ctx *c);
+
+/* A worker's matcher: *out NULL without indexes. Returns 0 or 2 (said). */
+int known_tools_new(const ctx *c, kmatch **out);
+void known_tools_free(kmatch *k);
+
+/* Match a job's text (norm: the scorer's normalisation of it, or NULL)
+ * against every index; the hits are kept in k, best first. Returns 0 or
+ * a kuzat_status with err set. */
+int known_find(const ctx *c, kmatch *k, const job *j, const kuzat_text *norm, kuzat_error *err);
+size_t known_count(const kmatch *k);
+
+/* The hits of the last known_find(): ,"known":[...] in a JSON line, or
+ * "  known ID 0.93 at ..." in a pretty one. */
+void known_put_json(const kmatch *k, const job *j, buf *b);
+void known_put_pretty(const kmatch *k, const job *j, buf *b);
 
 #endif

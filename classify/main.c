@@ -124,6 +124,19 @@ static void help(void) {
       "\n",
       formats, (size_t)KUZAT_DEFAULT_MAX_CHARS);
   printf(
+      "Known texts:\n"
+      "      --known FILE     also match every record against this index of known\n"
+      "                       texts (kuzat-train --known; may be repeated), flagged\n"
+      "                       or not: \"known\":[{\"id\":...,\"labels\":[...],\n"
+      "                       \"similarity\":0.93,\"start\":...,\"end\":...}], best\n"
+      "                       first; start and end are byte offsets of the text,\n"
+      "                       or a transcript's times; in pretty output a match\n"
+      "                       is a reason on its own (KNOWN); TSV, CSV and HTML\n"
+      "                       output carry no matches\n"
+      "      --known-threshold P  the least similarity reported (default: the\n"
+      "                       threshold stored in each index)\n"
+      "\n");
+  printf(
       "Transcripts and long texts:\n"
       "      --window N       score a transcript by its worst run of N consecutive\n"
       "                       segments (default %zu) or worst single segment, so an\n"
@@ -222,7 +235,7 @@ static void help(void) {
 enum { OPT_NORMALIZE = 256, OPT_FORMAT, OPT_LINES, OPT_FORMAT_OUT, OPT_LINE_BUFFERED,
        OPT_STRICT, OPT_VERSION, OPT_THRESHOLD, OPT_ALL, OPT_EXPLAIN, OPT_EVAL, OPT_THREADS,
        OPT_WINDOW, OPT_WINDOW_BYTES, OPT_MAX_CHARS, OPT_ENCODING, OPT_PROGRESS, OPT_SUMMARY,
-       OPT_BUFFERED };
+       OPT_BUFFERED, OPT_KNOWN, OPT_KNOWN_THRESHOLD };
 
 static int usage_error(const char *what, const char *arg, const char *hint) {
   fprintf(stderr, "kuzat-classify: %s '%s' (%s)\n", what, arg, hint);
@@ -277,6 +290,8 @@ static int parse(int argc, char **argv, opts *o) {
       {"encoding", required_argument, NULL, OPT_ENCODING},
       {"progress", no_argument, NULL, OPT_PROGRESS},
       {"summary", optional_argument, NULL, OPT_SUMMARY},
+      {"known", required_argument, NULL, OPT_KNOWN},
+      {"known-threshold", required_argument, NULL, OPT_KNOWN_THRESHOLD},
       {"quiet", no_argument, NULL, 'q'},
       {"model", required_argument, NULL, 'm'},
       {"help", no_argument, NULL, 'h'},
@@ -350,6 +365,10 @@ static int parse(int argc, char **argv, opts *o) {
     case OPT_MAX_CHARS:
       if (parse_size(optarg, 1, (size_t)1 << 40, &o->max_chars))
         return usage_error("bad --max-chars", optarg, "expected a number of bytes, at least 1");
+      break;
+    case OPT_KNOWN:
+    case OPT_KNOWN_THRESHOLD:
+      if (known_option(o, c == OPT_KNOWN ? KNOWN_OPT_INDEX : KNOWN_OPT_THRESHOLD, optarg)) return 2;
       break;
     case OPT_ENCODING:
       if (check_encoding(optarg)) return 2;
@@ -467,20 +486,23 @@ int main(int argc, char **argv) {
   const char **marker_thr = calloc((size_t)argc + 1, sizeof *marker_thr);
   if (!marker_thr) return 2;
   o.marker_thresholds = marker_thr;
+  run R; /* here, so that known_load() can fill R.c */
+  memset(&R, 0, sizeof R);
+  R.c.o = &o;
   int rc = parse(argc, argv, &o);
-  if (rc >= 0) {
+  if (rc >= 0 || (rc = known_load(&R.c)) != 0) {
+    known_unload(&R.c);
+    free(o.known);
     free(marker_thr);
     return rc;
   }
-
-  run R;
-  memset(&R, 0, sizeof R);
-  R.c.o = &o;
   kuzat_model *model = NULL;
   double *thr = NULL;
   if (!o.normalize) {
     if (load_model(&o, &model) || marker_thresholds(&o, model, &thr)) {
       kuzat_model_free(model);
+      known_unload(&R.c);
+      free(o.known);
       free(marker_thr);
       return 2;
     }
@@ -524,6 +546,8 @@ int main(int argc, char **argv) {
   kuzat_model_free(model);
   free(thr);
   free(marker_thr);
+  known_unload(&R.c);
+  free(o.known);
   if (rc) return rc;
   if (R.io_failed) return 2;
   return (o.strict && R.bad) ? 1 : 0;

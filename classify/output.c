@@ -232,14 +232,15 @@ static int worst_place(const job *j, const kuzat_result *r, size_t top, double *
 
 /* One readable line: id, language and script, verdict, score, the flagged
  * markers, where the worst part is, and the words behind it. */
-static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
+static void format_pretty(const ctx *c, job *j, const kuzat_result *r, const kmatch *km) {
   buf *b = &j->out;
   size_t top = 0;
   for (size_t i = 1; i < c->nm; i++)
     if (r->prob[i] > r->prob[top]) top = i;
   tsv_field(b, j->id, j->id_len);
   buf_printf(b, "  %s %s%s%s%s  %s  ", kuzat_lang_name(r->lang), j->script, j->encoding ? " (" : "",
-             j->encoding ? j->encoding : "", j->encoding ? ")" : "", j->flagged ? "FLAGGED" : "-");
+             j->encoding ? j->encoding : "", j->encoding ? ")" : "",
+             j->flagged ? "FLAGGED" : known_count(km) ? "KNOWN" : "-");
   put_prob(b, r->score);
   for (size_t i = 0; i < c->nm; i++)
     if (flag(c, r->prob, i) || c->o->all_scores) {
@@ -267,6 +268,7 @@ static void format_pretty(const ctx *c, job *j, const kuzat_result *r) {
       buf_printf(b, "\" %+.2f", w->value);
     }
   }
+  known_put_pretty(km, j, b);
   buf_puts(b, "\n");
 }
 
@@ -335,7 +337,8 @@ static void put_segment_lang(buf *b, const job *j, size_t k, kuzat_normaliser *n
              kuzat_script(s, j->seg[k].len));
 }
 
-static void format_jsonl(const ctx *c, job *j, const kuzat_result *r, kuzat_normaliser *n) {
+static void format_jsonl(const ctx *c, job *j, const kuzat_result *r, kuzat_normaliser *n,
+                         const kmatch *km) {
   buf *b = &j->out;
   buf_puts(b, "{\"id\":");
   json_string(b, j->id, j->id_len);
@@ -394,13 +397,16 @@ static void format_jsonl(const ctx *c, job *j, const kuzat_result *r, kuzat_norm
     buf_puts(b, "]");
   }
   if (c->o->explain) put_explain(c, j, r);
+  known_put_json(km, j, b);
   buf_puts(b, "}\n");
 }
 
-static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) {
+static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n,
+                          kmatch *km) {
   const kuzat_result *r;
   kuzat_error err;
-  if (kuzat_score(s, j->text, j->text_len, j->seg, j->nseg, &c->sp, &r, &err)) {
+  if (kuzat_score(s, j->text, j->text_len, j->seg, j->nseg, &c->sp, &r, &err) ||
+      known_find(c, km, j, kuzat_scorer_text(s), &err)) {
     char msg[512];
     snprintf(msg, sizeof msg, "%.*s: %s", (int)(j->id_len > 200 ? 200 : j->id_len), j->id, err.msg);
     job_error(c, j, msg);
@@ -415,16 +421,17 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normalise
   }
   if (j->prob) memcpy(j->prob, r->prob, c->nm * sizeof *j->prob);
   switch (c->o->out) {
-  case OUT_PRETTY: format_pretty(c, j, r); break;
+  case OUT_PRETTY: format_pretty(c, j, r, km); break;
   case OUT_TSV: format_tsv(c, j, r); break;
   case OUT_CSV: format_csv(c, j, r); break;
   case OUT_HTML: html_document(c, j, r); break;
-  default: format_jsonl(c, j, r, n);
+  default: format_jsonl(c, j, r, n, km);
   }
 }
 
-/* Score or normalise one job (its input is set), filling j->out. */
-void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) {
+/* Score or normalise one job (its input is set), filling j->out; km
+ * matches it against --known's indexes (NULL: none). */
+void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n, kmatch *km) {
   j->out.len = 0;
   j->out.oom = 0;
   j->bad = j->flagged = 0;
@@ -433,7 +440,7 @@ void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n) {
   j->msg = NULL;
   if (j->error) job_error(c, j, j->error);
   else if (c->o->normalize) format_normalised(c, j, n);
-  else format_scores(c, j, s, n);
+  else format_scores(c, j, s, n, km);
   if (j->out.oom) {
     j->out.oom = 0;
     j->out.len = 0;

@@ -81,7 +81,7 @@ static int set_job(job *j, const kuzat_record *rec, const char *io_error, int co
 static int emit_serial(void *ud, const kuzat_record *rec, const char *io_error) {
   run *R = ud;
   set_job(&R->one, rec, io_error, 0);
-  run_job(&R->c, &R->one, R->scorer, R->norm);
+  run_job(&R->c, &R->one, R->scorer, R->norm, R->km);
   return write_job(R, &R->one);
 }
 
@@ -121,6 +121,7 @@ typedef struct worker {
   run *R;
   kuzat_scorer *scorer;
   kuzat_normaliser *norm;
+  kmatch *km;
   pthread_t th;
 } worker;
 
@@ -147,7 +148,7 @@ static void *work(void *arg) {
     for (size_t q = 0; q < k; q++) R->ring[(first + q) % R->q].state = SLOT_BUSY;
     R->claim += k;
     pthread_mutex_unlock(&R->mu);
-    for (size_t q = 0; q < k; q++) run_job(&R->c, &R->ring[(first + q) % R->q], wk->scorer, wk->norm);
+    for (size_t q = 0; q < k; q++) run_job(&R->c, &R->ring[(first + q) % R->q], wk->scorer, wk->norm, wk->km);
     pthread_mutex_lock(&R->mu);
     for (size_t q = 0; q < k; q++) R->ring[(first + q) % R->q].state = SLOT_DONE;
     if (R->wait_write && R->tail >= first && R->tail < first + k) pthread_cond_signal(&R->done);
@@ -173,12 +174,12 @@ static void *feed(void *arg) {
   return NULL;
 }
 
-static int make_tools(run *R, kuzat_scorer **s, kuzat_normaliser **n) {
+static int make_tools(run *R, kuzat_scorer **s, kuzat_normaliser **n, kmatch **km) {
   kuzat_error err;
   int rc = kuzat_normaliser_new(NULL, n, &err); /* --normalize's; segments' languages */
   if (!rc && !R->c.o->normalize) rc = kuzat_scorer_new(R->c.model, NULL, s, &err);
   if (rc) fprintf(stderr, "kuzat-classify: %s\n", err.msg);
-  return rc;
+  return rc ? rc : known_tools_new(&R->c, km);
 }
 
 static void job_free(job *j) {
@@ -211,7 +212,7 @@ static int run_threads(run *R, int argc, char **argv) {
   int started = 0, rc = 0;
   for (int i = 0; i < nt; i++) {
     wk[i].R = R;
-    if (make_tools(R, &wk[i].scorer, &wk[i].norm) ||
+    if (make_tools(R, &wk[i].scorer, &wk[i].norm, &wk[i].km) ||
         pthread_create(&wk[i].th, NULL, work, &wk[i]) != 0) {
       rc = 2;
       break;
@@ -272,6 +273,7 @@ static int run_threads(run *R, int argc, char **argv) {
   for (int i = 0; i < nt; i++) {
     kuzat_scorer_free(wk[i].scorer);
     kuzat_normaliser_free(wk[i].norm);
+    known_tools_free(wk[i].km);
   }
   for (size_t k = 0; k < R->q; k++) job_free(&R->ring[k]);
   free(R->ring);
@@ -290,10 +292,11 @@ static int run_serial(run *R, int argc, char **argv) {
     fprintf(stderr, "kuzat-classify: out of memory\n");
     return 2;
   }
-  if (make_tools(R, &R->scorer, &R->norm)) rc = 2;
+  if (make_tools(R, &R->scorer, &R->norm, &R->km)) rc = 2;
   else walk_all(&R->w, argc, argv);
   kuzat_scorer_free(R->scorer);
   kuzat_normaliser_free(R->norm);
+  known_tools_free(R->km);
   job_free(&R->one);
   return rc;
 }

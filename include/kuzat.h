@@ -475,6 +475,13 @@ KUZAT_EXTERN int kuzat_scorer_new(const kuzat_model *m, const kuzat_allocator *a
 /* Free a scorer and every result it returned. NULL is a no-op. */
 KUZAT_EXTERN void kuzat_scorer_free(kuzat_scorer *s);
 
+/* The normalised text of the last kuzat_score() call of this scorer (with
+ * offsets when that call needed them: segments, explanations, windows), so
+ * that kuzat_known_match_text() need not normalise it again. Valid until
+ * the scorer's next call or kuzat_scorer_free(). NULL for a NULL scorer,
+ * before its first kuzat_score() and after a failed one. */
+KUZAT_EXTERN const kuzat_text *kuzat_scorer_text(const kuzat_scorer *s);
+
 /* How to score. kuzat_score_params_default() fills in the defaults. */
 typedef struct kuzat_score_params {
   /* Transcripts: a document's score is its worst window, a window being

@@ -171,6 +171,7 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
                 size_t nsegs, const kuzat_score_params *p, const kuzat_result **out,
                 kuzat_error *err) {
   kuzat__error_clear(err);
+  if (s) s->t_ok = 0;
   if (!s || !out || (!text && len) || (!segs && nsegs))
     return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
   *out = NULL;
@@ -320,5 +321,10 @@ int kuzat_score(kuzat_scorer *s, const char *text, size_t len, const kuzat_segme
   r->explain_words = p->explain ? s->wp_ptr : NULL;
   r->explain_words_len = s->wp_len;
   *out = r;
+  s->t_ok = 1;
   return KUZAT_OK;
+}
+
+const kuzat_text *kuzat_scorer_text(const kuzat_scorer *s) {
+  return s && s->t_ok ? &s->t : NULL;
 }

@@ -16,6 +16,7 @@ struct kuzat_scorer {
   kuzat_featuriser *feat;
   kuzat_result res;
   kuzat_text t;
+  int t_ok; /* t is the last kuzat_score()'s, which succeeded */
   /* per marker */
   double *prob, *dec, *thr, *tmp;
   size_t *best, *explain_len;

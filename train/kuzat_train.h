@@ -5,6 +5,7 @@
  *   main.c    the options, --help, the driver
  *   data.c    the DATA files into a training set; --dev scored
  *   report.c  the report: stderr's tables and --report's JSON; progress
+ *   known.c   --known: an index of known texts instead of a model
  */
 #ifndef KUZAT_TRAIN_PROGRAM_H
 #define KUZAT_TRAIN_PROGRAM_H
@@ -31,6 +32,12 @@ typedef struct opts {
   size_t grid_len;
   kuzat_train_params tp;
   kuzat_feature_params fp;
+  /* --known */
+  int known;
+  const char *known_add;
+  const char **known_remove; /* owned array, known_nremove ids */
+  size_t known_nremove;
+  double known_threshold; /* 0: the index's own */
 } opts;
 
 /* ---- data.c ---- */
@@ -76,5 +83,17 @@ json_t *report_start(const kuzat_model *model, const kuzat_train_report *rep, lo
  * prints) on stderr (unless quiet), and as JSON. */
 json_t *report_block(const char *title, const kuzat_model *model, const double *scores,
                      const int *truth, const int *langs, size_t rows, int quiet);
+
+/* ---- known.c ---- */
+
+enum { KNOWN_OPT_REMOVE, KNOWN_OPT_THRESHOLD };
+
+/* --remove ID or --known-threshold P into o. Returns 0 or 2 (said). */
+int known_option(opts *o, int which, const char *arg);
+
+/* Build the index of o->known_add (or an empty one), less --remove's
+ * ids, plus every record of files[0..nfiles), into o->output. Returns 0,
+ * or 2 after a message (no index written). */
+int train_known(const opts *o, char **files, int nfiles);
 
 #endif

@@ -92,6 +92,17 @@ static void help(void) {
       "  -h, --help               show this help\n"
       "      --version            show the version\n"
       "\n"
+      "Known texts (kuzat-train --known -o KNOWN.kzk INPUT...):\n"
+      "      --known              build an index of known texts for kuzat-classify\n"
+      "                           --known instead of a model: each record of\n"
+      "                           INPUT (any format kuzat-classify reads; its id\n"
+      "                           and labels kept) is sketched, not kept\n"
+      "      --add KNOWN.kzk      start from this index (its inputs not needed)\n"
+      "      --remove ID          take the document ID out (may be repeated)\n"
+      "      --known-threshold P  the least similarity reported as a match,\n"
+      "                           stored in the index (default 0.5)\n"
+      "A duplicate id is an error naming both places; no index is written.\n"
+      "\n"
       "The report (stderr): per marker the chosen C, then precision, recall, F1,\n"
       "PR-AUC, ROC-AUC and calibration error of the out-of-fold scores (each row\n"
       "scored by a fit that never saw its group), overall and per language.\n"
@@ -105,7 +116,7 @@ static void help(void) {
 
 enum { O_FORMAT = 256, O_NEGATIVE, O_TARGET_FPR, O_DECISION, O_MAP, O_KERNEL, O_GAMMA, O_GRID, O_FOLDS, O_TARGET,
        O_BITS, O_WORD, O_CHAR, O_SEED, O_THREADS, O_DEV, O_REPORT, O_SKIP_BAD, O_VERSION,
-       O_MAX_CHARS };
+       O_MAX_CHARS, O_KNOWN, O_ADD, O_REMOVE, O_KNOWN_THRESHOLD };
 
 static int die(const char *fmt, const char *a, const char *b) {
   fprintf(stderr, "kuzat-train: ");
@@ -198,6 +209,9 @@ static int parse(int argc, char **argv, opts *o) {
       {"report", required_argument, NULL, O_REPORT},
       {"skip-bad", no_argument, NULL, O_SKIP_BAD}, {"quiet", no_argument, NULL, 'q'},
       {"max-chars", required_argument, NULL, O_MAX_CHARS},
+      {"known", no_argument, NULL, O_KNOWN}, {"add", required_argument, NULL, O_ADD},
+      {"remove", required_argument, NULL, O_REMOVE},
+      {"known-threshold", required_argument, NULL, O_KNOWN_THRESHOLD},
       {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, O_VERSION},
       {NULL, 0, NULL, 0}};
   int c;
@@ -207,9 +221,9 @@ static int parse(int argc, char **argv, opts *o) {
     case 'o': o->output = optarg; break;
     case O_FORMAT:
       o->format = kuzat_format_from_name(optarg);
-      if (o->format != KUZAT_FORMAT_TSV && o->format != KUZAT_FORMAT_JSONL &&
-          o->format != KUZAT_FORMAT_FASTTEXT)
-        return die("unknown format '", optarg, "' (expected tsv, jsonl or fasttext)");
+      if (o->format <= 0)
+        return die("unknown format '", optarg, "' (expected tsv, jsonl or fasttext; "
+                   "with --known, any input format)");
       break;
     case O_NEGATIVE: o->tp.negatives = optarg; break;
     case O_MAP:
@@ -262,6 +276,14 @@ static int parse(int argc, char **argv, opts *o) {
       if (number("--max-chars", optarg, 1, 1099511627776.0, &v)) return 2;
       o->max_chars = (size_t)v;
       break;
+    case O_KNOWN: o->known = 1; break;
+    case O_ADD: o->known_add = optarg; break;
+    case O_REMOVE:
+      if (known_option(o, KNOWN_OPT_REMOVE, optarg)) return 2;
+      break;
+    case O_KNOWN_THRESHOLD:
+      if (known_option(o, KNOWN_OPT_THRESHOLD, optarg)) return 2;
+      break;
     case 'q': o->quiet = 1; break;
     case 'h':
       help();
@@ -271,6 +293,12 @@ static int parse(int argc, char **argv, opts *o) {
     }
   }
   if (!o->output) return die("no output: give -o MODEL", NULL, NULL);
+  if (!o->known && (o->known_add || o->known_nremove || o->known_threshold > 0))
+    return die("--add, --remove and --known-threshold need --known", NULL, NULL);
+  if (!o->known && o->format != KUZAT_FORMAT_TSV && o->format != KUZAT_FORMAT_JSONL &&
+      o->format != KUZAT_FORMAT_FASTTEXT && o->format)
+    return die("--format: a model is trained from tsv, jsonl or fasttext", NULL, NULL);
+  if (o->known) return -1; /* an index may start empty */
   if (optind == argc) return die("no training data: give one or more DATA files", NULL, NULL);
   if (o->grid_len) {
     o->tp.grid = o->grid;
@@ -301,6 +329,7 @@ static int finish(run *r, int rc) {
   for (size_t m = 0; m < r->o.nmaps; m++) free(r->o.maps[m].from);
   free(r->o.maps);
   free(r->o.grid);
+  free(r->o.known_remove);
   return rc;
 }
 
@@ -313,6 +342,7 @@ int main(int argc, char **argv) {
   o->max_chars = KUZAT_DEFAULT_MAX_CHARS;
   int rc = parse(argc, argv, o);
   if (rc >= 0) return finish(&R, rc);
+  if (o->known) return finish(&R, train_known(o, argv + optind, argc - optind));
   kuzat_error err;
   if (kuzat_trainset_new(&o->fp, NULL, &R.ts, &err)) {
     fprintf(stderr, "kuzat-train: %s\n", err.msg);

@@ -58,8 +58,8 @@ from ._lib import (OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU,  # n
 
 __version__ = "0.1.0"
 
-__all__ = ["Error", "Model", "Scorer", "Result", "Record", "TrainSet", "normalise",
-           "read", "version", "library_path", "__version__"]
+__all__ = ["Error", "Model", "Scorer", "Result", "Record", "TrainSet", "Known",
+           "KnownHit", "normalise", "read", "version", "library_path", "__version__"]
 
 KERNEL_LINEAR, KERNEL_RBF = 0, 2
 
@@ -743,3 +743,120 @@ class TrainSet:
                                  C.byref(err)), err)
         return Model(h)
 
+
+# ---------------------------------------------------------------- known texts
+
+class KnownHit:
+    """A known document found in a text (kuzat_known_hit): its id, labels,
+    similarity (the share of it found, 0..1) and where: [start, end) in
+    characters of a str text, in bytes of a bytes one."""
+
+    __slots__ = ("id", "labels", "similarity", "start", "end")
+
+    def __init__(self, id: str, labels: List[str], similarity: float, start: int, end: int):
+        self.id, self.labels, self.similarity = id, labels, similarity
+        self.start, self.end = start, end
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __eq__(self, other):
+        return isinstance(other, KnownHit) and self.to_dict() == other.to_dict()
+
+    def __repr__(self):
+        return "kuzat.KnownHit(id=%r, labels=%r, similarity=%.4f, start=%d, end=%d)" % (
+            self.id, self.labels, self.similarity, self.start, self.end)
+
+
+class Known:
+    """An index of known texts (kuzat-train --known, or built here) to find
+    again in new texts: re-posted with words changed, in the other Uzbek
+    script, through spelling tricks, or quoted inside a long transcript.
+    Matching is thread-safe (each thread has its own matcher); adding and
+    removing are not, while others match."""
+
+    def __init__(self, handle):
+        self._h = _lib.Owned(handle, _lib_.kuzat_known_free)
+        self._local = threading.local()
+
+    @classmethod
+    def new(cls, threshold: Optional[float] = None) -> "Known":
+        """An empty index with the library's parameters."""
+        p, h, err = _lib.KnownParams(), _P(), _lib.Error_()
+        _lib_.kuzat_known_params_default(C.byref(p))
+        if threshold is not None:
+            p.threshold = threshold
+        _check(_lib_.kuzat_known_new(C.byref(p), None, C.byref(h), C.byref(err)), err)
+        return cls(h)
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "Known":
+        """Load an index (.kzk) from a file; a damaged, truncated or newer
+        one raises Error with the reason."""
+        h, err = _P(), _lib.Error_()
+        _check(_lib_.kuzat_known_load_file(os.fsencode(path), None, C.byref(h),
+                                           C.byref(err)), err)
+        return cls(h)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Known":
+        """Load an index from the bytes of a .kzk file."""
+        data = bytes(data)
+        h, err = _P(), _lib.Error_()
+        _check(_lib_.kuzat_known_load_mem(data, len(data), None, C.byref(h),
+                                          C.byref(err)), err)
+        return cls(h)
+
+    def add(self, id: str, text: Text, labels: Sequence[str] = ()) -> None:
+        """Add a known text under a new id (a duplicate id raises Error)."""
+        i, t, lab = _bytes(id), _bytes(text), ",".join(labels).encode()
+        err = _lib.Error_()
+        _check(_lib_.kuzat_known_add(self._h.p, i, len(i), t, len(t), lab, len(lab),
+                                     C.byref(err)), err)
+
+    def remove(self, id: str) -> None:
+        """Remove the document with this id (an unknown id raises Error)."""
+        i, err = _bytes(id), _lib.Error_()
+        _check(_lib_.kuzat_known_remove(self._h.p, i, len(i), C.byref(err)), err)
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Write the index to `path` atomically."""
+        err = _lib.Error_()
+        _check(_lib_.kuzat_known_save(self._h.p, os.fsencode(path), C.byref(err)), err)
+
+    def __len__(self):
+        return _lib_.kuzat_known_count(self._h.p)
+
+    @property
+    def threshold(self) -> float:
+        """The least similarity reported as a match (stored in the index)."""
+        p = _lib.KnownParams()
+        _lib_.kuzat_known_get_params(self._h.p, C.byref(p))
+        return p.threshold
+
+    def _matcher(self):
+        m = getattr(self._local, "m", None)
+        if m is None:
+            h, err = _P(), _lib.Error_()
+            _check(_lib_.kuzat_known_matcher_new(None, C.byref(h), C.byref(err)), err)
+            m = self._local.m = _lib.Owned(h, _lib_.kuzat_known_matcher_free)
+        return m
+
+    def match(self, text: Text, threshold: Optional[float] = None) -> List[KnownHit]:
+        """The known documents found in `text`, best first."""
+        b = _bytes(text)
+        hits, n, err = C.POINTER(_lib.KnownHit_)(), C.c_size_t(), _lib.Error_()
+        _check(_lib_.kuzat_known_match(self._matcher().p, self._h.p, b, len(b),
+                                       -1.0 if threshold is None else threshold,
+                                       C.byref(hits), C.byref(n), C.byref(err)), err)
+        out = []
+        for k in range(n.value):
+            h = hits[k]
+            labels = C.string_at(h.labels, h.labels_len).decode("utf-8", "replace")
+            start, end = h.start, h.end
+            if isinstance(text, str):
+                start, end = _chars(b, start), _chars(b, end)
+            out.append(KnownHit(C.string_at(h.id, h.id_len).decode("utf-8", "replace"),
+                                labels.split(",") if labels else [], h.similarity,
+                                start, end))
+        return out

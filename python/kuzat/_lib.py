@@ -109,6 +109,18 @@ class FeatureParams(C.Structure):
                 ("char_min", C.c_int), ("char_max", C.c_int)]
 
 
+class KnownParams(C.Structure):
+    _fields_ = [("seed", C.c_uint64), ("shingle", C.c_int), ("window", C.c_int),
+                ("threshold", C.c_double)]
+
+
+class KnownHit_(C.Structure):
+    _fields_ = [("id", C.c_void_p), ("id_len", C.c_size_t),
+                ("labels", C.c_void_p), ("labels_len", C.c_size_t),
+                ("similarity", C.c_double), ("start", C.c_size_t),
+                ("end", C.c_size_t), ("doc", C.c_size_t)]
+
+
 PROGRESS = C.CFUNCTYPE(None, C.c_void_p, C.c_double)
 
 
@@ -202,6 +214,23 @@ _SIGS = {
     "kuzat_trainset_free": (None, [_P]),
     "kuzat_train_params_default": (None, [C.POINTER(TrainParams)]),
     "kuzat_train": (C.c_int, [_P, C.POINTER(TrainParams), C.POINTER(_P), _P, _E]),
+    "kuzat_known_params_default": (None, [C.POINTER(KnownParams)]),
+    "kuzat_known_new": (C.c_int, [C.POINTER(KnownParams), _P, C.POINTER(_P), _E]),
+    "kuzat_known_add": (C.c_int, [_P, C.c_char_p, C.c_size_t, C.c_char_p, C.c_size_t,
+                                  C.c_char_p, C.c_size_t, _E]),
+    "kuzat_known_remove": (C.c_int, [_P, C.c_char_p, C.c_size_t, _E]),
+    "kuzat_known_count": (C.c_size_t, [_P]),
+    "kuzat_known_get_params": (None, [_P, C.POINTER(KnownParams)]),
+    "kuzat_known_set_threshold": (C.c_int, [_P, C.c_double, _E]),
+    "kuzat_known_load_file": (C.c_int, [C.c_char_p, _P, C.POINTER(_P), _E]),
+    "kuzat_known_load_mem": (C.c_int, [C.c_char_p, C.c_size_t, _P, C.POINTER(_P), _E]),
+    "kuzat_known_save": (C.c_int, [_P, C.c_char_p, _E]),
+    "kuzat_known_free": (None, [_P]),
+    "kuzat_known_matcher_new": (C.c_int, [_P, C.POINTER(_P), _E]),
+    "kuzat_known_matcher_free": (None, [_P]),
+    "kuzat_known_match": (C.c_int, [_P, _P, C.c_char_p, C.c_size_t, C.c_double,
+                                    C.POINTER(C.POINTER(KnownHit_)),
+                                    C.POINTER(C.c_size_t), _E]),
 }
 for _name, (_res, _args) in _SIGS.items():
     _f = getattr(lib, _name)

@@ -227,6 +227,16 @@ cl thr-repeated    post.txt     0 1 0 '"flagged":false' ':' --threshold propagan
 # a folder as the field gives it: a program, random bytes called clip.mp4,
 # a PNG and one transcript; only the transcript is scored
 cl bin-folder      field        0 4 3 '"id":"field/post.txt","flagged":' "mkdir field; cp ls logo.png field/; cp rnd.mp4 field/clip.mp4; printf 'hijratga shoshiling birodarlar\n' > field/post.txt"
+# --known index files: refused with the reason, nothing scored
+known_idx="echo 'Hurmatli birodarlar, ushbu bayonot' > post.txt; \"\$R/\$TRAIN\" -q --known -o good.kzk \"\$R/tests/data/known/known.jsonl\""
+cl known-truncated post.txt     2 0 0 'good-half.kzk: index truncated' "$known_idx; cut_half good.kzk > good-half.kzk" --known good-half.kzk
+cl known-flipped   post.txt     2 0 0 'index damaged' "cp good.kzk flip.kzk; printf X | dd of=flip.kzk bs=1 seek=\$((\$(wc -c < good.kzk) / 2)) conv=notrunc 2> /dev/null" --known flip.kzk
+cl known-garbage   post.txt     2 0 0 'junk.kzk: index damaged' "{ printf '\037\213\010\000\000\000\000\000\000\003'; alot 1000; } > junk.kzk" --known junk.kzk
+cl known-empty-file post.txt    2 0 0 'e.kzk: not a kuzat index' ': > e.kzk' --known e.kzk
+cl known-a-model   post.txt     2 0 0 'no KUZATKNW magic' 'cp "$M" model.kzk' --known model.kzk
+cl known-missing   post.txt     2 0 0 'nope.kzk: No such file or directory' ':' --known nope.kzk
+cl known-empty-index post.txt   0 1 0 '"known":[]' '"$R/$TRAIN" -q --known -o none.kzk' --known none.kzk
+cl known-one-good-one-bad post.txt 2 0 0 'good-half.kzk: index truncated' ':' --known good.kzk --known good-half.kzk
 
 # an unreadable file, as a user who may not read it (root reads anything)
 chmod 755 "$T" "$W"

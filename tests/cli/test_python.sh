@@ -13,7 +13,7 @@ if ! /usr/bin/python3 -c 'import pytest' 2> /dev/null; then
 fi
 
 PYTHONDONTWRITEBYTECODE=1 KUZAT_LIBRARY="$(pwd)/$B/libkuzat.so.0" KUZAT_BUILD="$B" \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs python/test_kuzat.py python/test_batch.py \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs python/test_kuzat.py python/test_batch.py python/test_known.py \
   > "$T/pytest.log" 2>&1
 rc=$?
 passed=$(sed -n 's/^\([0-9][0-9]*\) passed.*/\1/p' "$T/pytest.log" | tail -n 1)

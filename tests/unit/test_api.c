@@ -184,6 +184,8 @@ static void test_nulls(kuzat_model *m) {
   EXPECT(kuzat_scorer_new(m, NULL, NULL, &e), KUZAT_EINVAL);
   EXPECT(kuzat_scorer_new(m, NULL, &s, &e), KUZAT_OK);
   kuzat_scorer_free(NULL);
+  CHECK(kuzat_scorer_text(NULL) == NULL && kuzat_scorer_text(s) == NULL,
+        "kuzat_scorer_text: NULL for NULL and before the first score");
   EXPECT(kuzat_score(NULL, "x", 1, NULL, 0, NULL, &res, &e), KUZAT_EINVAL);
   EXPECT(kuzat_score(s, NULL, 1, NULL, 0, NULL, &res, &e), KUZAT_EINVAL);
   EXPECT(kuzat_score(s, "x", 1, NULL, 0, NULL, NULL, &e), KUZAT_EINVAL);
@@ -198,6 +200,10 @@ static void test_nulls(kuzat_model *m) {
   EXPECT(kuzat_score(s, NULL, 0, NULL, 0, NULL, &res, &e), KUZAT_OK);
   CHECK(res->windows == 1 && res->markers == kuzat_model_markers(m),
         "scoring nothing: one window, every marker");
+  CHECK(kuzat_scorer_text(s) && kuzat_scorer_text(s)->len == 0,
+        "kuzat_scorer_text: the last score's normalised text");
+  EXPECT(kuzat_score(s, "x", 1, NULL, 2, NULL, &res, &e), KUZAT_EINVAL);
+  CHECK(kuzat_scorer_text(s) == NULL, "kuzat_scorer_text: NULL after a failed score");
   {
     const char *texts[2] = {"x", NULL};
     const size_t lens[2] = {1, 0};
