@@ -18,6 +18,7 @@
 #include "../../classify/buf.c"
 #include "../../classify/html.c"
 #include "../../classify/output.c"
+#include "../../classify/known.c"
 
 /* ---- charset ---- */
 
