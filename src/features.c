@@ -72,6 +72,8 @@ struct kuzat_featuriser {
   size_t wc_used;
   uint64_t ns_seed[5];  /* the seed of namespaces 1..4 */
   uint64_t class_hash[6]; /* the class feature of each KUZAT_TOKEN_* but WORD */
+  kz_counter *counter; /* kuzat__featurise_dot()'s table */
+  int portable;        /* ... counted by the portable code */
   kz_visit_fn visit; /* kuzat__featurise_visit(): report, do not collect */
   void *visit_ud;
 };
@@ -165,6 +167,7 @@ void kuzat_featuriser_free(kuzat_featuriser *f) {
   kuzat__free(&a, f->slot);
   kuzat__free(&a, f->wc);
   kuzat__free(&a, f->wc_pool);
+  kuzat__counter_free(&a, f->counter);
   kuzat__free(&a, f);
 }
 
@@ -371,23 +374,6 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
   return KUZAT_OK;
 }
 
-/* 1 + ln(tf), from a table for the small counts nearly every feature has;
- * negated when bit 63 of the hash is set. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static double tf_weight_log(size_t tf) {
-  return 1.0 + log((double)tf);
-}
-
-static inline double weight(uint64_t key, size_t tf) {
-  static const double w[9] = {0, 1.0, 1.6931471805599454, 2.0986122886681098,
-                              2.386294361119891, 2.6094379124341003, 2.791759469228055,
-                              2.9459101490553135, 3.0794415416798357};
-  double x = tf < 9 ? w[tf] : tf_weight_log(tf);
-  return (key >> 63) ? -x : x;
-}
-
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
@@ -471,11 +457,8 @@ static int order_table(kuzat_featuriser *f, size_t *end) {
  * distinct hashes of a bucket are summed in ascending order of hash, from
  * 0; buckets in ascending order. A hash rotated right by `bits` has its
  * bucket in the top bits, so that is the ascending order of the rotated
- * values. When `row` is not NULL (the caller's table by index, with a bit
- * per index in `present` saying whether its entry is worth reading), the
- * entries of the indices found are fetched into the cache meanwhile. */
-static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row,
-                        const uint64_t *present) {
+ * values. */
+static int build_vector(kuzat_featuriser *f, size_t *count) {
   const size_t nk = f->nkeys;
   if (nk > UINT32_MAX) return KUZAT_ERANGE; /* the table counts in 32 bits */
   if (kuzat__grow(&f->a, (void **)&f->out, &f->out_cap, nk + 1, sizeof *f->out))
@@ -508,12 +491,8 @@ static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row,
   for (size_t s = 0; s < end; s++) {
     if (d[s].gen != gen) continue;
     const uint64_t r = d[s].r, bucket = r >> bshift;
-    const double w = weight((r >> sshift) << 63, d[s].tf);
+    const double w = kuzat__tf_weight((r >> sshift) << 63, d[s].tf);
     if (KZ_LIKELY(bucket != last)) {
-#if defined(__GNUC__)
-      if (row && (present[(bucket + 1) >> 6] >> ((bucket + 1) & 63) & 1))
-        __builtin_prefetch(&row[bucket + 1]);
-#endif
       out[n].index = (int)bucket + 1;
       out[n].value = w; /* 0 + w */
       n++;
@@ -545,7 +524,7 @@ int kuzat_featurise(kuzat_featuriser *f, const char *norm, size_t len,
   if (!f || !out || !count || (!norm && len))
     return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
   int rc = collect_keys(f, norm ? norm : "", len);
-  if (!rc) rc = build_vector(f, count, NULL, NULL);
+  if (!rc) rc = build_vector(f, count);
   if (rc) return kuzat__fail(err, rc, rc == KUZAT_ENOMEM ? "out of memory" : "too many features");
   *out = f->out;
   return KUZAT_OK;
@@ -561,14 +540,15 @@ int kuzat__featurise_visit(kuzat_featuriser *f, const char *norm, size_t len,
   return rc;
 }
 
-int kuzat__featurise_prefetch(kuzat_featuriser *f, const char *norm, size_t len,
-                              const uint32_t *row, const uint64_t *present,
-                              const kuzat_feature **out, size_t *count) {
+int kuzat__featurise_dot(kuzat_featuriser *f, const char *norm, size_t len, const kz_rows *w,
+                         double *sum, double *norm2) {
   int rc = collect_keys(f, norm ? norm : "", len);
-  if (!rc) rc = build_vector(f, count, row, present);
-  if (!rc) *out = f->out;
-  return rc;
+  if (rc) return rc;
+  return kuzat__count_dot(&f->counter, &f->a, f->keys, f->nkeys, (unsigned)f->p.bits, w, sum,
+                          norm2, f->portable);
 }
+
+void kuzat__featuriser_portable(kuzat_featuriser *f, int on) { f->portable = on; }
 
 const kuzat_feature_params *kuzat__featuriser_params(const kuzat_featuriser *f) {
   return &f->p;
