@@ -11,18 +11,22 @@
  * each other on every test text and, when the shared datasets are present,
  * the benchmark corpus).
  *
- * How. The hashes go into an open-addressing table whose home slot is the
- * hash's bucket bits, with linear probing: the hashes of one bucket share a
- * home slot, so a second distinct hash of a bucket always walks past the
- * first one, and that is how a collision is noticed -- exactly, not by
- * chance. A hash seen for the first time has its bucket looked up in the
- * model's bitmap and its weights prefetched; the weights are read only
- * after the whole document is counted, when they have arrived. Then one
- * pass over the distinct hashes (in the order they came) adds each one's
- * weight times every marker's weight into the markers' sums and clears its
- * slot, so nothing is cleared between documents. The squared norm needs
- * each bucket's value, not each hash's: the rare buckets with several
- * distinct hashes are summed apart, in the ordered vector's order.
+ * How. Three passes over a text's hashes, each simple enough to run
+ * without waiting. (1) Counting: a table of 4-byte slots, at least eight a
+ * hash, points to the distinct hashes ("entries", in the order first
+ * seen). A hash's home slot is its bucket bits, with linear probing: the
+ * hashes of one bucket share a home slot, so a second distinct hash of a
+ * bucket always walks past the first one, and that is how a collision is
+ * noticed -- exactly, not by chance. The table is sparse enough that a
+ * hash nearly always meets its own entry or an empty slot first, and both
+ * cases make the same stores, so there is no branch to mispredict. (2)
+ * Each entry's bucket is looked up in the model's index and its weights
+ * are prefetched, all entries in a row, so the cache misses overlap. (3)
+ * One pass over the entries adds each one's weight times every marker's
+ * weight into the markers' sums and empties its slot, so nothing is
+ * cleared between texts. The squared norm needs each bucket's value, not
+ * each hash's: the rare buckets with several distinct hashes are summed
+ * apart, in the ordered vector's order.
  *
  * Hashes that crowd a few home slots (not uniform after all: a seed chosen
  * against us) would make the probing quadratic, so the probes have a
@@ -33,19 +37,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct kz_cslot {
+/* A distinct hash of the text, in the order first seen. */
+typedef struct kz_entry {
   uint64_t key;
-  uint32_t tf;  /* 0: empty; top bit: another distinct hash shares the bucket */
-  uint32_t row; /* offset of the bucket's weights in rows, + 1; 0 for none */
-} kz_cslot;
+  uint32_t tf;  /* top bit: another distinct hash shares the bucket */
+  uint32_t row; /* 1 + the row of the bucket's weights; 0 for none */
+} kz_entry;
 
 #define KZ_SHARED 0x80000000u
 
 struct kz_counter {
-  kz_cslot *slot;
-  size_t slot_cap; /* a power of two; every slot empty between calls */
-  uint32_t *used;  /* the slots filled, in order */
-  size_t used_cap;
+  uint32_t *slot;  /* 0, or 1 + an entry; all 0 between calls */
+  size_t slot_cap; /* a power of two */
+  kz_entry *ent;   /* tf 0 past the entries in use, between calls */
+  uint32_t *at;    /* the slot of each entry */
+  size_t ent_cap, at_cap;
   struct kz_shared {
     uint64_t r; /* the hash rotated right by bits: bucket on top */
     uint32_t tf;
@@ -56,22 +62,28 @@ struct kz_counter {
 void kuzat__counter_free(const kz_alloc *a, kz_counter *c) {
   if (!c) return;
   kuzat__free(a, c->slot);
-  kuzat__free(a, c->used);
+  kuzat__free(a, c->ent);
+  kuzat__free(a, c->at);
   kuzat__free(a, c->shared);
   kuzat__free(a, c);
 }
 
-/* A table of cap slots and room for nk slots used. */
+/* A table of cap slots, and room for nk entries. */
 static int reserve(kz_counter *c, const kz_alloc *a, size_t cap, size_t nk) {
   if (cap > c->slot_cap) {
-    kz_cslot *s = kuzat__calloc(a, cap, sizeof *s);
+    uint32_t *s = kuzat__calloc(a, cap, sizeof *s);
     if (!s) return KUZAT_ENOMEM;
     kuzat__free(a, c->slot);
     c->slot = s;
     c->slot_cap = cap;
   }
-  if (kuzat__grow(a, (void **)&c->used, &c->used_cap, nk + 1, sizeof *c->used))
-    return KUZAT_ENOMEM;
+  if (nk + 1 > c->ent_cap) {
+    size_t old = c->ent_cap;
+    if (kuzat__grow(a, (void **)&c->ent, &c->ent_cap, nk + 1, sizeof *c->ent))
+      return KUZAT_ENOMEM;
+    memset(c->ent + old, 0, (c->ent_cap - old) * sizeof *c->ent);
+  }
+  if (kuzat__grow(a, (void **)&c->at, &c->at_cap, nk + 1, sizeof *c->at)) return KUZAT_ENOMEM;
   return KUZAT_OK;
 }
 
@@ -107,27 +119,28 @@ static double shared_norm2(struct kz_shared *sh, size_t n, unsigned bits) {
 #define KZ_INLINE static inline
 #endif
 
-/* 1 + the row of bucket b, or 0 (kuzat__row_of(), with the processor's own
- * bit count when hw). */
-KZ_INLINE size_t row_of(const kz_rows *w, uint64_t b, int hw) {
+/* 1 + the row of bucket b, or 0: kuzat__row_of(), without a branch, and
+ * with the processor's own bit count when hw. */
+KZ_INLINE uint32_t row_of(const kz_rows *w, uint64_t b, int hw) {
+  const uint64_t *ix = w->index + 2 * (b >> 6), word = ix[0], bit = word >> (b & 63) & 1;
+  const uint64_t below = word & (((uint64_t)1 << (b & 63)) - 1);
 #if defined(__GNUC__)
-  if (hw) {
-    uint64_t word = w->present[b >> 6];
-    if (!(word >> (b & 63) & 1)) return 0;
-    return 1 + w->rank[b >> 6] +
-           (size_t)__builtin_popcountll(word & (((uint64_t)1 << (b & 63)) - 1));
-  }
+  const uint64_t pop = hw ? (uint64_t)__builtin_popcountll(below) : kuzat__popcount64(below);
+#else
+  const uint64_t pop = kuzat__popcount64(below);
 #endif
-  return kuzat__row_of(w, b);
+  return (uint32_t)((1 + ix[1] + pop) & (0 - bit));
 }
 
-/* Count keys[0 .. nk) into the table (cap slots) and note the slots used
- * in order; *nused, *collided. Returns KUZAT_OK, or KZ_COUNT_FALLBACK with
- * the table left empty. */
-KZ_INLINE int count(kz_counter *c, size_t cap, const uint64_t *keys, size_t nk, unsigned bits,
-                    const kz_rows *w, size_t *nused, int *collided, int hw) {
-  kz_cslot *slot = c->slot;
-  uint32_t *used = c->used;
+/* Count keys[0 .. nk) into entries, through a table of cap slots (at least
+ * eight per key, so a hash nearly always finds its own slot or an empty
+ * one first); fetch each bucket's weights into the cache. Returns the
+ * number of entries, or 0 with KZ_COUNT_FALLBACK in *rc (the table left
+ * empty). Sets *collided when a bucket holds several distinct hashes. */
+KZ_INLINE size_t count(kz_counter *c, size_t cap, const uint64_t *keys, size_t nk, unsigned bits,
+                       const kz_rows *w, int *collided, int *rc, int hw) {
+  uint32_t *slot = c->slot, *at = c->at;
+  kz_entry *ent = c->ent;
   const uint64_t tmask = cap - 1, bmask = ((uint64_t)1 << bits) - 1, hmask = tmask & bmask;
   const double *rows = w->rows;
   const size_t stride = w->stride;
@@ -137,49 +150,52 @@ KZ_INLINE int count(kz_counter *c, size_t cap, const uint64_t *keys, size_t nk, 
   for (size_t i = 0; i < nk; i++) {
     const uint64_t key = keys[i];
     size_t s = (size_t)(key & hmask);
-    uint32_t mark = 0;
-    for (;;) {
-      kz_cslot *e = &slot[s];
-      if (e->tf == 0) { /* first seen: look its bucket up, fetch its weights */
-        size_t r = row_of(w, key & bmask, hw);
-        e->key = key;
-        e->tf = 1 | mark;
-        e->row = (uint32_t)r;
-#if defined(__GNUC__)
-        if (r) {
-          const double *p = rows + (r - 1) * stride;
-          __builtin_prefetch(p);
-          for (size_t o = 8; KZ_UNLIKELY(o < stride); o += 8) __builtin_prefetch(p + o);
-        }
-#endif
-        used[nu++] = (uint32_t)s;
-        break;
-      }
-      if (e->key == key) {
-        e->tf++; /* below the flag: tf < nk < 2^31 */
-        break;
-      }
-      if (KZ_UNLIKELY(((e->key ^ key) & bmask) == 0)) { /* its bucket, another hash */
-        e->tf |= KZ_SHARED;
+    uint32_t j = slot[s], mark = 0;
+    while (KZ_UNLIKELY(j != 0 && ent[j - 1].key != key)) { /* someone else's slot */
+      if (((ent[j - 1].key ^ key) & bmask) == 0) { /* its bucket, another hash */
+        ent[j - 1].tf |= KZ_SHARED;
         mark = KZ_SHARED;
         coll = 1;
       }
       s = (s + 1) & tmask;
+      j = slot[s];
       if (KZ_UNLIKELY(++probes > budget)) {
-        for (size_t u = 0; u < nu; u++) slot[used[u]].tf = 0;
-        return KZ_COUNT_FALLBACK;
+        for (size_t u = 0; u < nu; u++) {
+          slot[at[u]] = 0;
+          ent[u].tf = 0;
+        }
+        *rc = KZ_COUNT_FALLBACK;
+        return 0;
       }
     }
+    /* new (j == 0) or seen before: the same stores either way, so the
+     * branch the processor cannot predict is not taken at all */
+    const size_t e = j ? j - 1 : nu;
+    ent[e].key = key;
+    ent[e].tf = (ent[e].tf + 1) | mark; /* below the flag: tf < nk < 2^31 */
+    at[e] = (uint32_t)s;
+    slot[s] = (uint32_t)e + 1;
+    nu += j == 0;
   }
-  *nused = nu;
+  /* each bucket's weights asked for, all at once: the look-ups do not
+   * depend on each other, so their cache misses overlap */
+  for (size_t u = 0; u < nu; u++) {
+    const uint32_t r = row_of(w, ent[u].key & bmask, hw);
+    ent[u].row = r;
+#if defined(__GNUC__)
+    __builtin_prefetch(rows + (size_t)(r ? r - 1 : 0) * stride);
+#endif
+  }
   *collided = coll;
-  return KUZAT_OK;
+  *rc = KUZAT_OK;
+  return nu;
 }
 
 /* One distinct hash of the pass below: its weight (returned), its square
  * into *n2 unless its bucket is shared (then it goes to c->shared), and
- * its slot emptied. */
-KZ_INLINE double take(kz_counter *c, kz_cslot *e, unsigned bits, double *n2, size_t *nsh) {
+ * its entry and slot emptied. */
+KZ_INLINE double take(kz_counter *c, size_t u, unsigned bits, double *n2, size_t *nsh) {
+  kz_entry *e = &c->ent[u];
   const uint32_t tf = e->tf;
   const double v = kuzat__tf_weight(e->key, tf & ~KZ_SHARED);
   if (KZ_LIKELY(!(tf & KZ_SHARED))) {
@@ -189,16 +205,14 @@ KZ_INLINE double take(kz_counter *c, kz_cslot *e, unsigned bits, double *n2, siz
     c->shared[(*nsh)++].tf = tf & ~KZ_SHARED;
   }
   e->tf = 0;
+  c->slot[c->at[u]] = 0;
   return v;
 }
 
-/* One pass over the slots used: each distinct hash's weight times its
- * bucket's row into sum[]. Returns the squared norm of the buckets not
- * shared; *nshared. */
+/* One pass over the entries: each one's weight times its bucket's row into
+ * sum[]. Returns the squared norm of the buckets not shared; *nshared. */
 KZ_INLINE double dot(kz_counter *c, size_t nu, unsigned bits, const kz_rows *w, double *sum,
                      size_t *nshared) {
-  kz_cslot *slot = c->slot;
-  const uint32_t *used = c->used;
   const double *rows = w->rows;
   const size_t nm = w->nm, stride = w->stride;
   double n2 = 0;
@@ -206,9 +220,8 @@ KZ_INLINE double dot(kz_counter *c, size_t nu, unsigned bits, const kz_rows *w, 
   if (stride == 8) { /* eight markers (or five to seven): the sums stay in registers */
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     for (size_t u = 0; u < nu; u++) {
-      kz_cslot *e = &slot[used[u]];
-      const uint32_t row = e->row;
-      const double v = take(c, e, bits, &n2, &nsh);
+      const uint32_t row = c->ent[u].row;
+      const double v = take(c, u, bits, &n2, &nsh);
       if (row) {
         const double *r = rows + (size_t)(row - 1) * 8;
         s0 += r[0] * v, s1 += r[1] * v, s2 += r[2] * v, s3 += r[3] * v;
@@ -220,9 +233,8 @@ KZ_INLINE double dot(kz_counter *c, size_t nu, unsigned bits, const kz_rows *w, 
   } else {
     for (size_t i = 0; i < nm; i++) sum[i] = 0;
     for (size_t u = 0; u < nu; u++) {
-      kz_cslot *e = &slot[used[u]];
-      const uint32_t row = e->row;
-      const double v = take(c, e, bits, &n2, &nsh);
+      const uint32_t row = c->ent[u].row;
+      const double v = take(c, u, bits, &n2, &nsh);
       if (row) {
         const double *r = rows + (size_t)(row - 1) * stride;
         for (size_t k = 0; k < nm; k++) sum[k] += r[k] * v;
@@ -236,11 +248,15 @@ KZ_INLINE double dot(kz_counter *c, size_t nu, unsigned bits, const kz_rows *w, 
 KZ_INLINE int count_dot(kz_counter *c, const kz_alloc *a, size_t cap, const uint64_t *keys,
                         size_t nk, unsigned bits, const kz_rows *w, double *sum, double *norm2,
                         int hw) {
-  size_t nu, nsh;
-  int collided, rc = count(c, cap, keys, nk, bits, w, &nu, &collided, hw);
+  size_t nsh;
+  int collided = 0, rc;
+  size_t nu = count(c, cap, keys, nk, bits, w, &collided, &rc, hw);
   if (rc) return rc;
   if (collided && kuzat__grow(a, (void **)&c->shared, &c->shared_cap, nu, sizeof *c->shared)) {
-    for (size_t u = 0; u < nu; u++) c->slot[c->used[u]].tf = 0;
+    for (size_t u = 0; u < nu; u++) {
+      c->slot[c->at[u]] = 0;
+      c->ent[u].tf = 0;
+    }
     return KUZAT_ENOMEM;
   }
   double n2 = dot(c, nu, bits, w, sum, &nsh);
@@ -273,7 +289,7 @@ int kuzat__count_dot(kz_counter **cp, const kz_alloc *a, const uint64_t *keys, s
     *cp = c;
   }
   size_t cap = 64;
-  while (cap < 2 * nk) cap *= 2;
+  while (cap < 8 * nk) cap *= 2;
   if (reserve(c, a, cap, nk)) return KUZAT_ENOMEM;
 #ifndef KZ_X86_DISPATCH
   (void)portable;

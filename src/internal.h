@@ -115,17 +115,17 @@ extern const size_t kuzat__langid_corpus_count;
 
 /* ---- a model's weights as scoring reads them (built by weights.c) ---- */
 
-/* Every marker's linear weights, by bucket (0-based: index - 1): bucket b
- * has weights when bit b of `present` is set, and then they are `stride`
- * doubles, marker after marker (zeros after the nm-th), at row r of `rows`,
- * r being the number of buckets below b that have weights: rank[b >> 6]
- * plus the bits of present[b >> 6] below b. The bitmap and the ranks (3/16
- * of a byte a bucket) stay in cache; the rows hold only buckets with a
- * weight and start on a 64-byte boundary, so eight markers' weights are one
- * cache line, fetched with a single prefetch. */
+/* Every marker's linear weights, by bucket (0-based: index - 1). For each
+ * 64 buckets k, index[2k] has a bit set for each bucket with weights and
+ * index[2k + 1] counts the buckets below them that have weights (one
+ * memory access for both). Bucket b's weights are `stride` doubles, marker
+ * after marker (zeros after the nm-th), at row r of `rows`, r being
+ * index[2k + 1] plus the bits of index[2k] below b. The index (a quarter of
+ * a byte a bucket) stays in cache; the rows hold only buckets with a weight
+ * and start on a 64-byte boundary, so eight markers' weights are one cache
+ * line, fetched with a single prefetch. */
 typedef struct kz_rows {
-  const uint64_t *present;
-  const uint32_t *rank;
+  const uint64_t *index;
   const double *rows;
   size_t stride, nm;
 } kz_rows;
@@ -140,9 +140,9 @@ static inline unsigned kuzat__popcount64(uint64_t x) {
 
 /* 1 + the row of bucket b's weights, or 0 when it has none. */
 static inline size_t kuzat__row_of(const kz_rows *w, uint64_t b) {
-  uint64_t word = w->present[b >> 6], below = ((uint64_t)1 << (b & 63)) - 1;
-  if (!(word >> (b & 63) & 1)) return 0;
-  return 1 + w->rank[b >> 6] + kuzat__popcount64(word & below);
+  const uint64_t *ix = w->index + 2 * (b >> 6), below = ((uint64_t)1 << (b & 63)) - 1;
+  if (!(ix[0] >> (b & 63) & 1)) return 0;
+  return (size_t)(1 + ix[1] + kuzat__popcount64(ix[0] & below));
 }
 
 /* The weight of a distinct feature seen tf times in a text: 1 + ln(tf),

@@ -82,8 +82,7 @@ void kuzat_model_free(kuzat_model *m) {
   kz_alloc a = m->a;
   for (size_t i = 0; i < m->nm; i++) free_marker(&a, &m->mk[i]);
   kuzat__free(&a, m->mk);
-  kuzat__free(&a, m->present);
-  kuzat__free(&a, m->rank);
+  kuzat__free(&a, m->index);
   kuzat__free(&a, m->rows_mem);
   kuzat__free(&a, m);
 }

@@ -41,8 +41,7 @@ struct kuzat_model {
    * internal.h), built by kuzat__weights_build() when bits <= 22; else
    * w.rows is NULL and each marker's idx/w are searched */
   kz_rows w;
-  uint64_t *present;
-  uint32_t *rank;
+  uint64_t *index;
   void *rows_mem; /* w.rows, before aligning it to a cache line */
 };
 

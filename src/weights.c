@@ -7,7 +7,7 @@
  * The layout (kz_rows in internal.h) puts the weights of every marker of a
  * bucket side by side, so the eight markers of the default model cost one
  * cache line a feature, and reaches them through a bitmap and a rank per 64
- * buckets (192 KB for 2^20 buckets, which stay in cache) instead of an
+ * buckets (256 KB for 2^20 buckets, which stay in cache) instead of an
  * index of every bucket (4 MB, which did not): one memory access a feature,
  * which count.c prefetches when it first meets the feature.
  *
@@ -45,18 +45,17 @@ int kuzat__weights_build(kuzat_model *m) {
   memset(&m->w, 0, sizeof m->w);
   if (m->fp.bits > KZ_ROW_INDEX_BITS) return KUZAT_OK;
   const size_t words = (((size_t)1 << m->fp.bits) + 63) >> 6;
-  m->present = kuzat__calloc(&m->a, words, sizeof *m->present);
-  m->rank = kuzat__calloc(&m->a, words, sizeof *m->rank);
-  if (!m->present || !m->rank) return KUZAT_ENOMEM;
+  m->index = kuzat__calloc(&m->a, 2 * words, sizeof *m->index);
+  if (!m->index) return KUZAT_ENOMEM;
   for (size_t i = 0; i < m->nm; i++)
     for (uint32_t q = 0; q < m->mk[i].nnz; q++) {
       uint32_t b = m->mk[i].idx[q] - 1; /* indices are 1-based */
-      m->present[b >> 6] |= (uint64_t)1 << (b & 63);
+      m->index[2 * (b >> 6)] |= (uint64_t)1 << (b & 63);
     }
   size_t nrows = 0;
   for (size_t k = 0; k < words; k++) {
-    m->rank[k] = (uint32_t)nrows;
-    nrows += kuzat__popcount64(m->present[k]);
+    m->index[2 * k + 1] = nrows;
+    nrows += kuzat__popcount64(m->index[2 * k]);
   }
   /* a row never straddles two cache lines: up to eight markers, a power
    * of two doubles; more, whole lines */
@@ -71,8 +70,7 @@ int kuzat__weights_build(kuzat_model *m) {
   memset(m->rows_mem, 0, bytes);
   double *rows = (double *)m->rows_mem;
   rows += (64 - (uintptr_t)rows % 64) % 64 / sizeof *rows;
-  m->w.present = m->present;
-  m->w.rank = m->rank;
+  m->w.index = m->index;
   m->w.rows = rows;
   m->w.stride = stride;
   m->w.nm = m->nm;

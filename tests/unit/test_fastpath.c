@@ -38,8 +38,7 @@ static uint64_t next_rand(void) {
 #define NB (1u << BITS)
 
 typedef struct synth {
-  uint64_t present[NB / 64];
-  uint32_t rank[NB / 64];
+  uint64_t index[2 * NB / 64];
   double rows[NB * 8];
   kz_rows w;
 } synth;
@@ -49,16 +48,15 @@ static void synth_make(synth *s, size_t nm) {
   memset(s, 0, sizeof *s);
   size_t stride = nm == 1 ? 1 : nm <= 2 ? 2 : nm <= 4 ? 4 : 8, nrows = 0;
   for (unsigned b = 0; b < NB; b++)
-    if (next_rand() & 1) s->present[b / 64] |= (uint64_t)1 << (b % 64);
+    if (next_rand() & 1) s->index[2 * (b / 64)] |= (uint64_t)1 << (b % 64);
   for (unsigned k = 0; k < NB / 64; k++) {
-    s->rank[k] = (uint32_t)nrows;
-    nrows += kuzat__popcount64(s->present[k]);
+    s->index[2 * k + 1] = nrows;
+    nrows += kuzat__popcount64(s->index[2 * k]);
   }
   for (size_t r = 0; r < nrows; r++)
     for (size_t i = 0; i < nm; i++)
       s->rows[r * stride + i] = (double)(int64_t)(next_rand() % 2001) / 1000.0 - 1.0;
-  s->w.present = s->present;
-  s->w.rank = s->rank;
+  s->w.index = s->index;
   s->w.rows = s->rows;
   s->w.stride = stride;
   s->w.nm = nm;
