@@ -102,6 +102,10 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
 int kuzat__normalise_fold(kuzat_normaliser *n, const char *utf8, size_t len,
                           const int32_t **cp, size_t *count, kuzat_error *err);
 
+/* (normalise.c) Let the normaliser take its one-pass path for the texts it
+ * can (on, the default), or never (for the tests of the general path). */
+void kuzat__normaliser_fast(kuzat_normaliser *n, int on);
+
 /* The language-identification texts compiled into the library
  * (build/langid_corpus.c, made by tools/embed.c from datasets/langid/),
  * which the normaliser folds into the profiles. */
