@@ -36,10 +36,12 @@
  * once rather than in every document: a direct-mapped table of words of
  * up to KZ_WC_WORD bytes, found by the hash of the word and compared byte
  * for byte, their hashes in a pool; when the pool fills up, everything is
- * forgotten. */
-#define KZ_WC_SLOTS 8192 /* a power of two */
+ * forgotten. Hashing the n-grams of the words missed took 109
+ * instructions a byte of the benchmark corpus's texts (read once) with 8K
+ * slots, 77 with 32K (1.5 MB of slots, 8 MB of pool), 69 with 64K. */
+#define KZ_WC_SLOTS 32768 /* a power of two */
 #define KZ_WC_WORD 32
-#define KZ_WC_POOL 262144 /* hashes */
+#define KZ_WC_POOL 1048576 /* hashes */
 
 typedef struct kz_wslot {
   uint64_t tag; /* hash of the word */
@@ -315,6 +317,21 @@ static size_t char_grams_cached(kuzat_featuriser *f, const char *w, size_t len, 
   return n;
 }
 
+/* Word n-gram n ending at word-like token k (n > 1), hashed where it lies
+ * when its words are one space apart (and short enough not to be cut:
+ * the same bytes as word_gram()'s copy), else from that copy. */
+static uint64_t word_gram_hash(const kuzat_featuriser *f, const char *s, const size_t *wt,
+                               size_t k, int n) {
+  const kuzat_token *a = &f->toks[wt[k + 1 - (size_t)n]], *b = &f->toks[wt[k]];
+  const uint64_t seed = ns_seed(f->p.seed, word_ns(n));
+  if (n == 2 && b->off == a->off + a->len + 1 && s[a->off + a->len] == ' ' &&
+      a->len + 1 + b->len <= KZ_MAX_GRAM)
+    return hash_seeded(s + a->off, a->len + 1 + b->len, seed);
+  char buf[KZ_MAX_GRAM];
+  size_t blen = word_gram(f, s, wt, k, n, buf);
+  return hash_seeded(buf, blen, seed);
+}
+
 /* Every feature hash of the text into f->keys, in the order collect_visit()
  * reports them. */
 static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
@@ -359,13 +376,7 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
       wh = hash_seeded(norm + t->off, t->len < KZ_MAX_GRAM ? t->len : KZ_MAX_GRAM,
                        f->ns_seed[KUZAT_NS_WORD]);
     for (int n = wmin; n >= 1 && n <= wmax && (size_t)n <= nw + 1; n++) {
-      if (n == 1) {
-        keys[nk++] = wh;
-      } else {
-        char buf[KZ_MAX_GRAM];
-        size_t blen = word_gram(f, norm, wt, nw, n, buf);
-        keys[nk++] = hash_seeded(buf, blen, ns_seed(f->p.seed, word_ns(n)));
-      }
+      keys[nk++] = n == 1 ? wh : word_gram_hash(f, norm, wt, nw, n);
     }
     nw++;
     if (chars) nk += char_grams_cached(f, norm + t->off, t->len, wh, keys + nk);
