@@ -720,11 +720,11 @@ static int fold_text(kuzat_normaliser *n, const char *utf8, size_t len,
                      kuzat_error *err) {
   if (len == SIZE_MAX) return kuzat__fail(err, KUZAT_ERANGE, "text too long");
   n->fast_len = SIZE_MAX;
-  if (n->fast && !n->track && len < SIZE_MAX / 4) {
-    if (reserve2(n, len + 1) || GROW(n, n->out, n->out_cap, 2 * len + 4))
+  if (n->fast && !n->track && len < SIZE_MAX / 8) {
+    if (reserve2(n, 3 * len + 16) || GROW(n, n->out, n->out_cap, 6 * len + 16))
       return kuzat__fail(err, KUZAT_ENOMEM, "out of memory (text of %zu bytes)", len);
     size_t n2, nout;
-    if (kuzat__fold_fast(n->cache, (const uint8_t *)utf8, len, n->c2, (uint8_t *)n->out,
+    if (kuzat__fold_fast(n->cache, n->pool, (const uint8_t *)utf8, len, n->c2, (uint8_t *)n->out,
                          &n->stats, &n2, &nout)) {
       n->n2 = n2;
       n->fast_len = nout;

@@ -58,11 +58,12 @@ static inline void kuzat__arabic_cue(kz_langstats *st, int32_t c) {
 
 /* (normalise_fast.c) Steps 1-4 of len bytes s in one pass, when every code
  * point is a segment of its own already in `cache` (the normaliser's table
- * of BMP code points): the folded code points into c2 (room for len + 1),
- * their UTF-8 into out (room for 2 len + 4), the counts into *st, as
- * normalise.c's decode and fold would make them. Returns 1, or 0 having
- * given up (then only the general path's result counts). */
-int kuzat__fold_fast(const kz_centry *cache, const uint8_t *s, size_t len, int32_t *c2,
-                     uint8_t *out, kz_langstats *st, size_t *n2, size_t *nout);
+ * of BMP code points, whose foldings of several code points, three at
+ * most here, are in `pool`): the folded code points into c2 (room for
+ * 3 len + 16), their UTF-8 into out (room for 6 len + 16), the counts into
+ * *st, as normalise.c's decode and fold would make them. Returns 1, or 0
+ * having given up (then only the general path's result counts). */
+int kuzat__fold_fast(const kz_centry *cache, const int32_t *pool, const uint8_t *s, size_t len,
+                     int32_t *c2, uint8_t *out, kz_langstats *st, size_t *n2, size_t *nout);
 
 #endif /* KUZAT_NORMALISE_H */

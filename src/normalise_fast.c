@@ -94,8 +94,8 @@ static inline int ascii8(uint64_t x, int next_ascii, int prev_space, uint8_t *ou
   return 1;
 }
 
-int kuzat__fold_fast(const kz_centry *cache, const uint8_t *s, size_t len, int32_t *c2,
-                     uint8_t *out, kz_langstats *st, size_t *n2_out, size_t *nout) {
+int kuzat__fold_fast(const kz_centry *cache, const int32_t *pool, const uint8_t *s, size_t len,
+                     int32_t *c2, uint8_t *out, kz_langstats *st, size_t *n2_out, size_t *nout) {
   size_t i = 0, n2 = 0, o = 0;
   size_t ascii_letters = 0, cnt[KZ_SC_COUNT] = {0}, short_u = 0, marked = 0;
   unsigned apos = 0;
@@ -168,7 +168,7 @@ int kuzat__fold_fast(const kz_centry *cache, const uint8_t *s, size_t len, int32
       i += w;
       continue;
     }
-    if (!(e->flags & CE_DONE) || e->len > 1 || (c >= 0x80 && !(e->flags & CE_BB))) return 0;
+    if (!(e->flags & CE_DONE) || e->len > 3 || (c >= 0x80 && !(e->flags & CE_BB))) return 0;
     if ((uint32_t)c - 0x600u < 0x100u) kuzat__arabic_cue(&cues, c);
     if (e->script == KZ_SC_LATIN && ((c >= 0xC0 && c < 0x250) || (c >= 0x1E00 && c < 0x1F00)))
       marked++;
@@ -179,6 +179,13 @@ int kuzat__fold_fast(const kz_centry *cache, const uint8_t *s, size_t len, int32
       short_u += v == 0x45E;
       size_t nb = encode(v, out + o);
       APPEND((int32_t)v, nb);
+    } else { /* several (… is ...), or none */
+      for (size_t q = 0; q < e->len; q++) {
+        const uint32_t v = (uint32_t)pool[e->val + q];
+        COUNT(kuzat__script((int32_t)v));
+        size_t nb = encode(v, out + o);
+        APPEND((int32_t)v, nb);
+      }
     }
     i += w;
   }

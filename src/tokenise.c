@@ -107,6 +107,24 @@ static void parts(const unsigned char *s, size_t a, size_t b, tok_out *o) {
   }
 }
 
+/* The first space of s[i .. len), or len: eight bytes at a time where
+ * the first byte is the lowest (a space makes its byte of x ^ spaces
+ * zero, and the lowest byte flagged is the first zero byte exactly). */
+static size_t chunk_end(const unsigned char *s, size_t i, size_t len) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const uint64_t ones = 0x0101010101010101ull, spaces = 0x2020202020202020ull;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t x;
+    memcpy(&x, s + i, 8);
+    x ^= spaces;
+    const uint64_t zero = (x - ones) & ~x & (ones << 7);
+    if (zero) return i + (size_t)__builtin_ctzll(zero) / 8;
+  }
+#endif
+  while (i < len && s[i] != ' ') i++;
+  return i;
+}
+
 static int starts_with(const unsigned char *s, size_t len, const char *p) {
   size_t n = strlen(p);
   return len >= n && memcmp(s, p, n) == 0;
@@ -191,8 +209,7 @@ int kuzat_tokenise(const char *norm, size_t len, kuzat_token *toks, size_t cap,
       i++;
       continue;
     }
-    size_t j = i;
-    while (j < len && s[j] != ' ') j++;
+    size_t j = chunk_end(s, i, len);
     if ((s[i] == 'h' || s[i] == 'w') &&
         (starts_with(s + i, j - i, "http://") ||
          starts_with(s + i, j - i, "https://") ||
