@@ -125,7 +125,8 @@ typedef struct run {
   size_t head, claim, tail; /* filled, claimed by a worker, written */
   size_t in_flight;         /* text bytes in filled slots not yet written */
   int eof;
-  int wait_feed, wait_work, wait_write; /* threads waiting: signal only them */
+  int writing;              /* a thread is writing lines (ring.c) */
+  int wait_feed, wait_work, wait_end; /* threads waiting: signal only them */
   pthread_mutex_t mu;
   pthread_cond_t filled, done, freed;
 } run;
