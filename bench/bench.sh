@@ -20,7 +20,11 @@
 #     rows (default 5000; svm-train needs minutes beyond that)
 #  4. score the held-out rows and both evasion sets with every tool
 #  5. throughput: bench/corpus.sh (>= 50 MB of short documents),
-#     whole processes, one core (taskset) and two; the Python package's
+#     whole processes, one core (taskset) and two; kuzat with the shipped
+#     default model (models/default.kzm; the model trained above if it is
+#     missing), kuzat and fastText defaults one after the other, twice;
+#     wall and CPU time (the machine may be shared: the report says the
+#     load); the Python package's
 #     score_many and the Dask example (bench/python.py ->
 #     bench/RESULTS-python.txt)
 #     and known-content matching: bench/known (index size, load time,
@@ -123,15 +127,21 @@ head -c $((${BENCH_SK_MB:-5} * 1000000)) "$W/in.txt" | sed '$d' > "$W/in-small.t
 : > "$W/speed.tsv"
 row() { # name cores input command...
   name=$1 cores=$2 in=$3; shift 3
-  taskset -c "$cores" /usr/bin/time -f "%e %M" -o "$W/time" "$@" < "$in" > "$W/out" 2> /dev/null ||
+  taskset -c "$cores" /usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" < "$in" > "$W/out" 2> /dev/null ||
     { echo "bench: $name failed" >&2; exit 1; }
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$cores" "$(tr ' ' '\t' < "$W/time")" \
-    "$(wc -c < "$in")" "$(wc -l < "$in")" "$(wc -l < "$W/out")" >> "$W/speed.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$cores" "$(tr ' ' '\t' < "$W/time")" \
+    "$(wc -c < "$in")" "$(wc -l < "$in")" "$(wc -l < "$W/out")" "$(cut -d' ' -f1 /proc/loadavg)" \
+    >> "$W/speed.tsv"
   log "  $name: $(cat "$W/time")"
 }
-row kuzat 0 "$W/in.txt" "$B/kuzat-classify" -m "$W/kuzat.kzm"
-row kuzat 0,1 "$W/in.txt" "$B/kuzat-classify" -m "$W/kuzat.kzm" --threads 2
-row fasttext 0 "$W/in.txt" fasttext predict-prob "$W/ft1.bin" -
+KM=models/default.kzm
+[ -f "$KM" ] || KM="$W/kuzat.kzm"
+echo "$KM" > "$W/speed-model"
+for rep in 1 2; do # side by side: the two tools alternate
+  row kuzat 0 "$W/in.txt" "$B/kuzat-classify" -m "$KM"
+  row fasttext 0 "$W/in.txt" fasttext predict-prob "$W/ft1.bin" -
+done
+row kuzat 0,1 "$W/in.txt" "$B/kuzat-classify" -m "$KM" --threads 2
 row fasttext-ngrams 0 "$W/in.txt" fasttext predict-prob "$W/ft2.bin" -
 row sklearn 0 "$W/in-small.txt" $PY bench/sk.py score "$W/sk.pkl" -
 # liblinear from text: kuzat's hashing (bench/featurize) piped into

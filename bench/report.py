@@ -196,13 +196,23 @@ def main():
         name, sec, kb = line.rstrip("\n").split("\t")
         tt[name] = (float(sec), float(kb) / 1024)
     sizes = dict(line.split() for line in open(os.path.join(work, "sizes.tsv")))
+    # speed.tsv: name, cores, wall s, peak KB, user s, sys s, bytes, documents,
+    # output lines, load average; a tool run twice keeps its faster run
     speed = {}
     for line in open(os.path.join(work, "speed.tsv")):
-        name, cores, sec, kb, nbytes, docs, lines = line.rstrip("\n").split("\t")
-        sec = float(sec)
-        speed[(name, cores)] = {"s": sec, "mbs": int(nbytes) / 1e6 / sec, "dps": int(docs) / sec,
-                                "mb": float(kb) / 1024, "bytes": int(nbytes), "docs": int(docs),
-                                "ok": int(lines) == int(docs)}
+        name, cores, sec, kb, user, system, nbytes, docs, lines, load = line.rstrip("\n").split("\t")
+        sec, cpu = float(sec), float(user) + float(system)
+        v = {"s": sec, "cpu": cpu, "mbs": int(nbytes) / 1e6 / sec, "cpu_mbs": int(nbytes) / 1e6 / cpu,
+             "dps": int(docs) / sec, "mb": float(kb) / 1024, "bytes": int(nbytes),
+             "docs": int(docs), "ok": int(lines) == int(docs), "load": load,
+             "runs": speed.get((name, cores), {}).get("runs", 0) + 1}
+        old = speed.get((name, cores))
+        if old is None or v["s"] < old["s"]:
+            speed[(name, cores)] = v
+        else:
+            old["runs"] = v["runs"]
+    speed_model = open(os.path.join(work, "speed-model")).read().strip() \
+        if os.path.exists(os.path.join(work, "speed-model")) else "the model trained above"
     profile = open(os.path.join(work, "profile.md")).read().strip()
     elapsed = time.time() - float(open(os.path.join(work, "start")).read())
 
@@ -225,9 +235,17 @@ def main():
                         "%.4f -> %.4f (falls %.4f)" % (r["auc0"], r["auc1"], d), "0.002", d <= 0.002,
                         "%.4f %s the limit" % (abs(d - 0.002), "under" if d <= 0.002 else "over")))
     ks, fs = speed[("kuzat", "0")], speed[("fasttext", "0")]
-    targets.append(("scoring throughput, one core >= fastText defaults'",
-                    "%.2f MB/s" % ks["mbs"], "%.2f MB/s" % fs["mbs"], ks["mbs"] >= fs["mbs"],
-                    "ratio %.2f" % (ks["mbs"] / fs["mbs"])))
+    targets.append(("scoring throughput, one core, the shipped default model >= 1.5 x fastText "
+                    "defaults' (wall time; CPU time in brackets)",
+                    "%.2f MB/s (%.2f)" % (ks["mbs"], ks["cpu_mbs"]),
+                    "1.5 x %.2f MB/s (%.2f)" % (fs["mbs"], fs["cpu_mbs"]),
+                    ks["mbs"] >= 1.5 * fs["mbs"],
+                    "ratio %.2f (CPU time: %.2f)" % (ks["mbs"] / fs["mbs"], ks["cpu_mbs"] / fs["cpu_mbs"])))
+    k2 = speed.get(("kuzat", "0,1"))
+    if k2:
+        targets.append(("kuzat-classify --threads 2 on two cores >= 1.85 x one thread (wall time)",
+                        "%.2f MB/s" % k2["mbs"], "1.85 x %.2f MB/s" % ks["mbs"],
+                        k2["mbs"] >= 1.85 * ks["mbs"], "ratio %.2f" % (k2["mbs"] / ks["mbs"])))
     tk = [v for k, v in tt.items() if k.startswith("target-kuzat")][0]
     tsvm_name = [k for k in tt if k.startswith("target-svm-train")][0]
     tsvm = tt[tsvm_name]
@@ -393,12 +411,17 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
     sp0 = speed[("kuzat", "0")]
     w("Scoring throughput, whole processes reading a file of short documents, one a line "
       "(%d documents, %.1f MB: the texts of isis-twitter-en, kyrgyz-24kg-topics, tajik-text, "
-      "uzbek-sentiment, tatoeba-uzbek-cyrillic, ud-treebanks-ky-uz-ru repeated), models "
-      "from the training above. scikit-learn (`bench/sk.py score`, batches of 20,000 lines) and "
+      "uzbek-sentiment, tatoeba-uzbek-cyrillic, ud-treebanks-ky-uz-ru repeated); kuzat with "
+      "`%s`, the others with their models from the training above; kuzat and fastText "
+      "defaults ran one after the other, twice, and the faster run of each is shown (wall time; "
+      "CPU time is user + system, which a shared machine disturbs less). Commands: "
+      "`taskset -c 0 kuzat-classify -m MODEL < in.txt`, `taskset -c 0 fasttext predict-prob "
+      "ft1.bin - < in.txt`, `taskset -c 0,1 kuzat-classify -m MODEL --threads 2 < in.txt`. "
+      "scikit-learn (`bench/sk.py score`, batches of 20,000 lines) and "
       "liblinear from text (kuzat's hashing in `bench/featurize` piped into `liblinear-predict`; "
       "the vectors as text are about 75 times the input) score under 0.5 MB/s and are timed on "
       "the first %.1f MB only:\n"
-      % (sp0["docs"], sp0["bytes"] / 1e6, speed[("sklearn", "0")]["bytes"] / 1e6))
+      % (sp0["docs"], sp0["bytes"] / 1e6, speed_model, speed[("sklearn", "0")]["bytes"] / 1e6))
     rows = []
     for (name, cores), v in speed.items():
         label = dict((t, n) for t, n, _ in TOOLS)[name]
@@ -407,10 +430,11 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
         if name == "liblinear":
             label = "liblinear: bench/featurize (kuzat's hashing) piped into liblinear-predict"
         rows.append([label, "2" if "," in cores else "1", "%.1f" % (v["bytes"] / 1e6), "%.1f" % v["s"],
-                     "%.2f" % v["mbs"], "{:,.0f}".format(v["dps"]), "%.0f" % v["mb"],
+                     "%.2f" % v["mbs"], "%.1f" % v["cpu"], "%.2f" % v["cpu_mbs"],
+                     "{:,.0f}".format(v["dps"]), "%.0f" % v["mb"], v["load"],
                      "yes" if v["ok"] else "**no**"])
-    w(table(["tool", "cores", "MB", "wall s", "MB/s", "documents/s", "peak MB", "one line per document"],
-            rows))
+    w(table(["tool", "cores", "MB", "wall s", "MB/s", "CPU s", "MB/s of CPU", "documents/s",
+             "peak MB", "load average", "one line per document"], rows))
     w("")
 
     w("## Profile: where scoring time goes\n")

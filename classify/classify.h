@@ -112,7 +112,7 @@ typedef struct named_count {
 } named_count;
 
 typedef struct report {
-  /* written lines (the writer's thread) */
+  /* written lines (by one thread at a time: ring.c's writer) */
   size_t records, errors, not_text, flagged;
   size_t lang_records[KUZAT_LANG_COUNT], lang_flagged[KUZAT_LANG_COUNT];
   size_t *marker_flagged; /* one per marker */
@@ -237,7 +237,8 @@ typedef struct run {
   size_t head, claim, tail; /* filled, claimed by a worker, written */
   size_t in_flight;         /* text bytes in filled slots not yet written */
   int eof;
-  int wait_feed, wait_work, wait_write; /* threads waiting: signal only them */
+  int writing;              /* a thread is writing lines (ring.c) */
+  int wait_feed, wait_work, wait_end; /* threads waiting: signal only them */
   pthread_mutex_t mu;
   pthread_cond_t filled, done, freed;
 } run;

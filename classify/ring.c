@@ -2,12 +2,17 @@
  * ring.c -- the run: records in, lines out, in input order.
  *
  * With one thread there is no ring: read, score, write. With N, records
- * flow in input order through a ring of slots: one thread reads records
- * into free slots, N workers score them, and the main thread writes each
- * slot's line as soon as it and every slot before it are done. So output
- * order never depends on the number of threads, and on a pipe a record's
- * line goes out as soon as it is scored (nothing waits for a batch to
- * fill).
+ * flow in input order through a ring of slots. The main thread reads
+ * records into free slots (a copy: the reader's memory is only the
+ * record's while the callback runs); it and N - 1 workers each claim the
+ * next records, up to 64 KB of text at a time, score them and format
+ * their lines; and whichever thread finishes the record at the tail writes
+ * every finished line from there on, while the others go on scoring. So
+ * there are N threads for N cores -- no thread only reads or only writes
+ * -- output order never depends on the number of threads, and on a pipe a
+ * record's line goes out as soon as it and every record before it are
+ * scored (nothing waits for a claim to fill). When the ring is full the
+ * reading thread scores instead of waiting.
  */
 #include "classify.h"
 
@@ -19,14 +24,16 @@
  * memory stays bounded whatever the input. */
 #define RING_BYTES ((size_t)16 << 20)
 
-/* Write a finished job; count it. Returns nonzero when output failed. */
+/* Write a finished job; count it; flush a pipe (--line-buffered, the
+ * default there: each line goes out as soon as it and every line before
+ * it are ready). Returns nonzero when output failed. */
 static int write_job(run *R, job *j) {
   if (j->bad) R->bad++;
   if (j->io_failed) R->io_failed++;
   job_done(R, j); /* report.c: its message, --eval, --summary, --progress, the page */
-  if (fwrite(j->out.p, 1, j->out.len, stdout) != j->out.len) R->write_failed = 1;
-  if (R->line_buffered && fflush(stdout) != 0) R->write_failed = 1;
-  return R->write_failed;
+  if (fwrite(j->out.p, 1, j->out.len, stdout) != j->out.len) return 1;
+  if (R->line_buffered && fflush(stdout) != 0) return 1;
+  return 0;
 }
 
 /* Point a job at a record (serial) or copy it in (threaded). */
@@ -82,165 +89,46 @@ static int emit_serial(void *ud, const kuzat_record *rec, const char *io_error) 
   run *R = ud;
   set_job(&R->one, rec, io_error, 0);
   run_job(&R->c, &R->one, R->scorer, R->norm, R->km);
-  return write_job(R, &R->one);
+  if (write_job(R, &R->one)) R->write_failed = 1;
+  return R->write_failed;
 }
 
 enum { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
 
-static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
-  run *R = ud;
-  pthread_mutex_lock(&R->mu);
-  while ((R->ring[R->head % R->q].state != SLOT_FREE ||
-          (R->in_flight > RING_BYTES && R->tail < R->head)) && !R->write_failed) {
-    R->wait_feed++;
-    pthread_cond_wait(&R->freed, &R->mu);
-    R->wait_feed--;
+/* A worker claims consecutive records up to this many text bytes at a
+ * time (or its share of what is waiting, if less, but at least one
+ * record): one lock for many short records, while a pipe that brings one
+ * record at a time still gets each scored at once. The reading thread,
+ * which scores while the ring is full, claims an eighth of that, so that
+ * it is soon back to reading and the workers never run dry. */
+#define CLAIM_BYTES ((size_t)64 << 10)
+
+/* Claim the next records, up to `most_bytes`, for one thread (R->mu
+ * held): *first and the count; 0 when there is nothing to claim. */
+static size_t claim(run *R, size_t *first, size_t most_bytes) {
+  if (R->claim == R->head || R->write_failed) return 0;
+  size_t nt = (size_t)R->c.o->threads, waiting = R->head - R->claim;
+  size_t most = waiting / nt > 1 ? waiting / nt : 1, k = 0, bytes = 0;
+  *first = R->claim;
+  while (k < most && bytes < most_bytes) {
+    job *j = &R->ring[(*first + k) % R->q];
+    j->state = SLOT_BUSY;
+    bytes += j->text_len + 1;
+    k++;
   }
-  int stop = R->write_failed;
-  pthread_mutex_unlock(&R->mu);
-  if (stop) return 1;
-  job *j = &R->ring[R->head % R->q];
-  if (set_job(j, rec, io_error, 1)) {
-    kuzat_record oom = *rec;
-    oom.text = "";
-    oom.text_len = 0;
-    oom.segments_len = 0;
-    oom.error = "out of memory reading this record";
-    set_job(j, &oom, NULL, 1);
-  }
-  pthread_mutex_lock(&R->mu);
-  j->state = SLOT_FILLED;
-  R->in_flight += j->text_len;
-  R->head++;
-  if (R->wait_work) pthread_cond_signal(&R->filled);
-  pthread_mutex_unlock(&R->mu);
-  return 0;
+  R->claim += k;
+  return k;
 }
 
-typedef struct worker {
-  run *R;
-  kuzat_scorer *scorer;
-  kuzat_normaliser *norm;
-  kmatch *km;
-  pthread_t th;
-} worker;
-
-/* Up to this many consecutive records are claimed (and their lines handed
- * back) under one lock: fewer hand-overs per record on big inputs, while a
- * pipe that brings one record at a time still gets each scored at once. */
-#define CLAIM_MAX 16
-
-static void *work(void *arg) {
-  worker *wk = arg;
-  run *R = wk->R;
-  size_t nt = (size_t)R->c.o->threads;
-  pthread_mutex_lock(&R->mu);
-  for (;;) {
-    while (R->claim == R->head && !R->eof) {
-      R->wait_work++;
-      pthread_cond_wait(&R->filled, &R->mu);
-      R->wait_work--;
-    }
-    if (R->claim == R->head) break; /* eof and nothing left */
-    size_t first = R->claim, k = (R->head - R->claim) / nt;
-    if (k < 1) k = 1;
-    if (k > CLAIM_MAX) k = CLAIM_MAX;
-    for (size_t q = 0; q < k; q++) R->ring[(first + q) % R->q].state = SLOT_BUSY;
-    R->claim += k;
-    pthread_mutex_unlock(&R->mu);
-    for (size_t q = 0; q < k; q++) run_job(&R->c, &R->ring[(first + q) % R->q], wk->scorer, wk->norm, wk->km);
-    pthread_mutex_lock(&R->mu);
-    for (size_t q = 0; q < k; q++) R->ring[(first + q) % R->q].state = SLOT_DONE;
-    if (R->wait_write && R->tail >= first && R->tail < first + k) pthread_cond_signal(&R->done);
-  }
-  pthread_mutex_unlock(&R->mu);
-  return NULL;
-}
-
-typedef struct feeder {
-  run *R;
-  int argc;
-  char **argv;
-} feeder;
-
-static void *feed(void *arg) {
-  feeder *f = arg;
-  walk_all(&f->R->w, f->argc, f->argv);
-  pthread_mutex_lock(&f->R->mu);
-  f->R->eof = 1;
-  pthread_cond_broadcast(&f->R->filled);
-  pthread_cond_broadcast(&f->R->done);
-  pthread_mutex_unlock(&f->R->mu);
-  return NULL;
-}
-
-static int make_tools(run *R, kuzat_scorer **s, kuzat_normaliser **n, kmatch **km) {
-  kuzat_error err;
-  int rc = kuzat_normaliser_new(NULL, n, &err); /* --normalize's; segments' languages */
-  if (!rc && !R->c.o->normalize) rc = kuzat_scorer_new(R->c.model, NULL, s, &err);
-  if (rc) fprintf(stderr, "kuzat-classify: %s\n", err.msg);
-  return rc ? rc : known_tools_new(&R->c, km);
-}
-
-static void job_free(job *j) {
-  free(j->store);
-  free(j->seg_store);
-  free(j->out.p);
-  free(j->msg);
-  free(j->prob);
-}
-
-static int run_threads(run *R, int argc, char **argv) {
-  int nt = R->c.o->threads;
-  R->q = (size_t)nt * 256;
-  R->ring = calloc(R->q, sizeof *R->ring);
-  worker *wk = calloc((size_t)nt, sizeof *wk);
-  int oom = !R->ring || !wk;
-  for (size_t k = 0; !oom && R->c.o->eval && k < R->q; k++) /* --eval keeps each slot's */
-    oom = !(R->ring[k].prob = calloc(R->c.nm + 1, sizeof *R->ring[k].prob));
-  if (oom) {
-    fprintf(stderr, "kuzat-classify: out of memory\n");
-    for (size_t k = 0; R->ring && k < R->q; k++) free(R->ring[k].prob);
-    free(R->ring);
-    free(wk);
-    return 2;
-  }
-  pthread_mutex_init(&R->mu, NULL);
-  pthread_cond_init(&R->filled, NULL);
-  pthread_cond_init(&R->done, NULL);
-  pthread_cond_init(&R->freed, NULL);
-  int started = 0, rc = 0;
-  for (int i = 0; i < nt; i++) {
-    wk[i].R = R;
-    if (make_tools(R, &wk[i].scorer, &wk[i].norm, &wk[i].km) ||
-        pthread_create(&wk[i].th, NULL, work, &wk[i]) != 0) {
-      rc = 2;
-      break;
-    }
-    started++;
-  }
-  feeder fd = {R, argc, argv};
-  pthread_t fth;
-  int fed = 0;
-  if (!rc && pthread_create(&fth, NULL, feed, &fd) == 0) fed = 1;
-  else if (!rc) rc = 2;
-  if (!fed) { /* let the workers see the end */
-    pthread_mutex_lock(&R->mu);
-    R->eof = 1;
-    pthread_cond_broadcast(&R->filled);
-    pthread_mutex_unlock(&R->mu);
-  }
-  /* the writer: this thread */
-  pthread_mutex_lock(&R->mu);
-  for (;;) {
-    job *j = &R->ring[R->tail % R->q];
-    while (!(R->tail < R->head && j->state == SLOT_DONE) && !(R->eof && R->tail == R->head)) {
-      R->wait_write++;
-      pthread_cond_wait(&R->done, &R->mu);
-      R->wait_write--;
-    }
-    if (R->tail == R->head && R->eof) break;
-    size_t n = 1; /* every finished line in order from the tail, at once */
+/* Write every finished line from the tail on, in order, unless another
+ * thread is at it (R->mu held; released while writing). Whoever marks the
+ * tail's record done comes here, and the one writing looks again before it
+ * stops, so every line is written, by one thread at a time. */
+static void write_ready(run *R) {
+  if (R->writing) return;
+  R->writing = 1;
+  while (R->tail < R->head && R->ring[R->tail % R->q].state == SLOT_DONE) {
+    size_t n = 1;
     while (R->tail + n < R->head && R->ring[(R->tail + n) % R->q].state == SLOT_DONE) n++;
     pthread_mutex_unlock(&R->mu);
     int failed = R->write_failed;
@@ -266,11 +154,153 @@ static int run_threads(run *R, int argc, char **argv) {
     R->in_flight -= bytes;
     R->tail += n;
     if (R->wait_feed) pthread_cond_signal(&R->freed);
+    if (R->wait_end) pthread_cond_signal(&R->done);
+  }
+  R->writing = 0;
+}
+
+/* Score records [first, first + k) and write what is ready (R->mu held;
+ * released while scoring). */
+static void score_claimed(run *R, size_t first, size_t k, kuzat_scorer *s, kuzat_normaliser *n,
+                          kmatch *km) {
+  pthread_mutex_unlock(&R->mu);
+  for (size_t q = 0; q < k; q++) run_job(&R->c, &R->ring[(first + q) % R->q], s, n, km);
+  pthread_mutex_lock(&R->mu);
+  for (size_t q = 0; q < k; q++) R->ring[(first + q) % R->q].state = SLOT_DONE;
+  write_ready(R);
+}
+
+typedef struct worker {
+  run *R;
+  kuzat_scorer *scorer;
+  kuzat_normaliser *norm;
+  kmatch *km;
+  pthread_t th;
+} worker;
+
+static void *work(void *arg) {
+  worker *wk = arg;
+  run *R = wk->R;
+  pthread_mutex_lock(&R->mu);
+  for (;;) {
+    size_t first, k = claim(R, &first, CLAIM_BYTES);
+    if (k) {
+      score_claimed(R, first, k, wk->scorer, wk->norm, wk->km);
+      continue;
+    }
+    if (R->eof || R->write_failed) break;
+    R->wait_work++;
+    pthread_cond_wait(&R->filled, &R->mu);
+    R->wait_work--;
   }
   pthread_mutex_unlock(&R->mu);
-  if (fed) pthread_join(fth, NULL);
-  for (int i = 0; i < started; i++) pthread_join(wk[i].th, NULL);
-  for (int i = 0; i < nt; i++) {
+  return NULL;
+}
+
+/* The reading thread's callback: copy the record into the next free slot.
+ * While the ring is full it scores waiting records itself rather than
+ * wait (it is one of the --threads). */
+static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
+  run *R = ud;
+  pthread_mutex_lock(&R->mu);
+  while ((R->ring[R->head % R->q].state != SLOT_FREE ||
+          (R->in_flight > RING_BYTES && R->tail < R->head)) && !R->write_failed) {
+    size_t first, k = claim(R, &first, CLAIM_BYTES / 8);
+    if (k) {
+      score_claimed(R, first, k, R->scorer, R->norm, R->km);
+      continue;
+    }
+    R->wait_feed++;
+    pthread_cond_wait(&R->freed, &R->mu);
+    R->wait_feed--;
+  }
+  int stop = R->write_failed;
+  pthread_mutex_unlock(&R->mu);
+  if (stop) return 1;
+  job *j = &R->ring[R->head % R->q];
+  if (set_job(j, rec, io_error, 1)) {
+    kuzat_record oom = *rec;
+    oom.text = "";
+    oom.text_len = 0;
+    oom.segments_len = 0;
+    oom.error = "out of memory reading this record";
+    set_job(j, &oom, NULL, 1);
+  }
+  pthread_mutex_lock(&R->mu);
+  j->state = SLOT_FILLED;
+  R->in_flight += j->text_len;
+  R->head++;
+  if (R->wait_work) pthread_cond_signal(&R->filled);
+  pthread_mutex_unlock(&R->mu);
+  return 0;
+}
+
+static int make_tools(run *R, kuzat_scorer **s, kuzat_normaliser **n, kmatch **km) {
+  kuzat_error err;
+  int rc = kuzat_normaliser_new(NULL, n, &err); /* --normalize's; segments' languages */
+  if (!rc && !R->c.o->normalize) rc = kuzat_scorer_new(R->c.model, NULL, s, &err);
+  if (rc) fprintf(stderr, "kuzat-classify: %s\n", err.msg);
+  return rc ? rc : known_tools_new(&R->c, km);
+}
+
+static void job_free(job *j) {
+  free(j->store);
+  free(j->seg_store);
+  free(j->out.p);
+  free(j->msg);
+  free(j->prob);
+}
+
+static int run_threads(run *R, int argc, char **argv) {
+  int nt = R->c.o->threads;
+  /* room for every thread's claim of 64 KB of short lines, and as many
+   * waiting */
+  R->q = (size_t)nt * 1024;
+  R->ring = calloc(R->q, sizeof *R->ring);
+  worker *wk = calloc((size_t)nt, sizeof *wk);
+  int oom = !R->ring || !wk;
+  for (size_t k = 0; !oom && R->c.o->eval && k < R->q; k++) /* --eval keeps each slot's */
+    oom = !(R->ring[k].prob = calloc(R->c.nm + 1, sizeof *R->ring[k].prob));
+  if (oom) {
+    fprintf(stderr, "kuzat-classify: out of memory\n");
+    for (size_t k = 0; R->ring && k < R->q; k++) free(R->ring[k].prob);
+    free(R->ring);
+    free(wk);
+    return 2;
+  }
+  pthread_mutex_init(&R->mu, NULL);
+  pthread_cond_init(&R->filled, NULL);
+  pthread_cond_init(&R->done, NULL);
+  pthread_cond_init(&R->freed, NULL);
+  int started = 0, rc = make_tools(R, &R->scorer, &R->norm, &R->km) ? 2 : 0;
+  for (int i = 1; !rc && i < nt; i++) { /* this thread is the first */
+    wk[i].R = R;
+    if (make_tools(R, &wk[i].scorer, &wk[i].norm, &wk[i].km) ||
+        pthread_create(&wk[i].th, NULL, work, &wk[i]) != 0) {
+      rc = 2;
+      break;
+    }
+    started = i;
+  }
+  if (!rc) walk_all(&R->w, argc, argv);
+  /* the end of the input: score what is left with the workers, and wait
+   * until every record claimed is written */
+  pthread_mutex_lock(&R->mu);
+  R->eof = 1;
+  pthread_cond_broadcast(&R->filled);
+  for (size_t first, k; !rc && (k = claim(R, &first, CLAIM_BYTES)) > 0;)
+    score_claimed(R, first, k, R->scorer, R->norm, R->km);
+  while (R->tail < R->claim) {
+    R->wait_end++;
+    pthread_cond_wait(&R->done, &R->mu);
+    R->wait_end--;
+  }
+  pthread_mutex_unlock(&R->mu);
+  for (int i = 1; i <= started; i++) pthread_join(wk[i].th, NULL);
+  kuzat_scorer_free(R->scorer);
+  kuzat_normaliser_free(R->norm);
+  known_tools_free(R->km);
+  for (int i = 1; i < nt; i++) {
     kuzat_scorer_free(wk[i].scorer);
     kuzat_normaliser_free(wk[i].norm);
     known_tools_free(wk[i].km);

@@ -36,10 +36,12 @@
  * once rather than in every document: a direct-mapped table of words of
  * up to KZ_WC_WORD bytes, found by the hash of the word and compared byte
  * for byte, their hashes in a pool; when the pool fills up, everything is
- * forgotten. */
-#define KZ_WC_SLOTS 8192 /* a power of two */
+ * forgotten. Hashing the n-grams of the words missed took 109
+ * instructions a byte of the benchmark corpus's texts (read once) with 8K
+ * slots, 77 with 32K (1.5 MB of slots, 8 MB of pool), 69 with 64K. */
+#define KZ_WC_SLOTS 32768 /* a power of two */
 #define KZ_WC_WORD 32
-#define KZ_WC_POOL 262144 /* hashes */
+#define KZ_WC_POOL 1048576 /* hashes */
 
 typedef struct kz_wslot {
   uint64_t tag; /* hash of the word */
@@ -72,6 +74,8 @@ struct kuzat_featuriser {
   size_t wc_used;
   uint64_t ns_seed[5];  /* the seed of namespaces 1..4 */
   uint64_t class_hash[6]; /* the class feature of each KUZAT_TOKEN_* but WORD */
+  kz_counter *counter; /* kuzat__featurise_dot()'s table */
+  int portable;        /* ... counted by the portable code */
   kz_visit_fn visit; /* kuzat__featurise_visit(): report, do not collect */
   void *visit_ud;
 };
@@ -165,6 +169,7 @@ void kuzat_featuriser_free(kuzat_featuriser *f) {
   kuzat__free(&a, f->slot);
   kuzat__free(&a, f->wc);
   kuzat__free(&a, f->wc_pool);
+  kuzat__counter_free(&a, f->counter);
   kuzat__free(&a, f);
 }
 
@@ -312,6 +317,21 @@ static size_t char_grams_cached(kuzat_featuriser *f, const char *w, size_t len, 
   return n;
 }
 
+/* Word n-gram n ending at word-like token k (n > 1), hashed where it lies
+ * when its words are one space apart (and short enough not to be cut:
+ * the same bytes as word_gram()'s copy), else from that copy. */
+static uint64_t word_gram_hash(const kuzat_featuriser *f, const char *s, const size_t *wt,
+                               size_t k, int n) {
+  const kuzat_token *a = &f->toks[wt[k + 1 - (size_t)n]], *b = &f->toks[wt[k]];
+  const uint64_t seed = ns_seed(f->p.seed, word_ns(n));
+  if (n == 2 && b->off == a->off + a->len + 1 && s[a->off + a->len] == ' ' &&
+      a->len + 1 + b->len <= KZ_MAX_GRAM)
+    return hash_seeded(s + a->off, a->len + 1 + b->len, seed);
+  char buf[KZ_MAX_GRAM];
+  size_t blen = word_gram(f, s, wt, k, n, buf);
+  return hash_seeded(buf, blen, seed);
+}
+
 /* Every feature hash of the text into f->keys, in the order collect_visit()
  * reports them. */
 static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
@@ -356,36 +376,13 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
       wh = hash_seeded(norm + t->off, t->len < KZ_MAX_GRAM ? t->len : KZ_MAX_GRAM,
                        f->ns_seed[KUZAT_NS_WORD]);
     for (int n = wmin; n >= 1 && n <= wmax && (size_t)n <= nw + 1; n++) {
-      if (n == 1) {
-        keys[nk++] = wh;
-      } else {
-        char buf[KZ_MAX_GRAM];
-        size_t blen = word_gram(f, norm, wt, nw, n, buf);
-        keys[nk++] = hash_seeded(buf, blen, ns_seed(f->p.seed, word_ns(n)));
-      }
+      keys[nk++] = n == 1 ? wh : word_gram_hash(f, norm, wt, nw, n);
     }
     nw++;
     if (chars) nk += char_grams_cached(f, norm + t->off, t->len, wh, keys + nk);
   }
   f->nkeys = nk;
   return KUZAT_OK;
-}
-
-/* 1 + ln(tf), from a table for the small counts nearly every feature has;
- * negated when bit 63 of the hash is set. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static double tf_weight_log(size_t tf) {
-  return 1.0 + log((double)tf);
-}
-
-static inline double weight(uint64_t key, size_t tf) {
-  static const double w[9] = {0, 1.0, 1.6931471805599454, 2.0986122886681098,
-                              2.386294361119891, 2.6094379124341003, 2.791759469228055,
-                              2.9459101490553135, 3.0794415416798357};
-  double x = tf < 9 ? w[tf] : tf_weight_log(tf);
-  return (key >> 63) ? -x : x;
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -471,11 +468,8 @@ static int order_table(kuzat_featuriser *f, size_t *end) {
  * distinct hashes of a bucket are summed in ascending order of hash, from
  * 0; buckets in ascending order. A hash rotated right by `bits` has its
  * bucket in the top bits, so that is the ascending order of the rotated
- * values. When `row` is not NULL (the caller's table by index, with a bit
- * per index in `present` saying whether its entry is worth reading), the
- * entries of the indices found are fetched into the cache meanwhile. */
-static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row,
-                        const uint64_t *present) {
+ * values. */
+static int build_vector(kuzat_featuriser *f, size_t *count) {
   const size_t nk = f->nkeys;
   if (nk > UINT32_MAX) return KUZAT_ERANGE; /* the table counts in 32 bits */
   if (kuzat__grow(&f->a, (void **)&f->out, &f->out_cap, nk + 1, sizeof *f->out))
@@ -508,12 +502,8 @@ static int build_vector(kuzat_featuriser *f, size_t *count, const uint32_t *row,
   for (size_t s = 0; s < end; s++) {
     if (d[s].gen != gen) continue;
     const uint64_t r = d[s].r, bucket = r >> bshift;
-    const double w = weight((r >> sshift) << 63, d[s].tf);
+    const double w = kuzat__tf_weight((r >> sshift) << 63, d[s].tf);
     if (KZ_LIKELY(bucket != last)) {
-#if defined(__GNUC__)
-      if (row && (present[(bucket + 1) >> 6] >> ((bucket + 1) & 63) & 1))
-        __builtin_prefetch(&row[bucket + 1]);
-#endif
       out[n].index = (int)bucket + 1;
       out[n].value = w; /* 0 + w */
       n++;
@@ -545,7 +535,7 @@ int kuzat_featurise(kuzat_featuriser *f, const char *norm, size_t len,
   if (!f || !out || !count || (!norm && len))
     return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
   int rc = collect_keys(f, norm ? norm : "", len);
-  if (!rc) rc = build_vector(f, count, NULL, NULL);
+  if (!rc) rc = build_vector(f, count);
   if (rc) return kuzat__fail(err, rc, rc == KUZAT_ENOMEM ? "out of memory" : "too many features");
   *out = f->out;
   return KUZAT_OK;
@@ -561,14 +551,15 @@ int kuzat__featurise_visit(kuzat_featuriser *f, const char *norm, size_t len,
   return rc;
 }
 
-int kuzat__featurise_prefetch(kuzat_featuriser *f, const char *norm, size_t len,
-                              const uint32_t *row, const uint64_t *present,
-                              const kuzat_feature **out, size_t *count) {
+int kuzat__featurise_dot(kuzat_featuriser *f, const char *norm, size_t len, const kz_rows *w,
+                         double *sum, double *norm2) {
   int rc = collect_keys(f, norm ? norm : "", len);
-  if (!rc) rc = build_vector(f, count, row, present);
-  if (!rc) *out = f->out;
-  return rc;
+  if (rc) return rc;
+  return kuzat__count_dot(&f->counter, &f->a, f->keys, f->nkeys, (unsigned)f->p.bits, w, sum,
+                          norm2, f->portable);
 }
+
+void kuzat__featuriser_portable(kuzat_featuriser *f, int on) { f->portable = on; }
 
 const kuzat_feature_params *kuzat__featuriser_params(const kuzat_featuriser *f) {
   return &f->p;

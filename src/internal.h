@@ -7,6 +7,7 @@
 
 #include "kuzat.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,6 +102,10 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
 int kuzat__normalise_fold(kuzat_normaliser *n, const char *utf8, size_t len,
                           const int32_t **cp, size_t *count, kuzat_error *err);
 
+/* (normalise.c) Let the normaliser take its one-pass path for the texts it
+ * can (on, the default), or never (for the tests of the general path). */
+void kuzat__normaliser_fast(kuzat_normaliser *n, int on);
+
 /* The language-identification texts compiled into the library
  * (build/langid_corpus.c, made by tools/embed.c from datasets/langid/),
  * which the normaliser folds into the profiles. */
@@ -111,6 +116,66 @@ typedef struct kz_corpus {
 } kz_corpus;
 extern const kz_corpus kuzat__langid_corpus[];
 extern const size_t kuzat__langid_corpus_count;
+
+/* ---- a model's weights as scoring reads them (built by weights.c) ---- */
+
+/* Every marker's linear weights, by bucket (0-based: index - 1). For each
+ * 64 buckets k, index[2k] has a bit set for each bucket with weights and
+ * index[2k + 1] counts the buckets below them that have weights (one
+ * memory access for both). Bucket b's weights are `stride` doubles, marker
+ * after marker (zeros after the nm-th), at row r of `rows`, r being
+ * index[2k + 1] plus the bits of index[2k] below b. The index (a quarter of
+ * a byte a bucket) stays in cache; the rows hold only buckets with a weight
+ * and start on a 64-byte boundary, so eight markers' weights are one cache
+ * line, fetched with a single prefetch. */
+typedef struct kz_rows {
+  const uint64_t *index;
+  const double *rows;
+  size_t stride, nm;
+} kz_rows;
+
+/* Set bits of x: the portable bit count (no POPCNT instruction assumed). */
+static inline unsigned kuzat__popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* 1 + the row of bucket b's weights, or 0 when it has none. */
+static inline size_t kuzat__row_of(const kz_rows *w, uint64_t b) {
+  const uint64_t *ix = w->index + 2 * (b >> 6), below = ((uint64_t)1 << (b & 63)) - 1;
+  if (!(ix[0] >> (b & 63) & 1)) return 0;
+  return (size_t)(1 + ix[1] + kuzat__popcount64(ix[0] & below));
+}
+
+/* The weight of a distinct feature seen tf times in a text: 1 + ln(tf),
+ * from a table for the small counts nearly every feature has; negative
+ * when bit 63 of its hash is set (features.c explains why). */
+static inline double kuzat__tf_weight(uint64_t hash, size_t tf) {
+  static const double w[9] = {0, 1.0, 1.6931471805599454, 2.0986122886681098,
+                              2.386294361119891, 2.6094379124341003, 2.791759469228055,
+                              2.9459101490553135, 3.0794415416798357};
+  double x = KZ_LIKELY(tf < 9) ? w[tf] : 1.0 + log((double)tf);
+  return (hash >> 63) ? -x : x;
+}
+
+/* ---- count.c: the scoring path's counting table ---- */
+
+typedef struct kz_counter kz_counter;
+#define KZ_COUNT_FALLBACK 1 /* not a status: take the ordered path instead */
+
+/* Count keys[0 .. nk) (feature hashes of `bits` bucket bits) and dot them
+ * with w: sum[i] = the sum over distinct hashes of their weight times
+ * marker i's weight of their bucket, *norm2 = the squared norm of the
+ * text's vector before it is normalised (count.c). *c is the caller's
+ * table, made on first use (NULL at first). KUZAT_OK, KUZAT_ENOMEM, or
+ * KZ_COUNT_FALLBACK when the hashes are not spread out enough to count
+ * this way (or too many). `portable`: the code for any processor even
+ * where a faster one runs (for the tests: the two give the same bits). */
+int kuzat__count_dot(kz_counter **c, const kz_alloc *a, const uint64_t *keys, size_t nk,
+                     unsigned bits, const kz_rows *w, double *sum, double *norm2, int portable);
+void kuzat__counter_free(const kz_alloc *a, kz_counter *c);
 
 /* ---- features.c ---- */
 
@@ -128,14 +193,13 @@ typedef void (*kz_visit_fn)(void *ud, uint64_t hash, int ns, const char *bytes,
 int kuzat__featurise_visit(kuzat_featuriser *f, const char *norm, size_t len,
                            kz_visit_fn fn, void *ud);
 
-/* The vector kuzat_featurise() makes, without an error message, for a
- * caller that then looks each index up in a table of its own: `row` (by
- * index; NULL for no table) and `present` (bit i: row[i] is worth reading)
- * are only read, to fetch the entries of the indices found into the cache
- * meanwhile. KUZAT_OK, KUZAT_ENOMEM or KUZAT_ERANGE. */
-int kuzat__featurise_prefetch(kuzat_featuriser *f, const char *norm, size_t len,
-                              const uint32_t *row, const uint64_t *present,
-                              const kuzat_feature **out, size_t *count);
+/* Decision sums of normalised text without its vector (for
+ * kuzat__model_dot()): kuzat__count_dot() on the text's feature hashes.
+ * KUZAT_OK, KUZAT_ENOMEM or KZ_COUNT_FALLBACK. */
+int kuzat__featurise_dot(kuzat_featuriser *f, const char *norm, size_t len, const kz_rows *w,
+                         double *sum, double *norm2);
+/* Make kuzat__featurise_dot() count with the portable code (tests). */
+void kuzat__featuriser_portable(kuzat_featuriser *f, int on);
 /* The featuriser's parameters. */
 const kuzat_feature_params *kuzat__featuriser_params(const kuzat_featuriser *f);
 
@@ -148,15 +212,17 @@ int kuzat__model_new(const kz_alloc *a, const kuzat_feature_params *fp, size_t m
 int kuzat__model_finish(kuzat_model *m);
 /* Set m->id from the content a save would write (KUZAT_OK or ENOMEM). */
 int kuzat__model_set_id(kuzat_model *m);
-/* Marker i's weight for bucket `index` (linear markers; 0 for RBF). */
+/* (weights.c) Marker i's weight for bucket `index` (linear markers; 0 for RBF). */
 double kuzat__model_weight(const kuzat_model *m, size_t i, int index);
 
+/* ---- weights.c ---- */
+
 /* Decision values of every marker of `m` for normalised text into
- * dec[0 .. nm-1]: the same values as kuzat_featurise() then
- * kuzat_model_decision(), bit for bit, without handing out the vector; f
- * should have m's feature parameters. For a linear model, its rows are
- * fetched into the cache while the vector is made; RBF markers, or other
- * parameters, take the general path. KUZAT_OK, or the status those two
+ * dec[0 .. nm-1]: the values kuzat_featurise() then kuzat_model_decision()
+ * give, to rounding (the same terms added in another order), without
+ * making the vector; f should have m's feature parameters. Linear models
+ * take count.c's path; RBF markers, other parameters, or hashes that do
+ * not spread take the general path. KUZAT_OK, or the status those two
  * would return (no message). */
 int kuzat__model_dot(const kuzat_model *m, kuzat_featuriser *f, const char *norm, size_t len,
                      double *dec);

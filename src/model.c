@@ -1,5 +1,5 @@
 /*
- * model.c -- the model file: writing, loading, and scoring with a model.
+ * model.c -- the model file: writing, loading, the model's accessors.
  *
  * A model file is gzip-compressed; inside, fixed-width little-endian
  * fields (docs/model-format.md gives the byte layout) end with a CRC-32 of
@@ -11,11 +11,10 @@
  * allocates. Any damage is a KUZAT_EFORMAT at load time, naming the byte;
  * scoring never meets a bad model.
  *
- * Linear markers keep the collapsed weight vector w = sum(alpha_i y_i x_i)
- * and score in O(features of the document) through one shared index from
- * bucket to a row of every marker's weights. RBF markers keep their support
- * vectors and score through libsvm's svm_predict_values() on a svm_model
- * this file builds from the loaded arrays.
+ * Linear markers keep the collapsed weight vector w = sum(alpha_i y_i x_i),
+ * which weights.c lays out by bucket for scoring. RBF markers keep their
+ * support vectors and score through libsvm's svm_predict_values() on a
+ * svm_model this file builds from the loaded arrays.
  */
 #define _GNU_SOURCE /* O_TMPFILE, where the system has it */
 #include "model.h"
@@ -40,7 +39,6 @@ _Static_assert(sizeof(kuzat_feature) == sizeof(struct svm_node) &&
 static const char magic[8] = {'K', 'U', 'Z', 'A', 'T', 'M', 'D', 'L'};
 
 #define KZ_MAX_PAYLOAD ((size_t)1 << 31) /* 2 GiB uncompressed */
-#define KZ_ROW_INDEX_BITS 22              /* above this, binary search */
 
 /* ---------------------------------------------------------------------- */
 /* Building a model (for the trainer)                                       */
@@ -84,9 +82,8 @@ void kuzat_model_free(kuzat_model *m) {
   kz_alloc a = m->a;
   for (size_t i = 0; i < m->nm; i++) free_marker(&a, &m->mk[i]);
   kuzat__free(&a, m->mk);
-  kuzat__free(&a, m->row);
-  kuzat__free(&a, m->present);
-  kuzat__free(&a, m->rows);
+  kuzat__free(&a, m->index);
+  kuzat__free(&a, m->rows_mem);
   kuzat__free(&a, m);
 }
 
@@ -122,23 +119,7 @@ int kuzat__model_finish(kuzat_model *m) {
     if (m->mk[i].kernel == KUZAT_KERNEL_RBF && !m->mk[i].svm &&
         build_svm(&m->a, &m->mk[i]))
       return KUZAT_ENOMEM;
-  if (m->fp.bits <= KZ_ROW_INDEX_BITS) {
-    size_t buckets = (size_t)1 << m->fp.bits, nrows = 0;
-    m->row = kuzat__calloc(&m->a, buckets + 1, sizeof *m->row);
-    if (!m->row) return KUZAT_ENOMEM;
-    for (size_t i = 0; i < m->nm; i++)
-      for (uint32_t q = 0; q < m->mk[i].nnz; q++)
-        if (!m->row[m->mk[i].idx[q]]) m->row[m->mk[i].idx[q]] = (uint32_t)++nrows;
-    m->rows = kuzat__calloc(&m->a, (nrows ? nrows : 1) * m->nm, sizeof *m->rows);
-    m->present = kuzat__calloc(&m->a, (buckets >> 6) + 2, sizeof *m->present);
-    if (!m->rows || !m->present) return KUZAT_ENOMEM;
-    for (size_t b = 0; b <= buckets; b++)
-      if (m->row[b]) m->present[b >> 6] |= (uint64_t)1 << (b & 63);
-    for (size_t i = 0; i < m->nm; i++)
-      for (uint32_t q = 0; q < m->mk[i].nnz; q++)
-        m->rows[(size_t)(m->row[m->mk[i].idx[q]] - 1) * m->nm + i] = m->mk[i].w[q];
-  }
-  return KUZAT_OK;
+  return kuzat__weights_build(m);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -798,85 +779,6 @@ double kuzat_model_probability(const kuzat_model *m, size_t i, double f) {
   return kuzat_platt_prob(m->mk[i].platt_a, m->mk[i].platt_b, f);
 }
 
-/* w[index] by binary search in a linear marker's sparse weights. */
-static double weight_at(const kz_marker *k, int index) {
-  uint32_t lo = 0, hi = k->nnz, key = (uint32_t)index;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (k->idx[mid] < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < k->nnz && k->idx[lo] == key ? k->w[lo] : 0;
-}
-
-double kuzat__model_weight(const kuzat_model *m, size_t i, int index) {
-  if (i >= m->nm || m->mk[i].kernel != KUZAT_KERNEL_LINEAR) return 0;
-  if (m->row) {
-    if (index < 1 || index > (1 << m->fp.bits)) return 0;
-    uint32_t r = m->row[index];
-    return r ? m->rows[(size_t)(r - 1) * m->nm + i] : 0;
-  }
-  return weight_at(&m->mk[i], index);
-}
-
 int kuzat_model_kernel(const kuzat_model *m, size_t i) {
   return m && i < m->nm ? m->mk[i].kernel : -1;
-}
-
-int kuzat_model_decision(const kuzat_model *m, const kuzat_feature *x, double *dec,
-                         kuzat_error *err) {
-  if (!m || !x || !dec) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
-  int limit = 1 << m->fp.bits;
-  for (size_t i = 0; i < m->nm; i++) dec[i] = m->mk[i].bias;
-  for (const kuzat_feature *f = x; f->index != -1; f++) {
-    if (f->index < 1 || f->index > limit)
-      return kuzat__fail(err, KUZAT_EINVAL, "feature index %d outside 1..%d", f->index, limit);
-    if (m->row) {
-      uint32_t r = m->row[f->index];
-      if (!r) continue;
-      const double *w = m->rows + (size_t)(r - 1) * m->nm;
-      for (size_t i = 0; i < m->nm; i++) dec[i] += w[i] * f->value;
-    } else {
-      for (size_t i = 0; i < m->nm; i++)
-        if (m->mk[i].kernel == KUZAT_KERNEL_LINEAR) dec[i] += weight_at(&m->mk[i], f->index) * f->value;
-    }
-  }
-  for (size_t i = 0; i < m->nm; i++)
-    if (m->mk[i].kernel == KUZAT_KERNEL_RBF) {
-      double v;
-      svm_predict_values(m->mk[i].svm, (const struct svm_node *)x, &v);
-      dec[i] = v;
-    }
-  return KUZAT_OK;
-}
-
-/* Linear scoring without the caller seeing the vector: the same vector,
- * dotted with each marker's weights in the order kuzat_model_decision()
- * takes it, so the decision values are identical to its, bit for bit. */
-int kuzat__model_dot(const kuzat_model *m, kuzat_featuriser *f, const char *norm, size_t len,
-                     double *dec) {
-  int linear = m->row != NULL && m->fp.bits == kuzat__featuriser_params(f)->bits;
-  for (size_t i = 0; linear && i < m->nm; i++)
-    if (m->mk[i].kernel != KUZAT_KERNEL_LINEAR) linear = 0;
-  const kuzat_feature *x;
-  size_t n;
-  if (!linear) {
-    int rc = kuzat_featurise(f, norm, len, &x, &n, NULL);
-    return rc ? rc : kuzat_model_decision(m, x, dec, NULL);
-  }
-  int rc = kuzat__featurise_prefetch(f, norm, len, m->row, m->present, &x, &n);
-  if (rc) return rc;
-  const size_t nm = m->nm;
-  const uint32_t *row = m->row;
-  const uint64_t *present = m->present;
-  for (size_t i = 0; i < nm; i++) dec[i] = m->mk[i].bias;
-  for (; x->index != -1; x++) {
-    const unsigned b = (unsigned)x->index;
-    if (!(present[b >> 6] >> (b & 63) & 1)) continue; /* no weight: skip the row read */
-    uint32_t r = row[b];
-    if (!r) continue;
-    const double *w = m->rows + (size_t)(r - 1) * nm;
-    for (size_t i = 0; i < nm; i++) dec[i] += w[i] * x->value;
-  }
-  return KUZAT_OK;
 }

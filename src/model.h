@@ -37,11 +37,16 @@ struct kuzat_model {
   kuzat_feature_params fp;
   size_t nm;
   kz_marker *mk;
-  /* linear scoring: bucket -> 1 + row of `rows` (nm weights), 0 for none */
-  uint32_t *row;
-  uint64_t *present; /* bit b: bucket b has a row (1/32 of row's size, so it
-                        stays in cache where row does not) */
-  double *rows;
+  /* linear scoring: every marker's weights by bucket (kz_rows in
+   * internal.h), built by kuzat__weights_build() when bits <= 22; else
+   * w.rows is NULL and each marker's idx/w are searched */
+  kz_rows w;
+  uint64_t *index;
+  void *rows_mem; /* w.rows, before aligning it to a cache line */
 };
+
+/* (weights.c) Build m->w from the markers' sparse weights (linear markers;
+ * RBF markers get zeros). KUZAT_OK or KUZAT_ENOMEM. */
+int kuzat__weights_build(kuzat_model *m);
 
 #endif /* KUZAT_MODEL_H */

@@ -34,19 +34,6 @@
 #include <unicode/uscript.h>
 #include <unicode/utf16.h>
 
-/* One cached code point. Its folded form is `val` itself when len is 1
- * (most code points), else pool[val .. val+len). `script` is the KZ_SC_*
- * of the first letter of the folded form. */
-typedef struct kz_centry {
-  uint32_t val;
-  uint8_t len;
-  uint8_t flags;
-  uint8_t script;
-} kz_centry;
-#define CE_DONE 1u /* entry computed */
-#define CE_BB 2u   /* the code point has a normalisation boundary before it */
-#define CE_APOS 4u /* its folded form is or holds an apostrophe */
-
 #define KZ_BMP 0x10000
 #define KZ_MAXMAP 32 /* longest folded form of one code point (U+FDFA: 18) */
 
@@ -80,6 +67,8 @@ struct kuzat_normaliser {
   UChar *u16, *u16o;
   size_t u16_cap, u16o_cap;
   kz_langstats stats;
+  int fast;        /* try normalise_fast.c first (0: tests of the general path) */
+  size_t fast_len; /* bytes of `out` that are c2 in UTF-8 already, or SIZE_MAX */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -177,8 +166,10 @@ static int is_letter_for_apos(int32_t c) {
 /* Runs after case folding and cleanup, so it sees the letters a reader
  * sees: invisible characters between a letter and its apostrophe are gone
  * and full-width ｏ is o. (U+00B4 ´, which NFKC would split into a space
- * and a combining accent, was turned into U+2019 before NFKC.) */
-static void fold_apostrophes(int32_t *c, size_t n) {
+ * and a combining accent, was turned into U+2019 before NFKC.) Returns how
+ * many it changed. */
+static size_t fold_apostrophes(int32_t *c, size_t n) {
+  size_t changed = 0;
   for (size_t i = 1; i < n; i++) {
     /* what is left of kuzat__is_apostrophe()'s set after NFKC_Casefold, as
      * compares the compiler turns into a tight loop */
@@ -188,13 +179,17 @@ static void fold_apostrophes(int32_t *c, size_t n) {
       continue;
     int32_t prev = c[i - 1], next = i + 1 < n ? c[i + 1] : 0;
     int next_letter = next && is_letter_for_apos(next);
+    int32_t to = c[i];
     if (is_o_or_g(prev) && next_letter)
-      c[i] = 0x2BB;
+      to = 0x2BB;
     else if (prev == 'g' && !next_letter)
-      c[i] = 0x2BB;
+      to = 0x2BB;
     else if (next_letter && is_letter_for_apos(prev))
-      c[i] = 0x2BC;
+      to = 0x2BC;
+    changed += to != c[i];
+    c[i] = to;
   }
+  return changed;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -315,7 +310,10 @@ static int centry(kuzat_normaliser *n, int32_t c, const kz_centry **ce,
     e->script = (uint8_t)kuzat__script(tmp[q]);
   int has_apos = 0;
   for (size_t q = 0; q < k; q++) has_apos |= kuzat__is_apostrophe(tmp[q]);
-  e->flags = (uint8_t)(CE_DONE | (bb ? CE_BB : 0) | (has_apos ? CE_APOS : 0));
+  int marked = e->script == KZ_SC_LATIN && ((c >= 0xC0 && c < 0x250) || (c >= 0x1E00 && c < 0x1F00));
+  int plain = bb && k == 1 && !has_apos && !marked && (uint32_t)c - 0x600u >= 0x100u;
+  e->flags = (uint8_t)(CE_DONE | (bb ? CE_BB : 0) | (has_apos ? CE_APOS : 0) |
+                       (plain ? CE_PLAIN : 0));
   *ce = e;
   return KUZAT_OK;
 }
@@ -366,17 +364,6 @@ static int reserve2(kuzat_normaliser *n, size_t need) {
       (GROW(n, n->s2, n->s2_cap, need) || GROW(n, n->e2, n->e2_cap, need)))
     return KUZAT_ENOMEM;
   return KUZAT_OK;
-}
-
-/* Count the cues that folding erases (Arabic ي and ك become ی and ک). */
-static void arabic_cue(kz_langstats *st, int32_t c) {
-  switch (c) {
-  case 0x64A: case 0x649: case 0x643: case 0x629: st->ar_cue++; break;
-  case 0x6CC: case 0x6A9: st->fa_cue++; break;
-  case 0x67E: case 0x686: case 0x698: case 0x6AF: st->fa_letter++; break;
-  case 0x679: case 0x688: case 0x691: case 0x6BA: case 0x6D2:
-    st->ur_cue++; break;
-  }
 }
 
 /* Normalise a segment of more than one code point through ICU. */
@@ -490,7 +477,7 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
     while (j < n1 && c1[j] >= 0x80 && !boundary_before(n, c1[j], &rc, err)) j++;
     if (KZ_UNLIKELY(rc)) return rc;
     size_t s = track ? o1[i] : 0, e = track ? o1[j] : 0;
-    if ((uint32_t)c - 0x600u < 0x100u) arabic_cue(&n->stats, c);
+    if ((uint32_t)c - 0x600u < 0x100u) kuzat__arabic_cue(&n->stats, c);
     if (KZ_LIKELY(j == i + 1 && c < KZ_BMP)) {
       const kz_centry *ce = &cache[c];
       if (KZ_UNLIKELY(!(ce->flags & CE_DONE)) && (rc = centry(n, c, &ce, err)))
@@ -519,7 +506,7 @@ static inline int fold_impl(kuzat_normaliser *n, size_t n1, kuzat_error *err,
       n->n2 = n2;
       apos = 1;
       for (size_t q = i + 1; q < j; q++)
-        if ((uint32_t)c1[q] - 0x600u < 0x100u) arabic_cue(&n->stats, c1[q]);
+        if ((uint32_t)c1[q] - 0x600u < 0x100u) kuzat__arabic_cue(&n->stats, c1[q]);
       if (j == i + 1) {
         int32_t tmp[KZ_MAXMAP];
         size_t k;
@@ -726,10 +713,25 @@ static int encode_utf8(kuzat_normaliser *n, kuzat_text *out, kuzat_error *err) {
 /* Steps 1-4 whole, and the language profiles                               */
 /* ---------------------------------------------------------------------- */
 
-/* Steps 1-4: decode, apostrophes, NFKC_Casefold and cleanup into c2. */
+/* Steps 1-4: decode, apostrophes, NFKC_Casefold and cleanup into c2; in
+ * one pass when normalise_fast.c can, which leaves the UTF-8 of c2 in
+ * n->out as well (n->fast_len bytes). */
 static int fold_text(kuzat_normaliser *n, const char *utf8, size_t len,
                      kuzat_error *err) {
   if (len == SIZE_MAX) return kuzat__fail(err, KUZAT_ERANGE, "text too long");
+  n->fast_len = SIZE_MAX;
+  if (n->fast && !n->track && len < SIZE_MAX / 8) {
+    if (reserve2(n, 3 * len + 16) || GROW(n, n->out, n->out_cap, 6 * len + 16))
+      return kuzat__fail(err, KUZAT_ENOMEM, "out of memory (text of %zu bytes)", len);
+    size_t n2, nout;
+    if (kuzat__fold_fast(n->cache, n->pool, (const uint8_t *)utf8, len, n->c2, (uint8_t *)n->out,
+                         &n->stats, &n2, &nout)) {
+      n->n2 = n2;
+      n->fast_len = nout;
+      if (n->stats.apostrophes && fold_apostrophes(n->c2, n->n2)) n->fast_len = SIZE_MAX;
+      return KUZAT_OK;
+    }
+  }
   if (GROW(n, n->c1, n->c1_cap, len + 1) ||
       (n->track && GROW(n, n->o1, n->o1_cap, len + 1)))
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory (text of %zu bytes)",
@@ -788,6 +790,7 @@ int kuzat_normaliser_new(const kuzat_allocator *alloc, kuzat_normaliser **out,
   kuzat_normaliser *n = kuzat__calloc(&a, 1, sizeof *n);
   if (!n) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   n->a = a;
+  n->fast = 1;
   UErrorCode st = U_ZERO_ERROR;
   n->nfkc_cf = unorm2_getNFKCCasefoldInstance(&st);
   if (U_SUCCESS(st)) n->nfd = unorm2_getNFDInstance(&st);
@@ -831,6 +834,7 @@ static int identify_and_repair(kuzat_normaliser *n) {
   if ((sc[KZ_SC_LATIN] > 0) + (sc[KZ_SC_CYRILLIC] > 0) + (sc[KZ_SC_GREEK] > 0) < 2)
     return lang; /* one script: no word can mix two */
   for (int round = 0; round < 4 && repair_homoglyphs(n->c2, n->n2, doc_script, lang); round++) {
+    n->fast_len = SIZE_MAX; /* c2 changed */
     fold_apostrophes(n->c2, n->n2); /* a repaired о may now precede one */
     memset(n->stats.script, 0, sizeof n->stats.script);
     for (size_t i = 0; i < n->n2; i++) n->stats.script[kuzat__script(n->c2[i])]++;
@@ -862,10 +866,17 @@ int kuzat_normalise(kuzat_normaliser *n, const char *utf8, size_t len,
   if ((rc = fold_text(n, utf8 ? utf8 : empty, len, err))) return rc;
   int lang = identify_and_repair(n);
   if (!(flags & KUZAT_NORM_NO_TRANSLIT) &&
-      (lang == KUZAT_LANG_UZ_CYRL || n->stats.uz_short_u) &&
-      (rc = transliterate(n, lang == KUZAT_LANG_UZ_CYRL, err)))
+      (lang == KUZAT_LANG_UZ_CYRL || n->stats.uz_short_u)) {
+    n->fast_len = SIZE_MAX;
+    if ((rc = transliterate(n, lang == KUZAT_LANG_UZ_CYRL, err))) return rc;
+  }
+  if (n->fast_len != SIZE_MAX) { /* c2 is in n->out already */
+    n->out[n->fast_len] = '\0';
+    out->utf8 = n->out;
+    out->len = n->fast_len;
+  } else if ((rc = encode_utf8(n, out, err))) {
     return rc;
-  if ((rc = encode_utf8(n, out, err))) return rc;
+  }
   out->lang = lang;
   return KUZAT_OK;
 }
@@ -879,3 +890,5 @@ int kuzat_identify(kuzat_normaliser *n, const char *utf8, size_t len,
   *lang = identify_and_repair(n);
   return KUZAT_OK;
 }
+
+void kuzat__normaliser_fast(kuzat_normaliser *n, int on) { n->fast = on; }

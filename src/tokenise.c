@@ -50,6 +50,40 @@ static inline int32_t cp_at(const unsigned char *s, size_t len, size_t i, size_t
 
 static inline int is_digit(int32_t c) { return c >= '0' && c <= '9'; }
 
+/* ASCII letters and digits: 1 for a letter, 2 for a digit. */
+static const uint8_t ascii_alnum[128] = {
+    ['0'] = 2, ['1'] = 2, ['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2, ['7'] = 2,
+    ['8'] = 2, ['9'] = 2,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+/* The letters and digits from s[j] on that need no decoding: ASCII ones,
+ * and two-byte Cyrillic letters (U+0400..U+04FF, all word characters).
+ * Returns where they end; clears *digits_only at a letter and stores the
+ * last one's code point in *prev (unchanged when there is none). */
+static inline size_t plain_run(const unsigned char *s, size_t j, size_t b, int *digits_only,
+                               int32_t *prev) {
+  for (;;) {
+    if (j < b && s[j] < 0x80 && ascii_alnum[s[j]]) {
+      *digits_only &= ascii_alnum[s[j]] >> 1;
+      *prev = s[j++];
+    } else if (j + 1 < b && s[j] >= 0xD0 && s[j] <= 0xD3 && (s[j + 1] & 0xC0) == 0x80) {
+      *digits_only = 0;
+      *prev = (int32_t)(s[j] & 0x1F) << 6 | (s[j + 1] & 0x3F);
+      j += 2;
+    } else {
+      return j;
+    }
+  }
+}
+
 static inline int is_alnum(int32_t c) {
   if (c < 0x80) return is_digit(c) || (uint32_t)((c | 0x20) - 'a') < 26u;
   if (c >= 0x400 && c <= 0x52F) return 1;
@@ -71,6 +105,24 @@ static void parts(const unsigned char *s, size_t a, size_t b, tok_out *o) {
     push(o, i, j - i, KUZAT_TOKEN_WORD);
     i = j;
   }
+}
+
+/* The first space of s[i .. len), or len: eight bytes at a time where
+ * the first byte is the lowest (a space makes its byte of x ^ spaces
+ * zero, and the lowest byte flagged is the first zero byte exactly). */
+static size_t chunk_end(const unsigned char *s, size_t i, size_t len) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const uint64_t ones = 0x0101010101010101ull, spaces = 0x2020202020202020ull;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t x;
+    memcpy(&x, s + i, 8);
+    x ^= spaces;
+    const uint64_t zero = (x - ones) & ~x & (ones << 7);
+    if (zero) return i + (size_t)__builtin_ctzll(zero) / 8;
+  }
+#endif
+  while (i < len && s[i] != ' ') i++;
+  return i;
 }
 
 static int starts_with(const unsigned char *s, size_t len, const char *p) {
@@ -121,6 +173,8 @@ static void scan_chunk(const unsigned char *s, size_t a, size_t b, tok_out *o) {
     int digits_only = 1;
     int32_t prev = 0;
     while (j < b) {
+      j = plain_run(s, j, b, &digits_only, &prev);
+      if (j >= b) break;
       size_t w2;
       int32_t d = cp_at(s, b, j, &w2);
       if (is_alnum(d)) {
@@ -155,8 +209,7 @@ int kuzat_tokenise(const char *norm, size_t len, kuzat_token *toks, size_t cap,
       i++;
       continue;
     }
-    size_t j = i;
-    while (j < len && s[j] != ' ') j++;
+    size_t j = chunk_end(s, i, len);
     if ((s[i] == 'h' || s[i] == 'w') &&
         (starts_with(s + i, j - i, "http://") ||
          starts_with(s + i, j - i, "https://") ||

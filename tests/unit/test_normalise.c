@@ -7,9 +7,13 @@
  * Then properties that must hold for any input: output is NFKC_Casefold
  * normalised (ICU's own check), normalising twice changes nothing, the
  * output is valid UTF-8 on one line, offsets point into the input, a NUL
- * never ends a document, and a 50 MB line goes through whole.
+ * never ends a document, and a 50 MB line goes through whole. And the
+ * one-pass path (normalise_fast.c) against the general one: the same
+ * output, language and identification on every vector, random string and,
+ * with the shared datasets, every text of the benchmark corpus.
  */
 #include "check.h"
+#include "internal.h" /* kuzat__normaliser_fast */
 #include "kuzat.h"
 
 #include <stdint.h>
@@ -18,6 +22,27 @@
 #include <unicode/ustring.h>
 
 static kuzat_normaliser *N;
+static kuzat_normaliser *G; /* the general path only */
+static size_t fast_texts, fast_differ;
+static char fast_first[200];
+
+/* One text through N (twice, so the second call meets a warm cache and
+ * takes the fast path where it can) and through G: the same results. */
+static void fast_vs_general(const char *in, size_t il) {
+  kuzat_text a, b;
+  int la = -1, lb = -2;
+  int ok = kuzat_normalise(N, in, il, 0, &a, NULL) == KUZAT_OK &&
+           kuzat_normalise(N, in, il, 0, &a, NULL) == KUZAT_OK &&
+           kuzat_normalise(G, in, il, 0, &b, NULL) == KUZAT_OK && a.len == b.len &&
+           memcmp(a.utf8, b.utf8, a.len) == 0 && a.utf8[a.len] == '\0' && a.lang == b.lang;
+  ok &= kuzat_normalise(N, in, il, KUZAT_NORM_NO_TRANSLIT, &a, NULL) == KUZAT_OK &&
+        kuzat_normalise(G, in, il, KUZAT_NORM_NO_TRANSLIT, &b, NULL) == KUZAT_OK &&
+        a.len == b.len && memcmp(a.utf8, b.utf8, a.len) == 0 && a.lang == b.lang;
+  ok &= kuzat_identify(N, in, il, &la, NULL) == KUZAT_OK &&
+        kuzat_identify(G, in, il, &lb, NULL) == KUZAT_OK && la == lb;
+  fast_texts++;
+  if (!ok && !fast_differ++) snprintf(fast_first, sizeof fast_first, "%.*s", (int)(il < 150 ? il : 150), in);
+}
 
 /* ---- escapes used by the data files ---- */
 
@@ -118,6 +143,7 @@ static void vector_row(char **f, size_t *fl, int nf, int ln) {
   char name[128], in[65536], exp[65536];
   snprintf(name, sizeof name, "vector %.*s (normalise.tsv:%d)", (int)fl[0], f[0], ln);
   size_t il = unescape(f[1], fl[1], in), el = unescape(f[2], fl[2], exp);
+  fast_vs_general(in, il);
   kuzat_text t;
   kuzat_error err;
   int rc = kuzat_normalise(N, in, il, 0, &t, &err);
@@ -269,6 +295,7 @@ static void test_random(void) {
     }
     snprintf(name, sizeof name, "random string %d", iter);
     check_properties(name, buf, k);
+    fast_vs_general(buf, k);
   }
 }
 
@@ -377,12 +404,39 @@ static void test_big_line(void) {
   free(big);
 }
 
+/* The benchmark corpus's texts (bench/corpus.sh), when present. */
+static void test_fast_corpus(void) {
+  const char *shared = kt_shared();
+  if (!shared) {
+    kt_skip("one-pass path on the benchmark corpus", "../shared/datasets not found");
+    return;
+  }
+  const char *src[] = {"isis-twitter-en/train", "kyrgyz-24kg-topics/train", "tajik-text/train",
+                       "uzbek-sentiment/manual_train", "tatoeba-uzbek-cyrillic/train",
+                       "ud-treebanks-ky-uz-ru/train"};
+  size_t most = getenv("KUZAT_TEST_QUICK") ? 300 : (size_t)-1;
+  for (size_t i = 0; i < sizeof src / sizeof src[0]; i++) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.tsv", shared, src[i]);
+    kuzat_reader *r;
+    if (!CHECK(kuzat_reader_open(path, KUZAT_FORMAT_AUTO, NULL, NULL, &r, NULL) == KUZAT_OK,
+               "open %s", path))
+      continue;
+    kuzat_record rec;
+    for (size_t n = 0; n < most && kuzat_reader_next(r, &rec, NULL) == 1; n++)
+      fast_vs_general(rec.text, rec.text_len);
+    kuzat_reader_free(r);
+  }
+}
+
 int main(void) {
   kuzat_error err;
-  if (kuzat_normaliser_new(NULL, &N, &err) != KUZAT_OK) {
+  if (kuzat_normaliser_new(NULL, &N, &err) != KUZAT_OK ||
+      kuzat_normaliser_new(NULL, &G, &err) != KUZAT_OK) {
     printf("not ok - kuzat_normaliser_new: %s\n", err.msg);
     return kt_done() | 1;
   }
+  kuzat__normaliser_fast(G, 0);
   int rows = each_row("tests/data/normalise.tsv", 4, vector_row);
   CHECK(rows >= 80, "normalise.tsv has %d vectors, expected at least 80", rows);
   test_invariance();
@@ -393,6 +447,11 @@ int main(void) {
   test_expanding_offsets();
   test_ascii_boundaries();
   test_big_line();
+  test_fast_corpus();
+  CHECK(fast_differ == 0, "the one-pass path gives the general path's output, language and "
+        "identification: %zu of %zu texts differ, the first \"%s\"", fast_differ, fast_texts,
+        fast_first);
   kuzat_normaliser_free(N);
+  kuzat_normaliser_free(G);
   return kt_done();
 }

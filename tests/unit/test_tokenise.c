@@ -1,10 +1,107 @@
 /*
- * test_tokenise.c -- tokens of normalised text.
+ * test_tokenise.c -- tokens of normalised text: vectors, and the fast path
+ * against the tokeniser as it was (tokenise_ref.h) on random strings, the
+ * normaliser's vectors and, with the shared datasets, the benchmark
+ * corpus, all normalised.
  */
 #include "check.h"
 #include "kuzat.h"
+#include "tokenise_ref.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static size_t same_texts, differ;
+static char first_differ[160];
+
+/* raw[0 .. len) tokenised both ways, as it is and normalised by n. */
+static void against_ref(kuzat_normaliser *n, const char *raw, size_t len) {
+  static kuzat_token a[20000], b[20000];
+  kuzat_text t = {0};
+  for (int pass = 0; pass < 2; pass++) {
+    const char *s = raw;
+    size_t l = len;
+    if (pass == 1) {
+      if (kuzat_normalise(n, raw, len, 0, &t, NULL)) continue;
+      s = t.utf8;
+      l = t.len;
+    }
+    size_t na = 0, nb = 0;
+    int ra = kuzat_tokenise(s, l, a, 20000, &na), rb = ref_tokenise(s, l, b, 20000, &nb);
+    int ok = ra == rb && na == nb;
+    for (size_t i = 0; ok && i < na && i < 20000; i++)
+      ok = a[i].off == b[i].off && a[i].len == b[i].len && a[i].kind == b[i].kind;
+    same_texts++;
+    if (!ok && !differ++) snprintf(first_differ, sizeof first_differ, "%.*s", (int)(l < 120 ? l : 120), s);
+  }
+}
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static uint32_t next_rand(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (uint32_t)(rng >> 11);
+}
+
+/* Random strings of letters, digits, the characters the rules turn on,
+ * other scripts and invalid bytes. */
+static void random_strings(kuzat_normaliser *n) {
+  static const char *const bits[] = {"a", "Z", "q", "7", "0", " ", " ", ".", ",", ":", "@", "#",
+                                     "_", "-", "'", "\xCA\xBB", "\xCA\xBC", "\xD0\xB0",
+                                     "\xD0\x96", "\xD1\x8F", "\xD2\x9B", "\xD3\xA9",
+                                     "\xD4\xA0", "\xD4\xB0", "\xD8\xA7", "\xCE\xB1",
+                                     "http://", "www.", "x@y.uz", "\xF0\x9F\x98\x80",
+                                     "\xD0", "\x80", "\xFF", "\xE2\x80\x99", "\xCC\x81"};
+  char buf[512];
+  for (int it = 0; it < 20000; it++) {
+    size_t k = 0, parts = 1 + next_rand() % 30;
+    for (size_t p = 0; p < parts; p++) {
+      const char *b = bits[next_rand() % (sizeof bits / sizeof bits[0])];
+      size_t l = strlen(b);
+      memcpy(buf + k, b, l);
+      k += l;
+    }
+    against_ref(n, buf, k);
+  }
+}
+
+/* Each line of a file (the input column of a TSV too). */
+static void file_lines(kuzat_normaliser *n, const char *path, size_t most) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return;
+  char *line = NULL;
+  size_t cap = 0, got = 0;
+  ssize_t l;
+  while (got++ < most && (l = getline(&line, &cap, f)) > 0) against_ref(n, line, (size_t)l - 1);
+  free(line);
+  fclose(f);
+}
+
+static void test_against_ref(void) {
+  kuzat_normaliser *n;
+  if (!CHECK(kuzat_normaliser_new(NULL, &n, NULL) == KUZAT_OK, "normaliser")) return;
+  random_strings(n);
+  file_lines(n, "tests/data/normalise.tsv", (size_t)-1);
+  file_lines(n, "tests/data/classify/train.tsv", (size_t)-1);
+  const char *shared = getenv("KUZAT_SHARED");
+  if (shared && *shared) {
+    const char *src[] = {"isis-twitter-en/train", "kyrgyz-24kg-topics/train", "tajik-text/train",
+                         "uzbek-sentiment/manual_train", "tatoeba-uzbek-cyrillic/train",
+                         "ud-treebanks-ky-uz-ru/train"};
+    for (size_t i = 0; i < sizeof src / sizeof src[0]; i++) {
+      char path[1024];
+      snprintf(path, sizeof path, "%s/%s.tsv", shared, src[i]);
+      file_lines(n, path, getenv("KUZAT_TEST_QUICK") ? 300 : (size_t)-1);
+    }
+  } else {
+    kt_skip("tokens of the benchmark corpus", "../shared/datasets not found");
+  }
+  CHECK(differ == 0, "the tokeniser gives the reference's tokens: %zu of %zu texts differ, the "
+        "first \"%s\"", differ, same_texts, first_differ);
+  kuzat_normaliser_free(n);
+}
 
 /* Tokenise `text` and compare with `want`: tokens as "KIND:text" joined by
  * single spaces, KIND one of W N U M H E. */
@@ -49,5 +146,6 @@ int main(void) {
   CHECK(kuzat_tokenise(NULL, 5, NULL, 0, &n) == KUZAT_EINVAL, "NULL text");
   CHECK(kuzat_tokenise("a", 1, NULL, 0, NULL) == KUZAT_EINVAL, "NULL count");
   CHECK(kuzat_tokenise("\xFF\xC3", 2, one, 1, &n) == KUZAT_OK, "invalid bytes do not crash");
+  test_against_ref();
   return kt_done();
 }
