@@ -81,6 +81,7 @@ typedef struct job {
   int lang_id;
   const char *script; /* kuzat_script() of the text: static storage */
   int flagged;        /* the verdict */
+  int known;          /* it matched a text of --known's indexes */
   int state; /* a ring slot's (ring.c) */
 } job;
 
@@ -114,6 +115,7 @@ typedef struct named_count {
 typedef struct report {
   /* written lines (by one thread at a time: ring.c's writer) */
   size_t records, errors, not_text, flagged;
+  size_t known; /* documents matching a known text (--known) */
   size_t lang_records[KUZAT_LANG_COUNT], lang_flagged[KUZAT_LANG_COUNT];
   size_t *marker_flagged; /* one per marker */
   named_count scripts[REPORT_NAMES], encodings[REPORT_NAMES];
@@ -195,8 +197,9 @@ void csv_header(const ctx *c, buf *b);
 
 /* ---- html.c ---- */
 
-/* A flagged document's part of the page into j->out (nothing for others). */
-void html_document(const ctx *c, job *j, const kuzat_result *r);
+/* A flagged document's part of the page into j->out, or a document
+ * matching a known text (km); nothing for others. */
+void html_document(const ctx *c, job *j, const kuzat_result *r, const kmatch *km);
 /* The page: the summary, the charts, then the documents' parts kept in
  * rep->html, to `out`. 0, or -1 on a write error. */
 int html_page(const ctx *c, const report *rep, FILE *out);
@@ -288,5 +291,7 @@ size_t known_count(const kmatch *k);
  * "  known ID 0.93 at ..." in a pretty one. */
 void known_put_json(const kmatch *k, const job *j, buf *b);
 void known_put_pretty(const kmatch *k, const job *j, buf *b);
+/* ... or <p class="known">...</p> for each, in a page's document. */
+void known_put_html(const kmatch *k, const job *j, buf *b);
 
 #endif

@@ -102,8 +102,8 @@ static void put_meta(const ctx *c, job *j, const kuzat_result *r, size_t top) {
   buf_puts(b, "</p>\n");
 }
 
-void html_document(const ctx *c, job *j, const kuzat_result *r) {
-  if (!j->flagged || !c->nm) return;
+void html_document(const ctx *c, job *j, const kuzat_result *r, const kmatch *km) {
+  if (!(j->flagged || j->known) || !c->nm) return;
   buf *b = &j->out;
   size_t top = top_marker(c, r->prob);
   span sp[HTML_WORDS];
@@ -114,6 +114,7 @@ void html_document(const ctx *c, job *j, const kuzat_result *r) {
   html_text(b, j->id, j->id_len);
   buf_puts(b, "</span></h3>\n");
   put_meta(c, j, r, top);
+  known_put_html(km, j, b);
   const kuzat_window *w = &r->window[r->best[top]];
   if (j->nseg) { /* the worst window's cues, with their times */
     size_t shown = 0;
@@ -151,7 +152,7 @@ static const char page_style[] =
     ".score{font-weight:bold;color:#b22}.id{font-family:monospace}"
     ".meta span{margin-right:.8em}.marker{background:#eee;padding:0 .3em}"
     ".text,.cue{white-space:pre-wrap;line-height:1.5}.t{color:#777;font-family:monospace}"
-    "mark{background:#fd6;padding:0 .1em}mark.neg{background:#cde}.cut{color:#777}svg text{font-size:13px}";
+    ".known{color:#630}mark{background:#fd6;padding:0 .1em}mark.neg{background:#cde}.cut{color:#777}svg text{font-size:13px}";
 
 /* A bar chart of (label, count) pairs, as inline SVG. */
 static void put_chart(buf *b, const char *title, const char *const *label, const size_t *n,
@@ -184,6 +185,7 @@ static void put_summary(buf *b, const ctx *c, const report *rep) {
   buf_printf(b, "<p id=\"count\"><b>%zu</b> documents read, <b>%zu</b> flagged, <b>%zu</b> not "
              "read", rep->records, rep->flagged, rep->errors);
   if (rep->not_text) buf_printf(b, " (%zu not text)", rep->not_text);
+  if (c->nknown) buf_printf(b, ", <b>%zu</b> matching a known text", rep->known);
   buf_puts(b, ".</p>\n<p>Model ");
   html_text(b, c->model_id, strlen(c->model_id));
   buf_puts(b, ".</p>\n<table><tr><th>language</th><th>documents</th><th>flagged</th></tr>\n");
@@ -219,8 +221,11 @@ int html_page(const ctx *c, const report *rep, FILE *out) {
              "</head>\n<body>\n<h1>kuzat review</h1>\n", rep->flagged, rep->records, page_style);
   put_summary(&b, c, rep);
   put_marker_chart(&b, c, rep);
-  buf_printf(&b, "<h2>Flagged documents (%zu)</h2>\n", rep->flagged);
-  if (!rep->flagged) buf_puts(&b, "<p>No document was flagged.</p>\n");
+  if (c->nknown)
+    buf_puts(&b, "<h2>Flagged documents, and documents matching a known text</h2>\n");
+  else
+    buf_printf(&b, "<h2>Flagged documents (%zu)</h2>\n", rep->flagged);
+  if (!rep->flagged && !rep->known) buf_puts(&b, "<p>No document was flagged.</p>\n");
   int rc = b.oom || fwrite(b.p, 1, b.len, out) != b.len ? -1 : 0;
   char chunk[1 << 16];
   size_t n;

@@ -184,7 +184,7 @@ static int span_times(const job *j, size_t start, size_t end, double *t0, double
 
 /* start and end: byte offsets, or a transcript's times. */
 static void put_where(buf *b, const job *j, const kuzat_known_hit *h, int pretty) {
-  double t0, t1;
+  double t0 = 0, t1 = 0;
   if (j->nseg && span_times(j, h->start, h->end, &t0, &t1)) {
     if (pretty) {
       buf_puts(b, " at ");
@@ -201,6 +201,18 @@ static void put_where(buf *b, const job *j, const kuzat_known_hit *h, int pretty
     buf_printf(b, " at bytes %zu-%zu", h->start, h->end);
   } else {
     buf_printf(b, ",\"start\":%zu,\"end\":%zu", h->start, h->end);
+  }
+}
+
+void known_put_html(const kmatch *k, const job *j, buf *b) {
+  for (size_t i = 0; k && i < k->n; i++) {
+    const kuzat_known_hit *h = &k->hit[i];
+    buf_puts(b, "<p class=\"known\">known text <span class=\"id\">");
+    html_text(b, h->id, h->id_len);
+    buf_puts(b, "</span> ");
+    put_prob(b, h->similarity);
+    put_where(b, j, h, 1); /* digits, colons and dots only */
+    buf_puts(b, "</p>\n");
   }
 }
 

@@ -131,8 +131,9 @@ static void help(void) {
       "                       \"similarity\":0.93,\"start\":...,\"end\":...}], best\n"
       "                       first; start and end are byte offsets of the text,\n"
       "                       or a transcript's times; in pretty output a match\n"
-      "                       is a reason on its own (KNOWN); TSV, CSV and HTML\n"
-      "                       output carry no matches\n"
+      "                       is a reason on its own (KNOWN), and in the HTML\n"
+      "                       page a matching document has its part, flagged or\n"
+      "                       not; TSV and CSV output carry no matches\n"
       "      --known-threshold P  the least similarity reported (default: the\n"
       "                       threshold stored in each index)\n"
       "\n");

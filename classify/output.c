@@ -415,6 +415,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normalise
   j->lang_id = r->lang;
   j->script = kuzat_script(j->text, j->text_len);
   j->flagged = verdict(c, r->prob);
+  j->known = known_count(km) > 0;
   if (!j->prob && c->keep_probs && !(j->prob = malloc((c->nm + 1) * sizeof *j->prob))) {
     j->out.oom = 1;
     return;
@@ -424,7 +425,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normalise
   case OUT_PRETTY: format_pretty(c, j, r, km); break;
   case OUT_TSV: format_tsv(c, j, r); break;
   case OUT_CSV: format_csv(c, j, r); break;
-  case OUT_HTML: html_document(c, j, r); break;
+  case OUT_HTML: html_document(c, j, r, km); break;
   default: format_jsonl(c, j, r, n, km);
   }
 }
@@ -434,7 +435,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normalise
 void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n, kmatch *km) {
   j->out.len = 0;
   j->out.oom = 0;
-  j->bad = j->flagged = 0;
+  j->bad = j->flagged = j->known = 0;
   j->script = "none";
   free(j->msg); /* for stderr: an error, or a --normalize cut */
   j->msg = NULL;

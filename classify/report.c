@@ -129,6 +129,7 @@ static void count(report *rep, const ctx *c, const job *j) {
   rep->lang_records[lang]++;
   rep->lang_flagged[lang] += j->flagged != 0;
   rep->flagged += j->flagged != 0;
+  rep->known += j->known != 0;
   count_name(rep->scripts, j->script ? j->script : "none");
   if (j->encoding) count_name(rep->encodings, j->encoding);
   for (size_t i = 0; j->prob && rep->marker_flagged && i < c->nm; i++)

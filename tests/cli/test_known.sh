@@ -87,6 +87,20 @@ grep -q '  KNOWN  .*  known statement-1 1.0000 at bytes 0-' "$T/pretty.out" && o
 grep -q '  known statement-2 0\.[0-9]* at 00:03:' "$T/pretty2.out" && ok ||
   { notok "pretty: a transcript's match with its times"; cat "$T/pretty2.out"; }
 
+# html: a document matching a known text has its part of the page, with the
+# match, even when nothing is flagged; the count says how many matched
+"$CLASSIFY" -m "$M" --threshold 1 -q --known "$T/k.kzk" --format-out html \
+  $K/repost-cyrl.txt $K/programme.srt > "$T/page.html"
+check "html: a part for each document matching a known text" 2 "$(grep -c '^<section class="doc">' "$T/page.html")"
+grep -q '^<p class="known">known text <span class="id">statement-1</span> 1.0000 at bytes 0-' "$T/page.html" && ok ||
+  { notok "html: the match, its id and similarity"; grep known "$T/page.html"; }
+grep -q '^<p class="known">known text <span class="id">statement-2</span> 0\.[0-9]* at 00:03:' "$T/page.html" && ok ||
+  notok "html: a transcript's match with its times"
+grep -q '<b>0</b> flagged, <b>0</b> not read, <b>2</b> matching a known text\.</p>' "$T/page.html" && ok ||
+  { notok "html: the count of documents matching a known text"; grep 'id="count"' "$T/page.html"; }
+"$CLASSIFY" -m "$M" --threshold 1 -q --format-out html $K/repost-cyrl.txt > "$T/page0.html"
+check "html without --known: no part for an unflagged document" 0 "$(grep -c '^<section class="doc">' "$T/page0.html")"
+
 # ---- --add, --remove, duplicate ids ----
 "$TRAIN" -q --known -o "$T/old.kzk" $K/known.jsonl
 "$TRAIN" -q --known --add "$T/old.kzk" -o "$T/new.kzk" $K/more.tsv
