@@ -988,9 +988,10 @@ KUZAT_EXTERN unsigned long long kuzat_reader_bytes(const kuzat_reader *r);
 /* Flags for kuzat_reader_set_flags(). */
 #define KUZAT_READ_RAW 0x1u /* bytes as they are: no not-text check, no
                                byte-order mark or charset conversion */
-#define KUZAT_READ_BLANK_RECORDS 0x2u /* a blank line of JSON Lines is a bad
+#define KUZAT_READ_BLANK_RECORDS 0x2u /* a blank line of JSON Lines or
+                               fastText, or an empty TSV row, is a bad
                                record ("blank line"), not skipped, so that
-                               record N is line N */
+                               record N is line N (TSV: N + 1) */
 
 /* Set KUZAT_READ_* flags (0 for none, the default). Call before the first
  * kuzat_reader_next(). r NULL: nothing happens. */

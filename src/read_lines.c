@@ -112,7 +112,7 @@ static int tsv_fields(kuzat_reader *r, const tsv_row *row, kuzat_record *rec) {
 }
 
 /* TSV: the header at the first call, then a record a row that is not
- * empty. */
+ * empty; with KUZAT_READ_BLANK_RECORDS an empty line is a bad record. */
 int kuzat__next_tsv(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
   int rc;
   if (r->line_no == 0 && (rc = tsv_header(r, err)) <= 0) {
@@ -121,9 +121,14 @@ int kuzat__next_tsv(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
   }
   do {
     if ((rc = kuzat__read_line(r, 0, err)) <= 0) return rc;
-  } while (r->line_len == 0);
+  } while (r->line_len == 0 && !(r->flags & KUZAT_READ_BLANK_RECORDS));
   rec->line = r->line_no;
   rec->has_labels = r->label_col >= 0;
+  if (r->line_len == 0)
+    return kuzat__set_default_id(r, rec, 1) ||
+                   kuzat__bad_record(r, rec, "blank line (expected a TSV row)")
+               ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory")
+               : 1;
   if (r->line_full > kuzat__raw_limit(r))
     return kuzat__set_default_id(r, rec, 1) || kuzat__too_long(r, rec)
                ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory")
@@ -147,17 +152,23 @@ int kuzat__next_tsv(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
 }
 
 /* fastText: leading "__label__X" tokens (separated by spaces or tabs) are
- * labels; the rest, after the whitespace that follows them, is the text. */
+ * labels; the rest, after the whitespace that follows them, is the text.
+ * A blank line is skipped, or with KUZAT_READ_BLANK_RECORDS a bad record. */
 int kuzat__next_fasttext(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
   static const char prefix[] = "__label__";
   const size_t plen = sizeof prefix - 1;
-  int rc;
+  int rc, blank;
   do {
     if ((rc = kuzat__read_line(r, 0, err)) <= 0) return rc;
-  } while (strspn(r->line, " \t") == r->line_len);
+    blank = strspn(r->line, " \t") == r->line_len;
+  } while (blank && !(r->flags & KUZAT_READ_BLANK_RECORDS));
   rec->line = r->line_no;
   rec->has_labels = 1;
   if (kuzat__set_default_id(r, rec, 1)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  if (blank)
+    return kuzat__bad_record(r, rec, "blank line (expected a fastText line: __label__X text)")
+               ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory")
+               : 1;
   const char *end = r->line + r->line_len, *text = r->line;
   for (;;) {
     const char *t = text;

@@ -100,6 +100,8 @@ cl newlines-text   nl.txt       0 1 0 ''    ':'
 cl newlines-jsonl  nl.jsonl     0 5 5 'nl.jsonl:5: blank line (expected a JSON object)' "printf '\n\n\n\n\n' > nl.jsonl"
 cl blank-jsonl     bl.jsonl     0 5 2 '{"id":"bl.jsonl:2","error":"bl.jsonl:2: blank line (expected a JSON object)"}' "printf '{\"id\":\"a\",\"text\":\"x\"}\n\n{\"id\":\"c\",\"text\":\"y\"}\n \t \n{\"id\":\"e\",\"text\":\"z\"}\n' > bl.jsonl"
 cl blank-jsonl-gz  bl.jsonl.gz  0 5 2 'bl.jsonl.gz:4: blank line' 'gzip -c bl.jsonl > bl.jsonl.gz'
+cl blank-tsv       bl.tsv       0 3 1 '{"id":"bl.tsv:3","error":"bl.tsv:3: blank line (expected a TSV row)"}' "printf 'id\ttext\nd1\tx\n\nd3\ty\n' > bl.tsv"
+cl blank-fasttext  bl.ft        0 4 2 '{"id":"bl.ft:3","error":"bl.ft:3: blank line (expected a fastText line: __label__X text)"}' "printf '__label__a x\ny\n \t \n\n' > bl.ft" --format fasttext
 cl newlines-tsv    nl.tsv       2 1 1 'names no \"text\" column' "printf '\n\n\n\n\n' > nl.tsv"
 cl newlines-srt    nl.srt       0 1 0 ''    "printf '\n\n\n\n\n' > nl.srt"
 cl crlf-bom-lines  crlf.txt     0 2 0 ''    "printf '\357\273\277one\r\ntwo\r\n' > crlf.txt" --lines
