@@ -159,7 +159,8 @@ static void help(void) {
       "      --explain K      the K n-grams that weigh most in each flagged marker's\n"
       "                       score, with where they are in the original text\n"
       "      --normalize      print each record's normalised text instead of scores:\n"
-      "                       what the model sees. Needs no model.\n"
+      "                       what the model sees. Needs no model. (--normalise\n"
+      "                       too.)\n"
       "      --eval           the input is labelled (a labels column or field):\n"
       "                       print precision, recall, F1, PR-AUC, ROC-AUC and the\n"
       "                       false-positive rate per marker and per language on\n"
@@ -273,6 +274,7 @@ static int check_encoding(const char *name) {
 static int parse(int argc, char **argv, opts *o) {
   static const struct option longopts[] = {
       {"normalize", no_argument, NULL, OPT_NORMALIZE},
+      {"normalise", no_argument, NULL, OPT_NORMALIZE},
       {"normalise", no_argument, NULL, OPT_NORMALIZE},
       {"format", required_argument, NULL, OPT_FORMAT},
       {"lines", no_argument, NULL, OPT_LINES},

@@ -1,6 +1,15 @@
 /*
  * internal.h -- private types and helpers shared by libkuzat's modules.
- * Never installed. Cross-module private functions are named kuzat__*.
+ * Never installed.
+ *
+ * Names say where a name can be seen:
+ *   kuzat_*   public: include/kuzat.h, exported by libkuzat.so
+ *   kuzat__*  private functions shared between modules: linker symbols of
+ *             libkuzat.a, hidden in libkuzat.so (-fvisibility=hidden)
+ *   kz_*      private types, macros and static inline helpers: never a
+ *             linker symbol (tests/cli/test_install.sh checks both)
+ * Words are spelt as in the public API: normalise, featurise; only the
+ * command-line option keeps --normalize (and takes --normalise).
  */
 #ifndef KUZAT_INTERNAL_H
 #define KUZAT_INTERNAL_H

@@ -17,6 +17,12 @@ done
 check "soname" "libkuzat.so.0" "$(objdump -p "$D/usr/lib/libkuzat.so" | awk '/SONAME/ {print $2}')"
 others=$(nm -D --defined-only "$D/usr/lib/libkuzat.so" | awk '{print $3}' | grep -v '^kuzat_')
 check "only kuzat_* symbols exported" "" "$others"
+check "no private kuzat__* function exported" "" \
+  "$(nm -D --defined-only "$D/usr/lib/libkuzat.so" | awk '$3 ~ /^kuzat__/ {print $3}')"
+# the naming rule of src/internal.h: a linker symbol is kuzat_* or kuzat__*;
+# kz_* names types, macros and static inline helpers only
+check "every symbol of libkuzat.a is kuzat_* or kuzat__*" "" \
+  "$(nm -g --defined-only "$D/usr/lib/libkuzat.a" | awk 'NF == 3 && $3 !~ /^kuzat_/ {print $3}')"
 untested=$(nm -D --defined-only "$D/usr/lib/libkuzat.so" | awk '$3 ~ /^kuzat_/ {print $3}' |
   while read -r sym; do grep -q "$sym(" tests/unit/test_api.c || echo "$sym"; done)
 check "every exported function is in the NULL and out-of-memory table (tests/unit/test_api.c)" "" "$untested"

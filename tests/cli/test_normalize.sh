@@ -17,6 +17,7 @@ cp "$T/in.txt.gz" "$T/disguised"
 "$CLASSIFY" --normalize --lines "$T/disguised" > "$T/out.txt"
 check_file "gzip recognised by content" "$T/want.txt" "$T/out.txt"
 check "CRLF input" "salom dunyo" "$(printf 'Salom Dunyo\r\n' | "$CLASSIFY" --normalize)"
+check "--normalise, the API's spelling, is --normalize" "salom dunyo" "$(printf 'Salom Dunyo\r\n' | "$CLASSIFY" --normalise)"
 
 # --- a text file is one document; its newlines become spaces ---
 printf 'Birinchi qator.\nIkkinchi qator.\n' > "$T/doc.txt"
@@ -26,8 +27,8 @@ check "text file: one line" "birinchi qator. ikkinchi qator." "$("$CLASSIFY" --n
 printf 'id\ttext\nd1\tO`zbek TILI\nd2\n\nd3\tҶумҳурии Тоҷикистон ва хушбахтӣ\n' > "$T/in.tsv"
 "$CLASSIFY" --normalize "$T/in.tsv" > "$T/out.txt" 2> "$T/err.txt"; rc=$?
 check "tsv: exit 0 with a bad record" 0 "$rc"
-check "tsv: one line per record" "oʻzbek tili||ҷумҳурии тоҷикистон ва хушбахтӣ" "$(paste -sd '|' "$T/out.txt")"
-check "tsv: bad record on stderr" "kuzat-classify: $T/in.tsv:3: expected at least 2 TAB-separated columns, found 1" "$(cat "$T/err.txt")"
+check "tsv: one line per record, the empty row one too" "oʻzbek tili|||ҷумҳурии тоҷикистон ва хушбахтӣ" "$(paste -sd '|' "$T/out.txt")"
+check "tsv: bad records on stderr" "kuzat-classify: $T/in.tsv:3: expected at least 2 TAB-separated columns, found 1|kuzat-classify: $T/in.tsv:4: blank line (expected a TSV row)" "$(paste -sd '|' "$T/err.txt")"
 "$CLASSIFY" --normalize --strict "$T/in.tsv" > /dev/null 2>&1; rc=$?
 check "tsv --strict: exit 1" 1 "$rc"
 "$CLASSIFY" --normalize -q "$T/in.tsv" > /dev/null 2> "$T/err.txt"
