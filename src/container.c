@@ -1,8 +1,8 @@
 /*
  * container.c -- gzip in and out, whole-file reads and atomic writes, for
- * the library's own files (see container.h). The logic is model.c's, made
- * to name the kind of file in its messages so that an index and a model
- * are refused in the same words.
+ * the library's own files, models and indexes alike (see container.h),
+ * naming the kind of file in messages so that both are refused in the
+ * same words.
  */
 #define _GNU_SOURCE /* O_TMPFILE, where the system has it */
 #include "container.h"

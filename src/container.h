@@ -3,9 +3,8 @@
  * share: one gzip member, read with a size limit, written atomically.
  * Private to the library.
  *
- * src/model.c keeps its own copies of these for now (it predates this
- * file); known_io.c uses these. `what` names the kind of file in messages
- * ("index", "model"), so a refusal reads "index truncated: ...".
+ * model.c and known_io.c use these. `what` names the kind of file in
+ * messages ("index", "model"), so a refusal reads "index truncated: ...".
  */
 #ifndef KUZAT_CONTAINER_H
 #define KUZAT_CONTAINER_H

@@ -16,18 +16,14 @@
  * support vectors and score through libsvm's svm_predict_values() on a
  * svm_model this file builds from the loaded arrays.
  */
-#define _GNU_SOURCE /* O_TMPFILE, where the system has it */
 #include "model.h"
+#include "container.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 #include <zlib.h>
 
@@ -38,7 +34,6 @@ _Static_assert(sizeof(kuzat_feature) == sizeof(struct svm_node) &&
 
 static const char magic[8] = {'K', 'U', 'Z', 'A', 'T', 'M', 'D', 'L'};
 
-#define KZ_MAX_PAYLOAD ((size_t)1 << 31) /* 2 GiB uncompressed */
 
 /* ---------------------------------------------------------------------- */
 /* Building a model (for the trainer)                                       */
@@ -126,250 +121,79 @@ int kuzat__model_finish(kuzat_model *m) {
 /* Serialising                                                              */
 /* ---------------------------------------------------------------------- */
 
-typedef struct wbuf {
-  const kz_alloc *a;
-  unsigned char *p;
-  size_t len, cap;
-  int failed;
-} wbuf;
-
-static void put(wbuf *b, const void *src, size_t n) {
-  if (b->failed) return;
-  if (kuzat__grow(b->a, (void **)&b->p, &b->cap, b->len + n, 1)) {
-    b->failed = 1;
-    return;
-  }
-  memcpy(b->p + b->len, src, n);
-  b->len += n;
-}
-
-static void put_u32(wbuf *b, uint32_t v) {
-  unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                        (unsigned char)(v >> 24)};
-  put(b, x, 4);
-}
-
-static void put_u64(wbuf *b, uint64_t v) {
-  put_u32(b, (uint32_t)v);
-  put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_f64(wbuf *b, double d) {
-  uint64_t v;
-  memcpy(&v, &d, 8);
-  put_u64(b, v);
-}
-
 /* The uncompressed content, CRC-32 included. */
-static int serialise(const kuzat_model *m, wbuf *b) {
-  put(b, magic, 8);
-  put_u32(b, KUZAT_MODEL_FORMAT);
-  put_u32(b, m->norm_version);
-  put_u64(b, m->fp.seed);
-  put_u32(b, (uint32_t)m->fp.bits);
-  put_u32(b, (uint32_t)m->fp.word_min);
-  put_u32(b, (uint32_t)m->fp.word_max);
-  put_u32(b, (uint32_t)m->fp.char_min);
-  put_u32(b, (uint32_t)m->fp.char_max);
-  put_u32(b, (uint32_t)m->nm);
+static int serialise(const kuzat_model *m, kz_wbuf *b) {
+  kuzat__put(b, magic, 8);
+  kuzat__put_u32(b, KUZAT_MODEL_FORMAT);
+  kuzat__put_u32(b, m->norm_version);
+  kuzat__put_u64(b, m->fp.seed);
+  kuzat__put_u32(b, (uint32_t)m->fp.bits);
+  kuzat__put_u32(b, (uint32_t)m->fp.word_min);
+  kuzat__put_u32(b, (uint32_t)m->fp.word_max);
+  kuzat__put_u32(b, (uint32_t)m->fp.char_min);
+  kuzat__put_u32(b, (uint32_t)m->fp.char_max);
+  kuzat__put_u32(b, (uint32_t)m->nm);
   for (size_t i = 0; i < m->nm; i++) {
     const kz_marker *k = &m->mk[i];
     size_t nl = strlen(k->name);
-    put_u32(b, (uint32_t)nl);
-    put(b, k->name, nl);
-    put_u32(b, (uint32_t)k->kernel);
-    put_f64(b, k->C);
-    put_f64(b, k->gamma);
-    put_f64(b, k->platt_a);
-    put_f64(b, k->platt_b);
-    put_f64(b, k->threshold);
-    put_f64(b, k->bias);
+    kuzat__put_u32(b, (uint32_t)nl);
+    kuzat__put(b, k->name, nl);
+    kuzat__put_u32(b, (uint32_t)k->kernel);
+    kuzat__put_f64(b, k->C);
+    kuzat__put_f64(b, k->gamma);
+    kuzat__put_f64(b, k->platt_a);
+    kuzat__put_f64(b, k->platt_b);
+    kuzat__put_f64(b, k->threshold);
+    kuzat__put_f64(b, k->bias);
     if (k->kernel == KUZAT_KERNEL_LINEAR) {
-      put_u32(b, k->nnz);
+      kuzat__put_u32(b, k->nnz);
       for (uint32_t q = 0; q < k->nnz; q++) {
-        put_u32(b, k->idx[q]);
-        put_f64(b, k->w[q]);
+        kuzat__put_u32(b, k->idx[q]);
+        kuzat__put_f64(b, k->w[q]);
       }
     } else {
-      put_u32(b, k->nsv);
+      kuzat__put_u32(b, k->nsv);
       for (uint32_t s = 0; s < k->nsv; s++) {
         const kuzat_feature *x = (const kuzat_feature *)k->sv_ptr[s];
         uint32_t nnz = 0;
         while (x[nnz].index != -1) nnz++;
-        put_f64(b, k->sv_coef[s]);
-        put_u32(b, nnz);
+        kuzat__put_f64(b, k->sv_coef[s]);
+        kuzat__put_u32(b, nnz);
         for (uint32_t q = 0; q < nnz; q++) {
-          put_u32(b, (uint32_t)x[q].index);
-          put_f64(b, x[q].value);
+          kuzat__put_u32(b, (uint32_t)x[q].index);
+          kuzat__put_f64(b, x[q].value);
         }
       }
     }
   }
-  put_u32(b, 0); /* explanation dictionary entries: none in this version */
+  kuzat__put_u32(b, 0); /* explanation dictionary entries: none in this version */
   if (b->failed) return KUZAT_ENOMEM;
-  put_u32(b, (uint32_t)crc32(0L, b->p, (uInt)b->len));
+  kuzat__put_u32(b, (uint32_t)crc32(0L, b->p, (uInt)b->len));
   return b->failed ? KUZAT_ENOMEM : KUZAT_OK;
 }
 
-/* Write all of buf to fd, retrying short writes. */
-static int write_all(int fd, const unsigned char *p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-/* gzip of the content, in memory. */
-static int compress_gz(const kz_alloc *a, const unsigned char *src, size_t n,
-                       unsigned char **out, size_t *out_len) {
-  z_stream z;
-  memset(&z, 0, sizeof z);
-  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return KUZAT_ENOMEM;
-  size_t cap = deflateBound(&z, (uLong)n) + 64;
-  unsigned char *dst = kuzat__malloc(a, cap);
-  if (!dst) {
-    deflateEnd(&z);
-    return KUZAT_ENOMEM;
-  }
-  z.next_in = (Bytef *)(uintptr_t)src;
-  z.avail_in = (uInt)n;
-  z.next_out = dst;
-  z.avail_out = (uInt)cap;
-  int zr = deflate(&z, Z_FINISH);
-  *out_len = cap - z.avail_out;
-  deflateEnd(&z);
-  if (zr != Z_STREAM_END) {
-    kuzat__free(a, dst);
-    return KUZAT_ENOMEM;
-  }
-  *out = dst;
-  return KUZAT_OK;
-}
-
 int kuzat__model_set_id(kuzat_model *m) {
-  wbuf b = {&m->a, NULL, 0, 0, 0};
+  kz_wbuf b = {&m->a, NULL, 0, 0, 0};
   int rc = serialise(m, &b);
   if (!rc) snprintf(m->id, sizeof m->id, "%016llx", (unsigned long long)XXH3_64bits(b.p, b.len));
   kuzat__free(&m->a, b.p);
   return rc;
 }
 
-/* Write the model into an unnamed file in path's directory (Linux's
- * O_TMPFILE), name it tmp only once it is complete and on disk, and rename
- * that over path: a process killed while writing (SIGKILL, SIGXFSZ) leaves
- * nothing behind. Returns 0 when the model was written or failed for good
- * (*e: errno, 0 for success); -1 when there is no O_TMPFILE here (the
- * system, the file system, or /proc to name the file by), for the caller
- * to write tmp itself. */
-static int write_unnamed(const kz_alloc *a, const char *path, const char *tmp,
-                         const unsigned char *gz, size_t n, int *e) {
-#if defined(O_TMPFILE) && defined(__linux__)
-  size_t pl = strlen(path);
-  char *dir = kuzat__malloc(a, pl + 2);
-  if (!dir) {
-    *e = ENOMEM; /* reported as KUZAT_ENOMEM, like every other allocation */
-    return 0;
-  }
-  const char *slash = strrchr(path, '/');
-  if (!slash) {
-    memcpy(dir, ".", 2);
-  } else {
-    size_t dl = slash == path ? 1 : (size_t)(slash - path);
-    memcpy(dir, path, dl);
-    dir[dl] = '\0';
-  }
-  int fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
-  kuzat__free(a, dir);
-  if (fd < 0) return -1;
-  *e = 0;
-  if (write_all(fd, gz, n) != 0 || fsync(fd) != 0) {
-    *e = errno;
-    close(fd);
-    return 0; /* the unnamed file goes with its descriptor */
-  }
-  char proc[64];
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  int linked = linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW);
-  if (linked != 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a process of our pid */
-    linked = linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW);
-  if (linked != 0) {
-    int le = errno;
-    close(fd);
-    if (le == ENOENT || le == EPERM || le == EXDEV || le == EOPNOTSUPP) return -1;
-    *e = le;
-    return 0;
-  }
-  if (close(fd) != 0) *e = errno;
-  if (!*e && rename(tmp, path) != 0) *e = errno;
-  if (*e) unlink(tmp);
-  return 0;
-#else
-  (void)a, (void)path, (void)tmp, (void)gz, (void)n, (void)e;
-  return -1;
-#endif
-}
-
 int kuzat_model_save(const kuzat_model *m, const char *path, kuzat_error *err) {
   kuzat__error_clear(err);
   if (!m || !path) return kuzat__fail(err, KUZAT_EINVAL, "NULL argument");
-  wbuf b = {&m->a, NULL, 0, 0, 0};
+  kz_wbuf b = {&m->a, NULL, 0, 0, 0};
   unsigned char *gz = NULL;
   size_t gz_len = 0;
   int rc = serialise(m, &b);
-  if (!rc) rc = compress_gz(&m->a, b.p, b.len, &gz, &gz_len);
+  if (!rc) rc = kuzat__gz_deflate(&m->a, b.p, b.len, &gz, &gz_len);
   kuzat__free(&m->a, b.p);
   if (rc) return kuzat__fail(err, rc, "out of memory");
-
-  /* A device or pipe (/dev/stdout, /dev/full) is written directly: there
-   * is no previous model to keep, and renaming over it would replace the
-   * device node itself. */
-  struct stat sb;
-  int e = 0;
-  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
-      e = errno;
-    } else {
-      if (write_all(fd, gz, gz_len) != 0) e = errno;
-      if (close(fd) != 0 && !e) e = errno;
-    }
-    kuzat__free(&m->a, gz);
-    if (e) return kuzat__fail(err, KUZAT_EIO, "%s: cannot write the model: %s", path, strerror(e));
-    return KUZAT_OK;
-  }
-  /* a temporary file beside the target, so rename() cannot cross devices */
-  size_t pl = strlen(path);
-  char *tmp = kuzat__malloc(&m->a, pl + 32);
-  if (!tmp) {
-    kuzat__free(&m->a, gz);
-    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-  }
-  snprintf(tmp, pl + 32, "%s.tmp.%ld", path, (long)getpid());
-  int fd = -2;
-  if (write_unnamed(&m->a, path, tmp, gz, gz_len, &e) != 0)
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd == -2) {
-    /* written, or failed, by write_unnamed() */
-  } else if (fd < 0) {
-    e = errno;
-  } else {
-    if (write_all(fd, gz, gz_len) != 0 || fsync(fd) != 0) e = errno;
-    if (close(fd) != 0 && !e) e = errno;
-    if (!e && rename(tmp, path) != 0) e = errno;
-    if (e) unlink(tmp);
-  }
+  /* atomically: a process killed while writing leaves the old model */
+  rc = kuzat__write_atomic(&m->a, path, gz, gz_len, "model", err);
   kuzat__free(&m->a, gz);
-  kuzat__free(&m->a, tmp);
-  if (e == ENOMEM) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-  if (e) return kuzat__fail(err, KUZAT_EIO, "%s: cannot write the model: %s", path, strerror(e));
-  return KUZAT_OK;
+  return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -617,62 +441,6 @@ static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
   return KUZAT_OK;
 }
 
-/* Inflate a gzip stream, refusing to grow past KZ_MAX_PAYLOAD. */
-static int inflate_gz(const kz_alloc *a, const unsigned char *src, size_t n, unsigned char **out,
-                      size_t *out_len, kuzat_error *err) {
-  if (n < 18 || src[0] != 0x1F || src[1] != 0x8B)
-    return kuzat__fail(err, KUZAT_EFORMAT, "not a kuzat model (not gzip-compressed)");
-  z_stream z;
-  memset(&z, 0, sizeof z);
-  if (inflateInit2(&z, 15 + 16) != Z_OK) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-  size_t cap = n * 4 + 1024, len = 0;
-  unsigned char *dst = NULL;
-  int zr = Z_OK, rc = KUZAT_OK;
-  z.next_in = (Bytef *)(uintptr_t)src;
-  z.avail_in = (uInt)n;
-  while (zr != Z_STREAM_END) {
-    if (len == cap || !dst) {
-      if (cap > KZ_MAX_PAYLOAD) {
-        rc = kuzat__fail(err, KUZAT_EFORMAT, "model larger than %zu bytes uncompressed",
-                         KZ_MAX_PAYLOAD);
-        break;
-      }
-      size_t ncap = dst ? cap * 2 : cap;
-      unsigned char *p = a->realloc(a->ud, dst, ncap);
-      if (!p) {
-        rc = kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-        break;
-      }
-      dst = p;
-      cap = ncap;
-    }
-    z.next_out = dst + len;
-    z.avail_out = (uInt)(cap - len);
-    zr = inflate(&z, Z_NO_FLUSH);
-    len = cap - z.avail_out;
-    if (zr == Z_BUF_ERROR && z.avail_in == 0) {
-      rc = kuzat__fail(err, KUZAT_EFORMAT, "model truncated: the gzip stream ends early");
-      break;
-    }
-    if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-      rc = kuzat__fail(err, KUZAT_EFORMAT, "model damaged: gzip: %s",
-                       z.msg ? z.msg : "inflate error");
-      break;
-    }
-  }
-  if (!rc && z.avail_in != 0)
-    rc = kuzat__fail(err, KUZAT_EFORMAT, "model damaged: %u bytes after the gzip stream",
-                     z.avail_in);
-  inflateEnd(&z);
-  if (rc) {
-    kuzat__free(a, dst);
-    return rc;
-  }
-  *out = dst;
-  *out_len = len;
-  return KUZAT_OK;
-}
-
 static void set_id(kuzat_model *m, const unsigned char *p, size_t n) {
   snprintf(m->id, sizeof m->id, "%016llx", (unsigned long long)XXH3_64bits(p, n));
 }
@@ -686,7 +454,7 @@ int kuzat_model_load_mem(const void *buf, size_t len, const kuzat_allocator *all
   kuzat__alloc_init(&a, alloc);
   unsigned char *raw = NULL;
   size_t raw_len = 0;
-  int rc = inflate_gz(&a, buf, len, &raw, &raw_len, err);
+  int rc = kuzat__gz_inflate(&a, buf, len, "model", &raw, &raw_len, err);
   if (rc) return rc;
   kuzat_model *m = kuzat__calloc(&a, 1, sizeof *m);
   if (!m) {
@@ -714,43 +482,13 @@ int kuzat_model_load_file(const char *path, const kuzat_allocator *alloc, kuzat_
   *out = NULL;
   kz_alloc a;
   kuzat__alloc_init(&a, alloc);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat sb;
-  if (fd < 0 || fstat(fd, &sb) != 0) {
-    int e = errno;
-    if (fd >= 0) close(fd);
-    return kuzat__fail(err, KUZAT_EIO, "%s: %s", path, strerror(e));
-  }
-  if (!S_ISREG(sb.st_mode) || (unsigned long long)sb.st_size > KZ_MAX_PAYLOAD) {
-    close(fd);
-    return kuzat__fail(err, KUZAT_EIO, "%s: not a regular file of a model's size", path);
-  }
-  size_t n = (size_t)sb.st_size, got = 0;
-  unsigned char *buf = kuzat__malloc(&a, n ? n : 1);
-  if (!buf) {
-    close(fd);
-    return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-  }
-  while (got < n) {
-    ssize_t r = read(fd, buf + got, n - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  int e = errno;
-  close(fd);
-  int rc;
-  if (got != n)
-    rc = kuzat__fail(err, KUZAT_EIO, "%s: read error: %s", path, strerror(e));
-  else
-    rc = kuzat_model_load_mem(buf, n, alloc, out, err);
+  unsigned char *buf;
+  size_t n;
+  int rc = kuzat__read_file(&a, path, "model", &buf, &n, err);
+  if (rc) return rc;
+  rc = kuzat_model_load_mem(buf, n, alloc, out, err);
   kuzat__free(&a, buf);
-  if (rc && err && rc != KUZAT_EIO) { /* name the file in the message */
-    char tmp[sizeof err->msg];
-    int pl = (int)strlen(path) > 100 ? 100 : (int)strlen(path);
-    snprintf(tmp, sizeof tmp, "%.*s: %.*s", pl, path, (int)(sizeof tmp) - pl - 3, err->msg);
-    memcpy(err->msg, tmp, sizeof tmp);
-  }
+  if (rc && rc != KUZAT_EIO) kuzat__error_prefix_path(err, path); /* name the file */
   return rc;
 }
 
