@@ -945,7 +945,9 @@ KUZAT_EXTERN int kuzat_reader_open(const char *path, int format,
  * every format. Input that is not valid UTF-8 is given to ICU's charset
  * detector, and converted when it is confident of a legacy Cyrillic or
  * Latin code page (windows-1251, KOI8-R, ISO-8859-5, windows-1252,
- * ISO-8859-1, -2, -9, windows-1250, windows-1254); otherwise it is read
+ * ISO-8859-1, -2, -9, windows-1250, windows-1254), or when the shape of
+ * its bytes tells Cyrillic words in windows-1251, KOI8-R or cp866 (Uzbek,
+ * Tajik and Kyrgyz, which ICU does not know); otherwise it is read
  * as it is (the normaliser substitutes U+FFFD). The record's `encoding`
  * says which. docs/FORMATS.md gives the rules; KUZAT_READ_RAW turns all of
  * this off. */

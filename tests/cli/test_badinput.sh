@@ -195,9 +195,14 @@ cl enc-koi8r       rukoi.txt    0 1 0 '"lang":"ru","script":"Cyrl","encoding":"K
 cl enc-iso8859-5   ru5.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"ISO-8859-5"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t ISO-8859-5 > ru5.txt"
 cl enc-latin1      fr.txt       0 1 0 '"encoding":"ISO-8859-1"' "printf 'Le café est très bon, à côté de la fenêtre. Ça va très bien, merci.\n' | iconv -f UTF-8 -t ISO-8859-1 > fr.txt"
 cl enc-cp866-named dos.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"IBM866"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t CP866 > dos.txt" --encoding cp866
-# (not guessed: ICU's detector does not know cp866, and its bytes even pass
-# for UTF-8 here, a few of them making CJK characters)
-cl enc-cp866-guess dos.txt      0 1 0 '"lang":"other","script":"Hani","model"' ':'
+# guessed by the shape of the bytes: ICU's detector does not know cp866
+# (whose bytes even pass for damaged UTF-8), nor Uzbek, Tajik or Kyrgyz;
+# a short line of French, too short for ICU, is not taken for Cyrillic
+cl enc-cp866-guess dos.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"IBM866"' ':'
+uz='Ўзбекистон пойтахти Тошкент, ўзбек тили давлат тили. Биродарлар, эрталаб учрашамиз.'
+cl enc-uz-cp1251   uz1251.txt   0 1 0 '"lang":"uz-Cyrl","script":"Cyrl","encoding":"windows-1251"' "printf '%s\n' '$uz' | iconv -f UTF-8 -t CP1251 > uz1251.txt"
+cl enc-uz-cp866    uz866.txt    0 1 0 '"lang":"uz-Cyrl","script":"Cyrl","encoding":"IBM866"' "printf '%s\n' '$uz' | iconv -f UTF-8 -t CP866 > uz866.txt"
+cl enc-latin1-short fr2.txt     0 1 0 '"script":"Latn","model"' "printf 'Élève, déjà là-bas: café, crème brûlée, où êtes-vous?\n' | iconv -f UTF-8 -t ISO-8859-1 > fr2.txt"
 cl enc-named-utf8  ru1251.txt   0 1 0 '"lang":"other","script":"none","model"' ':' --encoding UTF-8
 cl enc-unknown     dos.txt      2 0 0 "unknown --encoding 'klingon' (ICU has no converter" ':' --encoding klingon
 cl bom-utf16le-srt u16.srt      0 1 0 '"lang":"uz-Cyrl","script":"Cyrl","encoding":"UTF-16LE"' "printf '\377\376' > u16.srt; printf '$srt' | iconv -f UTF-8 -t UTF-16LE >> u16.srt" --all-scores
