@@ -99,7 +99,20 @@ static void json_ascii(buf *b, unsigned char c) {
  * bytes become U+FFFD), control characters escaped. */
 void json_string(buf *b, const char *s, size_t n) {
   buf_put(b, "\"", 1);
-  put_utf8(b, s, n, json_ascii);
+  /* runs of printable ASCII other than " and \ as they are, in one go
+   * (every record's id and names), the stretches between them as before:
+   * a run's bytes are ASCII, which no multi-byte character holds, so
+   * neither kind of stretch cuts a character */
+  const unsigned char *p = (const unsigned char *)s;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\') j++;
+    buf_put(b, s + i, j - i);
+    size_t k = j;
+    while (k < n && !(p[k] >= 0x20 && p[k] < 0x7F && p[k] != '"' && p[k] != '\\')) k++;
+    put_utf8(b, s + j, k - j, json_ascii);
+    i = k;
+  }
   buf_put(b, "\"", 1);
 }
 

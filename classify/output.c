@@ -346,7 +346,11 @@ static void format_jsonl(const ctx *c, job *j, const kuzat_result *r, kuzat_norm
   put_prob(b, r->score);
   buf_puts(b, ",\"markers\":");
   put_markers(c, b, r->prob);
-  buf_printf(b, ",\"lang\":\"%s\",\"script\":\"%s\"", kuzat_lang_name(r->lang), j->script);
+  buf_puts(b, ",\"lang\":\""); /* (not printf: every record) */
+  buf_puts(b, kuzat_lang_name(r->lang));
+  buf_puts(b, "\",\"script\":\"");
+  buf_puts(b, j->script);
+  buf_puts(b, "\"");
   if (j->encoding) put_encoding(b, j->encoding);
   buf_puts(b, ",\"model\":\"");
   buf_puts(b, c->model_id);

@@ -351,7 +351,7 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
   if (kuzat__grow(&f->a, (void **)&f->keys, &f->keys_cap, bound + 1, sizeof *f->keys))
     return KUZAT_ENOMEM;
   if (nchar && !f->wc) {
-    f->wc = kuzat__calloc(&f->a, KZ_WC_SLOTS, sizeof *f->wc);
+    f->wc = kuzat__malloc(&f->a, KZ_WC_SLOTS * sizeof *f->wc);
     f->wc_pool = kuzat__malloc(&f->a, KZ_WC_POOL * sizeof *f->wc_pool);
     if (!f->wc || !f->wc_pool) {
       kuzat__free(&f->a, f->wc);
@@ -359,6 +359,10 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
       f->wc = NULL, f->wc_pool = NULL;
       return KUZAT_ENOMEM;
     }
+    /* read all over: huge pages spare the TLB misses */
+    kuzat__huge_pages(f->wc, KZ_WC_SLOTS * sizeof *f->wc);
+    kuzat__huge_pages(f->wc_pool, KZ_WC_POOL * sizeof *f->wc_pool);
+    memset(f->wc, 0, KZ_WC_SLOTS * sizeof *f->wc);
   }
   uint64_t *keys = f->keys;
   size_t *wt = f->wt, nk = 0, nw = 0;

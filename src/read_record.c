@@ -28,10 +28,23 @@ int kuzat__set_buf(kuzat_reader *r, char **buf, size_t *cap, const char *s, size
   return KUZAT_OK;
 }
 
+/* ":line" into tmp, as snprintf's ":%ld" writes it (without snprintf:
+ * this is done for every record); returns its length. */
+static int colon_line(char *tmp, long line) {
+  char d[24];
+  int nd = 0, n = 0;
+  unsigned long v = line < 0 ? 0ul - (unsigned long)line : (unsigned long)line;
+  do d[nd++] = (char)('0' + v % 10); while (v /= 10);
+  tmp[n++] = ':';
+  if (line < 0) tmp[n++] = '-';
+  while (nd) tmp[n++] = d[--nd];
+  return n;
+}
+
 static int set_id(kuzat_reader *r, kuzat_record *rec, int with_line, long line) {
   char tmp[32];
   size_t nl = strlen(r->name);
-  int tl = with_line ? snprintf(tmp, sizeof tmp, ":%ld", line) : 0;
+  int tl = with_line ? colon_line(tmp, line) : 0;
   if (kuzat__grow(&r->a, (void **)&r->id, &r->id_cap, nl + (size_t)tl + 1, 1))
     return KUZAT_ENOMEM;
   memcpy(r->id, r->name, nl);

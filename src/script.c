@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <string.h>
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
@@ -18,21 +19,53 @@ static const char *const names[KZ_SC_COUNT] = {
     [KZ_SC_LATIN] = "Latn", [KZ_SC_CYRILLIC] = "Cyrl", [KZ_SC_GREEK] = "Grek",
     [KZ_SC_ARABIC] = "Arab"};
 
+/* The Latin letters among 8 ASCII bytes (each below 0x80): a byte is one
+ * when, with bit 0x20 set, it lies in 'a' .. 'z' -- tested on all eight
+ * at once, no byte's sum reaching the next. */
+static unsigned ascii_letters(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  const uint64_t t = x | 0x20 * ones;
+  const uint64_t from_a = t + (0x80 - 'a') * ones, past_z = t + (0x80 - 'z' - 1) * ones;
+  const uint64_t m = (from_a & ~past_z & high) >> 7;
+  return (unsigned)((m * ones) >> 56);
+}
+
 const char *kuzat_script(const char *utf8, size_t len) {
   size_t count[KZ_SC_COUNT] = {0}, letters = 0;
   int32_t first_other = -1;
   const uint8_t *s = (const uint8_t *)utf8;
   if (!utf8 || len > INT32_MAX) return "none";
   for (int32_t i = 0, n = (int32_t)len; i < n;) {
+    /* fast paths, counting as the general one below does: eight ASCII
+     * bytes, one ASCII byte, a well-formed two-byte sequence */
+    if (n - i >= 8) {
+      uint64_t x;
+      memcpy(&x, s + i, 8);
+      if ((x & 0x8080808080808080ull) == 0) {
+        count[KZ_SC_LATIN] += ascii_letters(x);
+        i += 8;
+        continue;
+      }
+    }
+    if (s[i] < 0x80) {
+      count[KZ_SC_LATIN] += ((uint32_t)(s[i] | 0x20) - 'a' < 26u);
+      i++;
+      continue;
+    }
     UChar32 c;
-    U8_NEXT(s, i, n, c);
+    if (s[i] >= 0xC2 && s[i] <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+      c = (s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F); /* as U8_NEXT decodes it */
+      i += 2;
+    } else {
+      U8_NEXT(s, i, n, c);
+    }
     if (c < 0) continue;
     int sc = kuzat__script(c);
     if (sc == KZ_SC_NONE) continue;
     if (sc == KZ_SC_OTHER && first_other < 0) first_other = c;
     count[sc]++;
-    letters++;
   }
+  for (int sc = KZ_SC_LATIN; sc < KZ_SC_COUNT; sc++) letters += count[sc];
   if (!letters) return "none";
   int top = KZ_SC_LATIN;
   for (int sc = KZ_SC_LATIN; sc < KZ_SC_COUNT; sc++)

@@ -8,11 +8,15 @@
  * Every allocation goes through a kz_alloc copied from the caller's
  * kuzat_allocator, which is also what lets the tests fail allocations.
  */
+#define _DEFAULT_SOURCE /* madvise */
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 const char *kuzat_version(void) { return KUZAT_VERSION; }
 
@@ -100,6 +104,22 @@ void *kuzat__calloc(const kz_alloc *a, size_t count, size_t size) {
   void *p = kuzat__malloc(a, count * size);
   if (p) memset(p, 0, count * size);
   return p;
+}
+
+/* Ask Linux for 2 MB pages under the whole 2 MB pages of [p, p + n),
+ * before they are first touched. Scoring reads a model's rows all over
+ * tens of megabytes, and the word cache's megabytes, and with 4 KB pages
+ * nearly every read also misses the TLB: huge pages made scoring some 10%
+ * faster. Only advice: nothing changes where it is refused (memory from
+ * the caller's allocator that is not anonymous, a kernel without them). */
+void kuzat__huge_pages(void *p, size_t n) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t hp = (uintptr_t)2 << 20, start = ((uintptr_t)p + hp - 1) & ~(hp - 1),
+                  end = ((uintptr_t)p + n) & ~(hp - 1);
+  if (end > start) (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+  (void)p, (void)n;
+#endif
 }
 
 void kuzat__free(const kz_alloc *a, void *p) {

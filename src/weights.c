@@ -14,32 +14,12 @@
  * Models of more than 2^22 buckets are scored by binary search in each
  * marker's sparse weights.
  */
-#define _DEFAULT_SOURCE /* madvise */
 #include "model.h"
 
 #include <math.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #define KZ_ROW_INDEX_BITS 22 /* above this, binary search */
-
-/* Ask Linux for 2 MB pages under the whole 2 MB pages of [p, p + n),
- * before they are first touched. Scoring reads rows all over tens of
- * megabytes, and with 4 KB pages nearly every read also misses the TLB:
- * huge pages make scoring some 10% faster. Only advice: nothing changes
- * where it is refused (memory from the caller's allocator that is not
- * anonymous, a kernel without them). */
-static void huge_pages(void *p, size_t n) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const uintptr_t hp = (uintptr_t)2 << 20, start = ((uintptr_t)p + hp - 1) & ~(hp - 1),
-                  end = ((uintptr_t)p + n) & ~(hp - 1);
-  if (end > start) (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
-#else
-  (void)p, (void)n;
-#endif
-}
 
 int kuzat__weights_build(kuzat_model *m) {
   memset(&m->w, 0, sizeof m->w);
@@ -66,7 +46,7 @@ int kuzat__weights_build(kuzat_model *m) {
   const size_t bytes = (nrows * stride + 8) * sizeof(double);
   m->rows_mem = kuzat__malloc(&m->a, bytes);
   if (!m->rows_mem) return KUZAT_ENOMEM;
-  huge_pages(m->rows_mem, bytes);
+  kuzat__huge_pages(m->rows_mem, bytes);
   memset(m->rows_mem, 0, bytes);
   double *rows = (double *)m->rows_mem;
   rows += (64 - (uintptr_t)rows % 64) % 64 / sizeof *rows;

@@ -10,10 +10,12 @@
  * written in Russian, an "en" tweet in Arabic); the target allows for that.
  */
 #include "check.h"
-#include "kuzat.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
 
 typedef struct source {
   const char *file;
@@ -131,8 +133,75 @@ static void scripts(void) {
   }
 }
 
+/* kuzat_script() as it was before its fast paths (eight ASCII bytes at
+ * once, two-byte Cyrillic): one code point at a time. */
+static const char *script_ref(const char *utf8, size_t len) {
+  static const char *const names[KZ_SC_COUNT] = {
+      [KZ_SC_LATIN] = "Latn", [KZ_SC_CYRILLIC] = "Cyrl", [KZ_SC_GREEK] = "Grek",
+      [KZ_SC_ARABIC] = "Arab"};
+  size_t count[KZ_SC_COUNT] = {0}, letters = 0;
+  int32_t first_other = -1;
+  const uint8_t *s = (const uint8_t *)utf8;
+  for (int32_t i = 0, n = (int32_t)len; i < n;) {
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c < 0) continue;
+    int sc = kuzat__script(c);
+    if (sc == KZ_SC_NONE) continue;
+    if (sc == KZ_SC_OTHER && first_other < 0) first_other = c;
+    count[sc]++;
+    letters++;
+  }
+  if (!letters) return "none";
+  int top = KZ_SC_LATIN;
+  for (int sc = KZ_SC_LATIN; sc < KZ_SC_COUNT; sc++)
+    if (count[sc] > count[top]) top = sc;
+  if ((double)count[top] < 0.8 * (double)letters) return "mixed";
+  if (top != KZ_SC_OTHER) return names[top];
+  UErrorCode e = U_ZERO_ERROR;
+  const char *code = uscript_getShortName(uscript_getScript(first_other, &e));
+  return U_SUCCESS(e) && code ? code : "Zzzz";
+}
+
+/* The fast paths count as the code point loop does: random strings of
+ * ASCII runs, Cyrillic (U+0482..U+0489 are not letters), other scripts,
+ * marks and ill-formed bytes (a lone lead byte, at the end or before
+ * ASCII, stray continuation bytes, overlong forms), near a 50/50 mix of
+ * Latin and Cyrillic so that a miscount changes the answer. */
+static void scripts_fast(void) {
+  static const char *const parts[] = {
+      "a", "Z", "abcdefgh", "Hello, w", "orld 123", " ", "12345678", "!?", "\xD0\x90", "\xD0\xB6",
+      "\xD1\x8F", "\xD2\x82", "\xD2\x89", "\xD2\x8A", "\xD3\xBF", "\xD4\xA0", "\xCE\xB1",
+      "\xD8\xA7", "\xE4\xBD\xA0", "\xCC\x81", "\xD0", "\xD0" "a", "\x80", "\xBF\xBF",
+      "\xC0\x80", "\xE0\x80\x80", "\xFF", "\xF0\x9F\x98\x80", "\xD3", "\xD1\xD1\x81"};
+  const size_t np = sizeof parts / sizeof parts[0];
+  uint64_t r = 0x9E3779B97F4A7C15ull;
+  size_t bad = 0, tried = 0;
+  char buf[1024];
+  for (int k = 0; k < 20000; k++) {
+    size_t len = 0;
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    size_t want = r % 40;
+    for (size_t q = 0; q < want; q++) {
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      const char *p = parts[r % np];
+      size_t pl = strlen(p);
+      memcpy(buf + len, p, pl);
+      len += pl;
+    }
+    const char *got = kuzat_script(buf, len), *ref = script_ref(buf, len);
+    tried++;
+    if (strcmp(got, ref) != 0 && bad++ < 5)
+      CHECK(0, "script of a random string of %zu bytes: %s, the code point loop says %s", len, got,
+            ref);
+  }
+  CHECK(bad == 0, "kuzat_script() as the code point loop on %zu random strings (%zu differ)",
+        tried, bad);
+}
+
 int main(void) {
   scripts();
+  scripts_fast();
   kuzat_normaliser *n0;
   if (CHECK(kuzat_normaliser_new(NULL, &n0, NULL) == KUZAT_OK, "normaliser")) {
     every_language(n0);
