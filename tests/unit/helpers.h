@@ -1,6 +1,7 @@
 /*
  * helpers.h -- pieces several unit tests share: an allocator that fails on
- * request, and a model trained from a TSV file of the repository.
+ * request, a model trained from a TSV file of the repository, files
+ * written plain or gzipped.
  */
 #ifndef KUZAT_TEST_HELPERS_H
 #define KUZAT_TEST_HELPERS_H
@@ -68,6 +69,24 @@ static inline kuzat_model *kt_train_tsv(const char *path, int kernel) {
   kuzat_train_params_default(&p);
   p.kernel = kernel;
   return kt_train_tsv_with(path, NULL, &p);
+}
+
+/* data[0..len) into dir/name, gzip-compressed when gz; the path (static
+ * storage, until the next call). */
+static inline const char *kt_write_file(const char *dir, const char *name, const void *data,
+                                        size_t len, int gz) {
+  static char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (gz) {
+    gzFile g = gzopen(path, "wb");
+    gzwrite(g, data, (unsigned)len);
+    gzclose(g);
+  } else {
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, len, f);
+    fclose(f);
+  }
+  return path;
 }
 
 /* raw[0..n) as one gzip member, the way kuzat_model_save() compresses a

@@ -8,6 +8,7 @@
  * glibc's iconv(3), not by ICU, which the reader uses.
  */
 #include "check.h"
+#include "helpers.h"
 #include "kuzat.h"
 
 #include <iconv.h>
@@ -19,18 +20,7 @@
 static char dir[] = "/tmp/kuzat-test-detect-XXXXXX";
 
 static const char *write_file(const char *name, const void *data, size_t len, int gz) {
-  static char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  if (gz) {
-    gzFile g = gzopen(path, "wb");
-    gzwrite(g, data, (unsigned)len);
-    gzclose(g);
-  } else {
-    FILE *f = fopen(path, "wb");
-    fwrite(data, 1, len, f);
-    fclose(f);
-  }
-  return path;
+  return kt_write_file(dir, name, data, len, gz);
 }
 
 /* Every record of `path` as "id=text|" or "id!error(status)|", "#rc" at

@@ -6,6 +6,7 @@
  * the memory it bounds.
  */
 #include "check.h"
+#include "helpers.h"
 #include "kuzat.h"
 
 #include <stdio.h>
@@ -15,19 +16,8 @@
 
 static char dir[] = "/tmp/kuzat-test-reader-XXXXXX";
 
-static const char *write_file(const char *name, const char *data, size_t len, int gz) {
-  static char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  if (gz) {
-    gzFile g = gzopen(path, "wb");
-    gzwrite(g, data, (unsigned)len);
-    gzclose(g);
-  } else {
-    FILE *f = fopen(path, "wb");
-    fwrite(data, 1, len, f);
-    fclose(f);
-  }
-  return path;
+static const char *write_file(const char *name, const void *data, size_t len, int gz) {
+  return kt_write_file(dir, name, data, len, gz);
 }
 
 /* The labelled-data fields of a record as " {+labels} lang/group" ('+' when
