@@ -157,18 +157,18 @@ rm -f "$W/out" "$W/in-small.txt"
 log "known-content matching (bench/known)"
 KUZAT_BENCH_KEEP=1 $pin1 "$B/bench/known" "${BENCH_KNOWN:-100000}" "$W/known.kzk" > bench/RESULTS-known.txt ||
   { echo "bench: bench/known failed" >&2; exit 1; }
-row "kuzat --known" 0 "$W/in.txt" "$B/kuzat-classify" -m "$W/kuzat.kzm" --known "$W/known.kzk"
+row "kuzat --known" 0 "$W/in.txt" "$B/kuzat-classify" -m "$KM" --known "$W/known.kzk"
 grep -E '^kuzat(	| --known)' "$W/speed.tsv" | awk -F'\t' '$2 == 0 { printf "kuzat-classify%s, one core: %.1f MB/s (%s s, peak %s KB)\n",
   ($1 == "kuzat" ? "" : " --known"), $5 / $3 / 1e6, $3, $4 }' >> bench/RESULTS-known.txt
 # the Python package beside the program: score_many on 10,000 short texts,
 # one thread and two, and examples/dask_score.py on two workers (issue 20)
 log "python package (bench/python.py)"
-$PY bench/python.py "$W/in.txt.base" --build "$B" -m "$W/kuzat.kzm" --dask 100000 \
+$PY bench/python.py "$W/in.txt.base" --build "$B" -m "$KM" --dask 100000 \
   > bench/RESULTS-python.txt 2> "$W/python.err" || { echo "bench: bench/python.py failed" >&2; cat "$W/python.err" >&2; }
 
 # -- 6: where the time goes
 log "profile (callgrind)"
-bench/profile.sh "$B" "$W/kuzat.kzm" "$W/in.txt.base" > "$W/profile.md"
+bench/profile.sh "$B" "$KM" "$W/in.txt.base" > "$W/profile.md"
 
 # -- 7: the report
 log "report"

@@ -424,7 +424,10 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
       % (sp0["docs"], sp0["bytes"] / 1e6, speed_model, speed[("sklearn", "0")]["bytes"] / 1e6))
     rows = []
     for (name, cores), v in speed.items():
-        label = dict((t, n) for t, n, _ in TOOLS)[name]
+        label = dict((t, n) for t, n, _ in TOOLS).get(name, name)
+        if name == "kuzat --known":
+            label = "kuzat `--known` (an index of %s known documents)" % "{:,}".format(
+                int(os.environ.get("BENCH_KNOWN", "100000")))
         if name == "kuzat" and cores == "0,1":
             label += " `--threads 2`"
         if name == "liblinear":
