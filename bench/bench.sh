@@ -159,7 +159,7 @@ KUZAT_BENCH_KEEP=1 $pin1 "$B/bench/known" "${BENCH_KNOWN:-100000}" "$W/known.kzk
   { echo "bench: bench/known failed" >&2; exit 1; }
 row "kuzat --known" 0 "$W/in.txt" "$B/kuzat-classify" -m "$KM" --known "$W/known.kzk"
 grep -E '^kuzat(	| --known)' "$W/speed.tsv" | awk -F'\t' '$2 == 0 { printf "kuzat-classify%s, one core: %.1f MB/s (%s s, peak %s KB)\n",
-  ($1 == "kuzat" ? "" : " --known"), $5 / $3 / 1e6, $3, $4 }' >> bench/RESULTS-known.txt
+  ($1 == "kuzat" ? "" : " --known"), $7 / $3 / 1e6, $3, $4 }' >> bench/RESULTS-known.txt
 # the Python package beside the program: score_many on 10,000 short texts,
 # one thread and two, and examples/dask_score.py on two workers (issue 20)
 log "python package (bench/python.py)"
