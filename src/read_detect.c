@@ -11,7 +11,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/ucnv.h>
 #include <unicode/ucsdet.h>
+#include <unicode/utf16.h>
 
 /* ---- byte-order marks ----------------------------------------------------- */
 
@@ -234,57 +237,76 @@ int kuzat__utf8_verdict(const unsigned char *p, size_t n) {
 
 /* ---- Cyrillic in a single-byte code page ------------------------------------ */
 
-/* Where each code page puts the small Cyrillic letters (Russian's, and
- * ў; Uzbek's, Tajik's and Kyrgyz's own letters have no place in any of
- * them). Capitals are left out: prose is mostly small letters, and the
- * capitals of one page are the small letters of another (windows-1251's
- * C0-DF are KOI8-R's small letters). */
-static const struct cyr_page {
-  const char *name;
-  unsigned char range[4][2]; /* inclusive; {0, 0} unused */
-} cyr_pages[] = {
-    {"windows-1251", {{0xE0, 0xFF}, {0xA2, 0xA2}, {0xB8, 0xB8}, {0, 0}}},  /* а-я, ў, ё */
-    {"KOI8-R", {{0xC0, 0xDF}, {0xA3, 0xA3}, {0, 0}, {0, 0}}},            /* ю-ъ, ё */
-    {"IBM866", {{0xA0, 0xAF}, {0xE0, 0xEF}, {0xF1, 0xF1}, {0xF7, 0xF7}}}, /* а-п, р-я, ё, ў */
-};
+/* The single-byte Cyrillic code pages read by their shape: ICU's detector
+ * knows Russian in the first two only, and cp866 not at all. */
+static const char *const cyr_pages[] = {"windows-1251", "KOI8-R", "IBM866"};
+#define KZ_CYR_PAGES (sizeof cyr_pages / sizeof cyr_pages[0])
 
 /* Shares of the bytes above 0x7F, in tenths: at least KZ_CYR_RUNS stand
  * beside another such byte (words made of them: in Latin text they stand
- * alone among ASCII letters, é in café), and at least KZ_CYR_SMALL are
- * small letters in the page chosen, which leads every other page by at
- * least KZ_CYR_LEAD. Measured here on Russian, Uzbek, Tajik and Kyrgyz
- * text (3 and 400 lines of each of the shared datasets' in each page):
- * 9.7-10 beside another; 9.4-10 small letters in their own page, at most
- * 7.9 in another (cp866's on windows-1251 text). French, German, Czech,
- * Hungarian and Turkish in Latin-1, -2, -9, windows-1250 and -1252: 0-3.2
- * beside another. UTF-8 Cyrillic with a damaged byte every 400: 10 beside
- * another, at most 5.0 small letters in any page. */
+ * alone among ASCII letters, é in café), and at least KZ_CYR_SMALL of the
+ * characters they decode to, through ICU's converter for a page, are small
+ * Cyrillic letters (ICU's character properties say which), in the page
+ * chosen, which leads every other page by at least KZ_CYR_LEAD. Prose is
+ * mostly small letters, and the pages put them in different places (the
+ * capitals of windows-1251 are KOI8-R's small letters). Measured here on
+ * Russian, Uzbek, Tajik and Kyrgyz text (3 and 400 lines of each of the
+ * shared datasets' in each page): 9.7-10 beside another; 9.4-10 small
+ * letters in their own page, at most 8.3 in another (cp866's on
+ * windows-1251 text). French, German, Czech, Hungarian and Turkish in
+ * Latin-1, -2, -9, windows-1250 and -1252: 0-3.2 beside another. UTF-8
+ * Cyrillic with a damaged byte every 400: 10 beside another, at most 5.1
+ * small Cyrillic letters in any page. */
 #define KZ_CYR_RUNS 7
 #define KZ_CYR_SMALL 7
 #define KZ_CYR_LEAD 1
 #define KZ_CYR_MIN_BYTES 8 /* fewer bytes above 0x7F say nothing */
 
-const char *kuzat__cyrillic_guess(const unsigned char *p, size_t n) {
-  size_t high = 0, runs = 0, small[3] = {0, 0, 0};
+/* How many of p[0..n)'s bytes above 0x7F decode, in the page `name`, to a
+ * small Cyrillic letter; -1 when ICU cannot say (no converter, no memory).
+ * buf has room for n UTF-16 units: one a byte in a single-byte page. */
+static long small_cyrillic(const char *name, const unsigned char *p, size_t n, UChar *buf) {
+  UErrorCode e = U_ZERO_ERROR;
+  UConverter *cv = ucnv_open(name, &e);
+  if (U_FAILURE(e)) return -1;
+  int32_t len = ucnv_toUChars(cv, buf, (int32_t)n, (const char *)p, (int32_t)n, &e);
+  ucnv_close(cv);
+  if (U_FAILURE(e) && e != U_STRING_NOT_TERMINATED_WARNING) return -1;
+  long small = 0;
+  for (int32_t i = 0; i < len;) {
+    UChar32 c;
+    U16_NEXT(buf, i, len, c);
+    small += c >= 0x80 && u_islower(c) && ublock_getCode(c) == UBLOCK_CYRILLIC;
+  }
+  return small;
+}
+
+int kuzat__cyrillic_guess(const kz_alloc *a, const unsigned char *p, size_t n, const char **pick) {
+  *pick = NULL;
+  if (n > KZ_DETECT_BYTES) n = KZ_DETECT_BYTES;
+  size_t high = 0, runs = 0;
   for (size_t i = 0; i < n; i++) {
-    unsigned char c = p[i];
-    if (c < 0x80) continue;
+    if (p[i] < 0x80) continue;
     high++;
     runs += (i > 0 && p[i - 1] >= 0x80) || (i + 1 < n && p[i + 1] >= 0x80);
-    for (size_t k = 0; k < 3; k++)
-      for (size_t q = 0; q < 4; q++)
-        if (cyr_pages[k].range[q][0] && c >= cyr_pages[k].range[q][0] && c <= cyr_pages[k].range[q][1])
-          small[k]++;
   }
-  if (high < KZ_CYR_MIN_BYTES || runs * 10 < high * KZ_CYR_RUNS) return NULL;
-  size_t best = 0, next = 0;
-  for (size_t k = 1; k < 3; k++)
+  if (high < KZ_CYR_MIN_BYTES || runs * 10 < high * KZ_CYR_RUNS) return KUZAT_OK;
+  UChar *buf = kuzat__malloc(a, n * sizeof *buf);
+  if (!buf) return KUZAT_ENOMEM;
+  long small[KZ_CYR_PAGES];
+  size_t best = 0;
+  for (size_t k = 0; k < KZ_CYR_PAGES; k++) {
+    small[k] = small_cyrillic(cyr_pages[k], p, n, buf);
     if (small[k] > small[best]) best = k;
-  for (size_t k = 0; k < 3; k++)
+  }
+  kuzat__free(a, buf);
+  long next = 0;
+  for (size_t k = 0; k < KZ_CYR_PAGES; k++)
     if (k != best && small[k] > next) next = small[k];
-  if (small[best] * 10 < high * KZ_CYR_SMALL || (small[best] - next) * 10 < high * KZ_CYR_LEAD)
-    return NULL;
-  return cyr_pages[best].name;
+  if (small[best] >= 0 && (size_t)small[best] * 10 >= high * KZ_CYR_SMALL &&
+      (size_t)(small[best] - next) * 10 >= high * KZ_CYR_LEAD)
+    *pick = cyr_pages[best];
+  return KUZAT_OK;
 }
 
 /* ---- ICU: the charset detector and converters ------------------------------- */
@@ -349,7 +371,10 @@ int kuzat__detect_legacy(const kz_alloc *a, const unsigned char *p, size_t n, co
    * Latin-1: the shape of the bytes tells those. A confident pick of a
    * page of another script (Greek, Arabic) is left alone. */
   if (icu && at < KZ_LEGACY_CYRILLIC) *pick = icu;
-  else if (!confident || icu) *pick = kuzat__cyrillic_guess(sample, n);
+  else if ((!confident || icu) && kuzat__cyrillic_guess(a, sample, n, pick)) {
+    kuzat__free(a, sample);
+    return KUZAT_ENOMEM;
+  }
   if (!*pick) *pick = icu;
   kuzat__free(a, sample);
   return KUZAT_OK;

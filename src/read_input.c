@@ -202,8 +202,11 @@ static int decide_charset(kuzat_reader *r, kuzat_error *err) {
   const char *cp;
   /* cp866's bytes may pass for UTF-8 with damage (р-я lead three-byte
    * characters): their shape tells them from damaged UTF-8 */
-  if (v == KZ_UTF8_DAMAGED && (cp = kuzat__cyrillic_guess(p, n)) != NULL)
-    return start_conversion(r, cp, err);
+  if (v == KZ_UTF8_DAMAGED) {
+    if (kuzat__cyrillic_guess(&r->a, p, n, &cp))
+      return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    if (cp) return start_conversion(r, cp, err);
+  }
   if (v != KZ_NOT_UTF8) {
     r->charset = KZ_CS_UTF8;
     return KUZAT_OK;

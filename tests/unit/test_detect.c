@@ -467,8 +467,44 @@ static void test_stdin(void) {
   CHECK(kuzat_reader_format(NULL) == -1, "kuzat_reader_format(NULL)");
 }
 
+/* Out of memory at every allocation while the reader detects a code page
+ * (ICU's detector, then the shape of the bytes: Uzbek in windows-1251;
+ * cp866, which passes for damaged UTF-8): KUZAT_ENOMEM or the record,
+ * never anything else, and nothing leaked. */
+static void test_legacy_oom(void) {
+  static const char uz[] = "Ўзбекистон пойтахти Тошкент, ўзбек тили давлат тили.\n";
+  static const char *const pages[] = {"CP1251", "CP866"};
+  static char enc[1024];
+  kuzat_allocator al = {kt_alloc, kt_realloc, kt_free, NULL};
+  for (size_t p = 0; p < 2; p++) {
+    size_t n = encode(uz, strlen(uz), pages[p], "", 0, enc, sizeof enc);
+    const char *path = write_file("oom.txt", enc, n, 0);
+    int ok = 0, bad = 0;
+    for (long at = 1; at < 500 && !ok; at++) {
+      kt_allocs = 0, kt_fail_at = at, kt_live = 0;
+      kuzat_reader *r;
+      kuzat_error err;
+      kuzat_record rec;
+      int rc = kuzat_reader_open(path, KUZAT_FORMAT_TEXT, "oom.txt", &al, &r, &err);
+      if (rc == KUZAT_OK) {
+        rc = kuzat_reader_next(r, &rec, &err);
+        if (rc == 1) ok = rec.encoding != NULL && !rec.error;
+        else bad += rc != KUZAT_ENOMEM;
+        kuzat_reader_free(r);
+      } else {
+        bad += rc != KUZAT_ENOMEM;
+      }
+      bad += kt_live != 0;
+    }
+    kt_fail_at = 0;
+    CHECK(ok && !bad, "%s: out of memory at each allocation gives ENOMEM or the record, leaks "
+          "nothing (%d wrong)", pages[p], bad);
+  }
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return printf("not ok - mkdtemp\n"), 1;
+  test_legacy_oom();
   test_signatures();
   test_lookalikes();
   test_random();
