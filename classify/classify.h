@@ -194,12 +194,18 @@ size_t top_marker(const ctx *c, const double *prob);
 void window_times(const job *j, const kuzat_window *w, double *t0, double *t1);
 /* The CSV header row: the columns of every CSV line. */
 void csv_header(const ctx *c, buf *b);
+/* A transcript's segment k: its language (the normaliser's identification;
+ * "other" without n) and script, both static strings. */
+void segment_lang(const job *j, size_t k, kuzat_normaliser *n, const char **lang,
+                  const char **script);
 
 /* ---- html.c ---- */
 
 /* A flagged document's part of the page into j->out, or a document
- * matching a known text (km); nothing for others. */
-void html_document(const ctx *c, job *j, const kuzat_result *r, const kmatch *km);
+ * matching a known text (km); nothing for others. A transcript's cues say
+ * their language and script (n identifies them). */
+void html_document(const ctx *c, job *j, const kuzat_result *r, kuzat_normaliser *n,
+                   const kmatch *km);
 /* The page: the summary, the charts, then the documents' parts kept in
  * rep->html, to `out`. 0, or -1 on a write error. */
 int html_page(const ctx *c, const report *rep, FILE *out);

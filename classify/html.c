@@ -102,7 +102,8 @@ static void put_meta(const ctx *c, job *j, const kuzat_result *r, size_t top) {
   buf_puts(b, "</p>\n");
 }
 
-void html_document(const ctx *c, job *j, const kuzat_result *r, const kmatch *km) {
+void html_document(const ctx *c, job *j, const kuzat_result *r, kuzat_normaliser *n,
+                   const kmatch *km) {
   if (!(j->flagged || j->known) || !c->nm) return;
   buf *b = &j->out;
   size_t top = top_marker(c, r->prob);
@@ -120,9 +121,11 @@ void html_document(const ctx *c, job *j, const kuzat_result *r, const kmatch *km
     size_t shown = 0;
     for (size_t k = w->first; k <= w->last && k < j->nseg && shown < HTML_EXCERPT; k++) {
       const kuzat_segment *g = &j->seg[k];
+      const char *lang, *script;
+      segment_lang(j, k, n, &lang, &script);
       buf_puts(b, "<p class=\"cue\"><span class=\"t\">");
       put_clock(b, g->start);
-      buf_puts(b, "</span> ");
+      buf_printf(b, "</span> <span class=\"lang\">%s %s</span> ", lang, script);
       put_marked(b, j->text, g->off, g->off + g->len, sp, nsp);
       buf_puts(b, "</p>\n");
       shown += g->len;

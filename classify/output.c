@@ -327,14 +327,19 @@ static void format_csv(const ctx *c, job *j, const kuzat_result *r) {
   buf_puts(b, "\r\n");
 }
 
-/* A transcript's segment: its language (the normaliser's identification)
- * and script. */
-static void put_segment_lang(buf *b, const job *j, size_t k, kuzat_normaliser *n) {
+void segment_lang(const job *j, size_t k, kuzat_normaliser *n, const char **lang,
+                  const char **script) {
   const char *s = j->text + j->seg[k].off;
-  int lang = KUZAT_LANG_OTHER;
-  if (n && kuzat_identify(n, s, j->seg[k].len, &lang, NULL)) lang = KUZAT_LANG_OTHER;
-  buf_printf(b, ",\"lang\":\"%s\",\"script\":\"%s\"", kuzat_lang_name(lang),
-             kuzat_script(s, j->seg[k].len));
+  int id = KUZAT_LANG_OTHER;
+  if (n && kuzat_identify(n, s, j->seg[k].len, &id, NULL)) id = KUZAT_LANG_OTHER;
+  *lang = kuzat_lang_name(id);
+  *script = kuzat_script(s, j->seg[k].len);
+}
+
+static void put_segment_lang(buf *b, const job *j, size_t k, kuzat_normaliser *n) {
+  const char *lang, *script;
+  segment_lang(j, k, n, &lang, &script);
+  buf_printf(b, ",\"lang\":\"%s\",\"script\":\"%s\"", lang, script);
 }
 
 static void format_jsonl(const ctx *c, job *j, const kuzat_result *r, kuzat_normaliser *n,
@@ -429,7 +434,7 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normalise
   case OUT_PRETTY: format_pretty(c, j, r, km); break;
   case OUT_TSV: format_tsv(c, j, r); break;
   case OUT_CSV: format_csv(c, j, r); break;
-  case OUT_HTML: html_document(c, j, r, km); break;
+  case OUT_HTML: html_document(c, j, r, n, km); break;
   default: format_jsonl(c, j, r, n, km);
   }
 }

@@ -32,6 +32,8 @@ check "html: a transcript's worst window with its times" 1 \
   "$(grep -c 'migrant-vlog.srt</span></h3>' "$T/page.html")"
 grep -q '<p class="cue"><span class="t">00:01:52.500</span>' "$T/page.html" && ok ||
   notok "html: the transcript's worst cue and its time"
+grep -q '<p class="cue"><span class="t">00:01:52.500</span> <span class="lang">uz-Cyrl Cyrl</span> ' "$T/page.html" && ok ||
+  notok "html: each cue says its language and script"
 check "html: no script, no frame, no image, nothing fetched" "" \
   "$(grep -oiE '<script|<iframe|<img|<link|<[a-z]+[^>]* (src|href)=|url\(|@import' "$T/page.html" | sort -u | tr '\n' ' ')"
 grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &lt;/p&gt;&lt;/section&gt;&lt;iframe src=&quot;http://x/&quot;&gt; &amp; &quot;q&quot; &#39;' "$T/page.html" && ok ||
