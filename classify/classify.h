@@ -259,8 +259,9 @@ typedef struct run {
 int report_start(run *R, int argc, char **argv);
 /* A job about to be written (ring.c's writer): its message on stderr, and
  * it counted for --eval, --summary, --progress and the page (whose part
- * it takes out of j->out). */
-void job_done(run *R, job *j);
+ * it takes out of j->out). Nonzero when the page's part could not be kept
+ * (the caller, holding the run's lock or alone, marks the run failed). */
+int job_done(run *R, job *j);
 /* After the run: the last progress line, --eval's table, the summary;
  * the page. 0, or 2 after a write error. */
 int report_finish(run *R);

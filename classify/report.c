@@ -205,7 +205,8 @@ int report_start(run *R, int argc, char **argv) {
   return 0;
 }
 
-void job_done(run *R, job *j) {
+int job_done(run *R, job *j) {
+  int failed = 0;
   report *rep = &R->rep;
   const opts *o = R->c.o;
   if (!o->quiet && j->msg) {
@@ -217,10 +218,11 @@ void job_done(run *R, job *j) {
   if (!o->normalize) count(rep, &R->c, j);
   else rep->records++;
   if (rep->html) { /* the page is written at the end; the writer writes nothing now */
-    if (j->out.len && fwrite(j->out.p, 1, j->out.len, rep->html) != j->out.len) R->write_failed = 1;
+    if (j->out.len && fwrite(j->out.p, 1, j->out.len, rep->html) != j->out.len) failed = 1;
     j->out.len = 0;
   }
   if (o->progress) progress(rep, 0);
+  return failed;
 }
 
 static void summary_text(const report *rep, const ctx *c) {

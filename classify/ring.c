@@ -30,7 +30,8 @@
 static int write_job(run *R, job *j) {
   if (j->bad) R->bad++;
   if (j->io_failed) R->io_failed++;
-  job_done(R, j); /* report.c: its message, --eval, --summary, --progress, the page */
+  /* report.c: its message, --eval, --summary, --progress, the page */
+  if (job_done(R, j)) return 1;
   if (fwrite(j->out.p, 1, j->out.len, stdout) != j->out.len) return 1;
   if (R->line_buffered && fflush(stdout) != 0) return 1;
   return 0;
@@ -130,22 +131,29 @@ static void write_ready(run *R) {
   while (R->tail < R->head && R->ring[R->tail % R->q].state == SLOT_DONE) {
     size_t n = 1;
     while (R->tail + n < R->head && R->ring[(R->tail + n) % R->q].state == SLOT_DONE) n++;
-    pthread_mutex_unlock(&R->mu);
     int failed = R->write_failed;
-    size_t bytes = 0;
+    pthread_mutex_unlock(&R->mu);
+    size_t bytes = 0, keep = RING_BYTES / R->q;
     for (size_t q = 0; q < n; q++) {
       job *w = &R->ring[(R->tail + q) % R->q];
       if (!failed && write_job(R, w)) failed = 1;
       bytes += w->text_len;
-      if (w->store_cap > ((size_t)1 << 16)) { /* keep idle slots small */
+      /* idle slots keep small buffers only: the ring's memory stays near
+       * RING_BYTES in all, whatever the records' sizes */
+      if (w->store_cap > keep) {
         free(w->store);
         w->store = NULL;
         w->store_cap = 0;
       }
-      if (w->out.cap > ((size_t)1 << 16)) {
+      if (w->out.cap > keep) {
         free(w->out.p);
         w->out.p = NULL;
         w->out.cap = w->out.len = 0;
+      }
+      if (w->seg_cap * sizeof *w->seg_store > keep) {
+        free(w->seg_store);
+        w->seg_store = NULL;
+        w->seg_cap = 0;
       }
     }
     pthread_mutex_lock(&R->mu);

@@ -230,9 +230,8 @@ int kuzat__utf8_verdict(const unsigned char *p, size_t n) {
     else bad++, i++;
   }
   if (!good && !bad) return KZ_ASCII;
-  if (!bad) return KZ_UTF8;
   /* a few damaged bytes in UTF-8 text do not make it another encoding */
-  return good >= bad ? KZ_UTF8_DAMAGED : KZ_NOT_UTF8;
+  return bad == 0 || good >= bad ? KZ_UTF8 : KZ_NOT_UTF8;
 }
 
 /* ---- Cyrillic in a single-byte code page ------------------------------------ */
@@ -263,15 +262,15 @@ static const char *const cyr_pages[] = {"windows-1251", "KOI8-R", "IBM866"};
 #define KZ_CYR_MIN_BYTES 8 /* fewer bytes above 0x7F say nothing */
 
 /* How many of p[0..n)'s bytes above 0x7F decode, in the page `name`, to a
- * small Cyrillic letter; -1 when ICU cannot say (no converter, no memory).
- * buf has room for n UTF-16 units: one a byte in a single-byte page. */
+ * small Cyrillic letter; -1 when ICU cannot say (no such converter), -2
+ * when it ran out of memory. buf has room for n UTF-16 units: one a byte
+ * in a single-byte page. */
 static long small_cyrillic(const char *name, const unsigned char *p, size_t n, UChar *buf) {
   UErrorCode e = U_ZERO_ERROR;
   UConverter *cv = ucnv_open(name, &e);
-  if (U_FAILURE(e)) return -1;
-  int32_t len = ucnv_toUChars(cv, buf, (int32_t)n, (const char *)p, (int32_t)n, &e);
+  int32_t len = U_SUCCESS(e) ? ucnv_toUChars(cv, buf, (int32_t)n, (const char *)p, (int32_t)n, &e) : 0;
   ucnv_close(cv);
-  if (U_FAILURE(e) && e != U_STRING_NOT_TERMINATED_WARNING) return -1;
+  if (U_FAILURE(e)) return e == U_MEMORY_ALLOCATION_ERROR ? -2 : -1;
   long small = 0;
   for (int32_t i = 0; i < len;) {
     UChar32 c;
@@ -295,11 +294,14 @@ int kuzat__cyrillic_guess(const kz_alloc *a, const unsigned char *p, size_t n, c
   if (!buf) return KUZAT_ENOMEM;
   long small[KZ_CYR_PAGES];
   size_t best = 0;
+  int oom = 0;
   for (size_t k = 0; k < KZ_CYR_PAGES; k++) {
     small[k] = small_cyrillic(cyr_pages[k], p, n, buf);
+    oom |= small[k] == -2;
     if (small[k] > small[best]) best = k;
   }
   kuzat__free(a, buf);
+  if (oom) return KUZAT_ENOMEM;
   long next = 0;
   for (size_t k = 0; k < KZ_CYR_PAGES; k++)
     if (k != best && small[k] > next) next = small[k];

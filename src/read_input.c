@@ -195,22 +195,13 @@ static int start_conversion(kuzat_reader *r, const char *name, kuzat_error *err)
 #define KZ_DETECT_TRIES 8
 
 static int decide_charset(kuzat_reader *r, kuzat_error *err) {
-  const unsigned char *p = r->rbuf + r->rpos;
-  size_t n = r->rend - r->rpos;
-  int v = kuzat__utf8_verdict(p, n);
+  int v = kuzat__utf8_verdict(r->rbuf + r->rpos, r->rend - r->rpos);
   if (v == KZ_ASCII) return KUZAT_OK;
-  const char *cp;
-  /* cp866's bytes may pass for UTF-8 with damage (р-я lead three-byte
-   * characters): their shape tells them from damaged UTF-8 */
-  if (v == KZ_UTF8_DAMAGED) {
-    if (kuzat__cyrillic_guess(&r->a, p, n, &cp))
-      return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-    if (cp) return start_conversion(r, cp, err);
-  }
-  if (v != KZ_NOT_UTF8) {
+  if (v == KZ_UTF8) {
     r->charset = KZ_CS_UTF8;
     return KUZAT_OK;
   }
+  const char *cp;
   if (kuzat__detect_legacy(&r->a, r->rbuf + r->rpos, r->rend - r->rpos, &cp))
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   if (cp) return start_conversion(r, cp, err);

@@ -160,7 +160,8 @@ int kuzat__next_fasttext(kuzat_reader *r, kuzat_record *rec, kuzat_error *err) {
   int rc, blank;
   do {
     if ((rc = kuzat__read_line(r, 0, err)) <= 0) return rc;
-    blank = strspn(r->line, " \t") == r->line_len;
+    /* blank: spaces and tabs only, the part past what was kept included */
+    blank = strspn(r->line, " \t") == r->line_len && r->line_full == r->line_len;
   } while (blank && !(r->flags & KUZAT_READ_BLANK_RECORDS));
   rec->line = r->line_no;
   rec->has_labels = 1;

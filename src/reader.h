@@ -45,7 +45,7 @@ enum {
  * from the legacy code page ICU's detector is confident of. */
 enum { KZ_CS_UNDECIDED, KZ_CS_UTF8, KZ_CS_CONVERT };
 /* kuzat__utf8_verdict() */
-enum { KZ_ASCII, KZ_UTF8, KZ_UTF8_DAMAGED, KZ_NOT_UTF8 };
+enum { KZ_ASCII, KZ_UTF8, KZ_NOT_UTF8 };
 
 struct kuzat_reader {
   kz_alloc a;
@@ -202,9 +202,9 @@ const char *kuzat__signature(const unsigned char *p, size_t n);
  * (with check_bytes) too many NUL or control bytes; `why` then says so
  * ("not text: looks like ..."). 0 for text. */
 int kuzat__not_text(const unsigned char *p, size_t n, int check_bytes, char *why, size_t cap);
-/* KZ_ASCII, KZ_UTF8 (well-formed), KZ_UTF8_DAMAGED (some ill-formed
- * bytes, but no more than well-formed characters) or KZ_NOT_UTF8; a
- * character cut by the end of p does not count. */
+/* KZ_ASCII, KZ_UTF8 (well-formed, or more well-formed characters than
+ * ill-formed bytes) or KZ_NOT_UTF8; a character cut by the end of p does
+ * not count. */
 int kuzat__utf8_verdict(const unsigned char *p, size_t n);
 /* The single-byte Cyrillic code page p[0..n) is written in, told by the
  * shape of its bytes and ICU's converters and character properties (ICU's

@@ -102,6 +102,8 @@ cl blank-jsonl     bl.jsonl     0 5 2 '{"id":"bl.jsonl:2","error":"bl.jsonl:2: b
 cl blank-jsonl-gz  bl.jsonl.gz  0 5 2 'bl.jsonl.gz:4: blank line' 'gzip -c bl.jsonl > bl.jsonl.gz'
 cl blank-tsv       bl.tsv       0 3 1 '{"id":"bl.tsv:3","error":"bl.tsv:3: blank line (expected a TSV row)"}' "printf 'id\ttext\nd1\tx\n\nd3\ty\n' > bl.tsv"
 cl blank-fasttext  bl.ft        0 4 2 '{"id":"bl.ft:3","error":"bl.ft:3: blank line (expected a fastText line: __label__X text)"}' "printf '__label__a x\ny\n \t \n\n' > bl.ft" --format fasttext
+# spaces past what a line keeps, then text: not a blank line, a long one
+cl fasttext-spaces bsp.ft       0 1 0 '"truncated":{"scored":1,"bytes":70011}' "{ alot 70000 | tr a ' '; printf 'hello world\n'; } > bsp.ft" --format fasttext --max-chars 1
 cl newlines-tsv    nl.tsv       2 1 1 'names no \"text\" column' "printf '\n\n\n\n\n' > nl.tsv"
 cl newlines-srt    nl.srt       0 1 0 ''    "printf '\n\n\n\n\n' > nl.srt"
 cl crlf-bom-lines  crlf.txt     0 2 0 ''    "printf '\357\273\277one\r\ntwo\r\n' > crlf.txt" --lines
@@ -196,13 +198,15 @@ cl enc-iso8859-5   ru5.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"I
 cl enc-latin1      fr.txt       0 1 0 '"encoding":"ISO-8859-1"' "printf 'Le café est très bon, à côté de la fenêtre. Ça va très bien, merci.\n' | iconv -f UTF-8 -t ISO-8859-1 > fr.txt"
 cl enc-cp866-named dos.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"IBM866"' "printf '%s\n' '$ru' | iconv -f UTF-8 -t CP866 > dos.txt" --encoding cp866
 # guessed by the shape of the bytes: ICU's detector does not know cp866
-# (whose bytes even pass for damaged UTF-8), nor Uzbek, Tajik or Kyrgyz;
-# a short line of French, too short for ICU, is not taken for Cyrillic
+# (read as bytes, a few of its byte runs made CJK characters), nor Uzbek,
+# Tajik or Kyrgyz; a short line of French, too short for ICU, is not taken
+# for Cyrillic, nor damaged UTF-8 of another script (Georgian)
 cl enc-cp866-guess dos.txt      0 1 0 '"lang":"ru","script":"Cyrl","encoding":"IBM866"' ':'
 uz='Ўзбекистон пойтахти Тошкент, ўзбек тили давлат тили. Биродарлар, эрталаб учрашамиз.'
 cl enc-uz-cp1251   uz1251.txt   0 1 0 '"lang":"uz-Cyrl","script":"Cyrl","encoding":"windows-1251"' "printf '%s\n' '$uz' | iconv -f UTF-8 -t CP1251 > uz1251.txt"
 cl enc-uz-cp866    uz866.txt    0 1 0 '"lang":"uz-Cyrl","script":"Cyrl","encoding":"IBM866"' "printf '%s\n' '$uz' | iconv -f UTF-8 -t CP866 > uz866.txt"
 cl enc-latin1-short fr2.txt     0 1 0 '"script":"Latn","model"' "printf 'Élève, déjà là-bas: café, crème brûlée, où êtes-vous?\n' | iconv -f UTF-8 -t ISO-8859-1 > fr2.txt"
+cl damaged-georgian ka.txt     0 1 0 '"script":"Geor","model"' "{ printf 'საქართველო დედაქალაქი თბილისი, ქართული ენა სახელმწიფო ენაა. '; printf '\\377'; printf 'ძმებო, დღეს ამინდი კარგია და ყველა ერთად შევხვდებით.\\n'; } > ka.txt"
 cl enc-named-utf8  ru1251.txt   0 1 0 '"lang":"other","script":"none","model"' ':' --encoding UTF-8
 cl enc-unknown     dos.txt      2 0 0 "unknown --encoding 'klingon' (ICU has no converter" ':' --encoding klingon
 cl bom-utf16le-srt u16.srt      0 1 0 '"lang":"uz-Cyrl","script":"Cyrl","encoding":"UTF-16LE"' "printf '\377\376' > u16.srt; printf '$srt' | iconv -f UTF-8 -t UTF-16LE >> u16.srt" --all-scores
