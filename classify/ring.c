@@ -232,7 +232,13 @@ static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
     oom.text_len = 0;
     oom.segments_len = 0;
     oom.error = "out of memory reading this record";
-    set_job(j, &oom, NULL, 1);
+    if (set_job(j, &oom, NULL, 1)) { /* not even that: static strings, nothing copied */
+      oom.id = "(record)";
+      oom.id_len = strlen(oom.id);
+      oom.labels = oom.lang = "";
+      oom.labels_len = oom.lang_len = 0;
+      set_job(j, &oom, NULL, 0);
+    }
   }
   pthread_mutex_lock(&R->mu);
   j->state = SLOT_FILLED;
