@@ -225,7 +225,8 @@ int html_page(const ctx *c, const report *rep, FILE *out) {
   put_summary(&b, c, rep);
   put_marker_chart(&b, c, rep);
   if (c->nknown)
-    buf_puts(&b, "<h2>Flagged documents, and documents matching a known text</h2>\n");
+    buf_printf(&b, "<h2>Flagged documents (%zu), and documents matching a known text (%zu)</h2>\n",
+               rep->flagged, rep->known);
   else
     buf_printf(&b, "<h2>Flagged documents (%zu)</h2>\n", rep->flagged);
   if (!rep->flagged && !rep->known) buf_puts(&b, "<p>No document was flagged.</p>\n");

@@ -253,9 +253,8 @@ static const char *const cyr_pages[] = {"windows-1251", "KOI8-R", "IBM866"};
  * shared datasets' in each page): 9.7-10 beside another; 9.4-10 small
  * letters in their own page, at most 8.3 in another (cp866's on
  * windows-1251 text). French, German, Czech, Hungarian and Turkish in
- * Latin-1, -2, -9, windows-1250 and -1252: 0-3.2 beside another. UTF-8
- * Cyrillic with a damaged byte every 400: 10 beside another, at most 5.1
- * small Cyrillic letters in any page. */
+ * Latin-1, -2, -9, windows-1250 and -1252: 0-3.2 beside another. Only
+ * input that is not UTF-8 is asked (damaged UTF-8 stays UTF-8). */
 #define KZ_CYR_RUNS 7
 #define KZ_CYR_SMALL 7
 #define KZ_CYR_LEAD 1
@@ -280,7 +279,10 @@ static long small_cyrillic(const char *name, const unsigned char *p, size_t n, U
   return small;
 }
 
-int kuzat__cyrillic_guess(const kz_alloc *a, const unsigned char *p, size_t n, const char **pick) {
+/* The single-byte Cyrillic code page p[0..n) is written in, or NULL when
+ * its bytes above 0x7F do not look like Cyrillic words in one of them, in
+ * *pick. Looks at KZ_DETECT_BYTES at most. KUZAT_OK or KUZAT_ENOMEM. */
+static int cyrillic_guess(const kz_alloc *a, const unsigned char *p, size_t n, const char **pick) {
   *pick = NULL;
   if (n > KZ_DETECT_BYTES) n = KZ_DETECT_BYTES;
   size_t high = 0, runs = 0;
@@ -373,7 +375,7 @@ int kuzat__detect_legacy(const kz_alloc *a, const unsigned char *p, size_t n, co
    * Latin-1: the shape of the bytes tells those. A confident pick of a
    * page of another script (Greek, Arabic) is left alone. */
   if (icu && at < KZ_LEGACY_CYRILLIC) *pick = icu;
-  else if ((!confident || icu) && kuzat__cyrillic_guess(a, sample, n, pick)) {
+  else if ((!confident || icu) && cyrillic_guess(a, sample, n, pick)) {
     kuzat__free(a, sample);
     return KUZAT_ENOMEM;
   }

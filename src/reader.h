@@ -206,16 +206,9 @@ int kuzat__not_text(const unsigned char *p, size_t n, int check_bytes, char *why
  * ill-formed bytes) or KZ_NOT_UTF8; a character cut by the end of p does
  * not count. */
 int kuzat__utf8_verdict(const unsigned char *p, size_t n);
-/* The single-byte Cyrillic code page p[0..n) is written in, told by the
- * shape of its bytes and ICU's converters and character properties (ICU's
- * detector knows Russian only, and no cp866): "windows-1251", "KOI8-R",
- * "IBM866" in *pick, or NULL when the bytes above 0x7F do not look like
- * Cyrillic words in one of them. Looks at KZ_DETECT_BYTES at most.
- * KUZAT_OK or KUZAT_ENOMEM. */
-int kuzat__cyrillic_guess(const kz_alloc *a, const unsigned char *p, size_t n, const char **pick);
 /* The legacy Cyrillic or Latin code page p[0..n) is written in (static
  * storage), or NULL, in *pick: ICU's detector's pick when it is confident
- * of a Cyrillic one; else kuzat__cyrillic_guess()'s; else ICU's confident
+ * of a Cyrillic one; else the pick the shape of the bytes gives; else ICU's confident
  * Latin pick. Judged on the lines that have bytes above 0x7F. KUZAT_OK or
  * KUZAT_ENOMEM. */
 int kuzat__detect_legacy(const kz_alloc *a, const unsigned char *p, size_t n, const char **pick);

@@ -287,7 +287,7 @@ static void test_boms(void) {
 
 /* Russian and French in legacy code pages, found by ICU's detector;
  * Uzbek, Tajik and Kyrgyz (in the letters the pages have), and cp866, by
- * the shape of their bytes (kuzat__cyrillic_guess); a few stray bytes in
+ * the shape of their bytes (read_detect.c); a few stray bytes in
  * ASCII are not enough for either. */
 static void test_legacy(void) {
   static const char ru[] =
