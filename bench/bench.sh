@@ -189,5 +189,6 @@ log "report"
   echo "load	$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "kernel	$(uname -sr)"
 } > "$W/env.tsv"
+date +%s > "$W/end"
 $PY bench/report.py "$W" bench/RESULTS.md bench/quality-vs-speed.svg
 log "done: bench/RESULTS.md, bench/quality-vs-speed.svg"

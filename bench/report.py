@@ -214,7 +214,11 @@ def main():
     speed_model = open(os.path.join(work, "speed-model")).read().strip() \
         if os.path.exists(os.path.join(work, "speed-model")) else "the model trained above"
     profile = open(os.path.join(work, "profile.md")).read().strip()
-    elapsed = time.time() - float(open(os.path.join(work, "start")).read())
+    # the run's end as bench.sh wrote it, so that the report made again
+    # from the same work directory says the same
+    end_file = os.path.join(work, "end")
+    end = float(open(end_file).read()) if os.path.exists(end_file) else time.time()
+    elapsed = end - float(open(os.path.join(work, "start")).read())
 
     peers = [t for t, _, _ in TOOLS if t != "kuzat"]
     K = Q["kuzat"]
