@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Held-out quality of one propaganda model (run by bench/features.sh).
+
+    bench/features.py HELDOUT.tsv SCORES.jsonl
+
+HELDOUT.tsv is the default recipe's heldout.tsv (columns id, text, labels,
+lang, group, family); SCORES.jsonl is `kuzat-classify --all-scores` over it.
+A row is positive when its labels name propaganda or any marker. Prints one
+tab-separated line: PR-AUC (average precision) over all rows, then per
+language (uz-Latn uz-Cyrl tg ky ru en: that language's positives against
+its benign rows), then ROC-AUC over all rows.
+"""
+import csv
+import json
+import sys
+
+LANGS = ["uz-Latn", "uz-Cyrl", "tg", "ky", "ru", "en"]
+
+
+def average_precision(pairs):
+    """Average precision of (score, positive) pairs, ties broken against us."""
+    pairs = sorted(pairs, key=lambda p: (-p[0], p[1]))
+    npos = sum(1 for _, y in pairs if y)
+    if npos == 0:
+        return float("nan")
+    tp, ap = 0, 0.0
+    for k, (_, y) in enumerate(pairs, 1):
+        if y:
+            tp += 1
+            ap += tp / k
+    return ap / npos
+
+
+def roc_auc(pairs):
+    pos = [s for s, y in pairs if y]
+    neg = [s for s, y in pairs if not y]
+    if not pos or not neg:
+        return float("nan")
+    allv = sorted([(s, 1) for s in pos] + [(s, 0) for s in neg])
+    rank_sum, i, n = 0.0, 0, len(allv)
+    while i < n:
+        j = i
+        while j < n and allv[j][0] == allv[i][0]:
+            j += 1
+        rank_sum += (i + 1 + j) / 2.0 * sum(1 for k in range(i, j) if allv[k][1])
+        i = j
+    return (rank_sum - len(pos) * (len(pos) + 1) / 2.0) / (len(pos) * len(neg))
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    with open(sys.argv[1], encoding="utf-8", newline="") as f:
+        r = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(r)
+        rows = [dict(zip(header, row)) for row in r]
+    with open(sys.argv[2], encoding="utf-8") as f:
+        scores = [json.loads(line) for line in f]
+    if len(rows) != len(scores):
+        sys.exit("features.py: %d rows but %d scores" % (len(rows), len(scores)))
+    pairs = []
+    for row, sc in zip(rows, scores):
+        labels = [l for l in row["labels"].replace(",", "|").split("|") if l]
+        pos = any(l != "reporting" for l in labels)
+        pairs.append((row["lang"], sc["markers"]["propaganda"], pos))
+    cells = [average_precision([(s, y) for _, s, y in pairs])]
+    for lang in LANGS:
+        cells.append(average_precision([(s, y) for l, s, y in pairs if l == lang]))
+    cells.append(roc_auc([(s, y) for _, s, y in pairs]))
+    print("\t".join("%.4f" % c for c in cells))
+
+
+if __name__ == "__main__":
+    main()
