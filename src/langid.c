@@ -49,18 +49,27 @@ static const int lang_script[KZ_NL] = {
 };
 
 /* The profiles of one script's languages, compact so a look-up stays in
- * cache: a table of 32-bit fingerprints (0: empty slot), and beside it, for
- * each slot, log P(feature | language) * KZ_SCALE for the group's nl
- * languages. A fingerprint collision merges two features' statistics;
- * for choosing among four languages that costs nothing measurable. */
+ * cache: a table of slots, each a 32-bit fingerprint (0: empty slot) and
+ * beside it log P(feature | language) * KZ_SCALE for the group's nl
+ * languages, in one row of `stride` int16 (a power of two, so a row never
+ * straddles two cache lines: a look-up is one memory access, where a table
+ * of fingerprints and another of rows made it two). A fingerprint
+ * collision merges two features' statistics; for choosing among four
+ * languages that costs nothing measurable. */
 typedef struct kz_group {
   int nl;
   int lang[KZ_NL]; /* kuzat_lang of each column, in kuzat_lang order */
   size_t cap;      /* slots, a power of two */
-  uint32_t *fp;    /* cap fingerprints */
-  int16_t *lp;     /* cap * nl */
+  size_t stride;   /* int16 a slot: 2 for the fingerprint, nl, padding */
+  int16_t *slot;   /* cap * stride */
   int16_t unseen[KZ_NL];
 } kz_group;
+
+static inline uint32_t slot_fp(const int16_t *row) {
+  uint32_t f;
+  memcpy(&f, row, sizeof f);
+  return f;
+}
 
 struct kz_profile {
   size_t cap;       /* while building: slots of keys */
@@ -191,8 +200,7 @@ void kuzat__profile_free(const kz_alloc *a, kz_profile *p) {
   kuzat__free(a, p->keys);
   kuzat__free(a, p->counts);
   for (int g = 0; g < KZ_SC_COUNT; g++) {
-    kuzat__free(a, p->g[g].fp);
-    kuzat__free(a, p->g[g].lp);
+    kuzat__free(a, p->g[g].slot);
   }
   kuzat__free(a, p);
 }
@@ -215,9 +223,10 @@ static int finish_group(kz_profile *p, const kz_alloc *al, kz_group *g, const in
   }
   g->cap = 1024;
   while (g->cap < used * 2) g->cap *= 2;
-  g->fp = kuzat__calloc(al, g->cap, sizeof *g->fp);
-  g->lp = kuzat__calloc(al, g->cap * (size_t)nl, sizeof *g->lp);
-  if (!g->fp || !g->lp) return KUZAT_ENOMEM;
+  g->stride = 4;
+  while (g->stride < 2 + (size_t)nl) g->stride *= 2;
+  g->slot = kuzat__calloc(al, g->cap * g->stride, sizeof *g->slot);
+  if (!g->slot) return KUZAT_ENOMEM;
   for (int l = 0; l < nl; l++) {
     g->lang[l] = langs[l];
     p->has[langs[l]] = total[l] > 0;
@@ -232,11 +241,13 @@ static int finish_group(kz_profile *p, const kz_alloc *al, kz_group *g, const in
     uint64_t h = mix64(p->keys[i]);
     uint32_t fp = (uint32_t)(h >> 32) | 1u;
     size_t s = (size_t)h & (g->cap - 1);
-    while (g->fp[s] && g->fp[s] != fp) s = (s + 1) & (g->cap - 1);
-    g->fp[s] = fp; /* a colliding fingerprint adds to the same slot below */
+    while (slot_fp(g->slot + s * g->stride) && slot_fp(g->slot + s * g->stride) != fp)
+      s = (s + 1) & (g->cap - 1);
+    /* a colliding fingerprint adds to the same slot below */
+    memcpy(g->slot + s * g->stride, &fp, sizeof fp);
     for (int l = 0; l < nl; l++) {
       double c = p->counts[i * KZ_NL + (size_t)langs[l]] + 0.5;
-      g->lp[s * (size_t)nl + (size_t)l] = (int16_t)lrint(log(c / denom[l]) * KZ_SCALE);
+      g->slot[s * g->stride + 2 + (size_t)l] = (int16_t)lrint(log(c / denom[l]) * KZ_SCALE);
     }
   }
   return KUZAT_OK;
@@ -293,8 +304,9 @@ static inline const int16_t *lookup(const kz_group *g, uint64_t key) {
   uint32_t fp = (uint32_t)(h >> 32) | 1u;
   size_t mask = g->cap - 1, s = (size_t)h & mask;
   for (;;) {
-    uint32_t f = g->fp[s];
-    if (f == fp) return g->lp + s * (size_t)g->nl;
+    const int16_t *row = g->slot + s * g->stride;
+    uint32_t f = slot_fp(row);
+    if (f == fp) return row + 2;
     if (!f) return g->unseen;
     s = (s + 1) & mask;
   }
