@@ -8,7 +8,11 @@ lang, group, family); SCORES.jsonl is `kuzat-classify --all-scores` over it.
 A row is positive when its labels name propaganda or any marker. Prints one
 tab-separated line: PR-AUC (average precision) over all rows, then per
 language (uz-Latn uz-Cyrl tg ky ru en: that language's positives against
-its benign rows), then ROC-AUC over all rows.
+its benign rows), then ROC-AUC over all rows; then, for the Arabic
+positives (which have no Arabic benign rows to be ranked against), their
+ROC-AUC against every benign row and their recall at the score that flags
+1% of the benign rows; then that recall for every positive; then the
+share of scripture rows (Quran translations) over that same score.
 """
 import csv
 import json
@@ -67,6 +71,16 @@ def main():
     for lang in LANGS:
         cells.append(average_precision([(s, y) for l, s, y in pairs if l == lang]))
     cells.append(roc_auc([(s, y) for _, s, y in pairs]))
+    benign = sorted(s for _, s, y in pairs if not y)
+    cut = benign[min(len(benign) - 1, int(len(benign) * 0.99))]
+    arabic = [s for l, s, y in pairs if l == "ar" and y]
+    cells.append(roc_auc([(s, True) for s in arabic] + [(s, False) for s in benign]))
+    cells.append(sum(s > cut for s in arabic) / len(arabic))
+    positives = [s for _, s, y in pairs if y]
+    cells.append(sum(s > cut for s in positives) / len(positives))
+    scripture = [sc["markers"]["propaganda"] for row, sc in zip(rows, scores)
+                 if row["family"] == "scripture"]
+    cells.append(sum(s > cut for s in scripture) / len(scripture))
     print("\t".join("%.4f" % c for c in cells))
 
 
