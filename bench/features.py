@@ -14,9 +14,13 @@ ROC-AUC against every benign row and their recall at the score that flags
 1% of the benign rows; then that recall for every positive; then the
 share of scripture rows (Quran translations) over that same score.
 """
-import csv
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "datasets",
+                                "recipes"))
+from evaluate import auc, read  # noqa: E402  (the model card's own arithmetic)
 
 LANGS = ["uz-Latn", "uz-Cyrl", "tg", "ky", "ru", "en"]
 
@@ -36,28 +40,13 @@ def average_precision(pairs):
 
 
 def roc_auc(pairs):
-    pos = [s for s, y in pairs if y]
-    neg = [s for s, y in pairs if not y]
-    if not pos or not neg:
-        return float("nan")
-    allv = sorted([(s, 1) for s in pos] + [(s, 0) for s in neg])
-    rank_sum, i, n = 0.0, 0, len(allv)
-    while i < n:
-        j = i
-        while j < n and allv[j][0] == allv[i][0]:
-            j += 1
-        rank_sum += (i + 1 + j) / 2.0 * sum(1 for k in range(i, j) if allv[k][1])
-        i = j
-    return (rank_sum - len(pos) * (len(pos) + 1) / 2.0) / (len(pos) * len(neg))
+    return auc([s for s, y in pairs if y], [s for s, y in pairs if not y])
 
 
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    with open(sys.argv[1], encoding="utf-8", newline="") as f:
-        r = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(r)
-        rows = [dict(zip(header, row)) for row in r]
+    rows = read(sys.argv[1])
     with open(sys.argv[2], encoding="utf-8") as f:
         scores = [json.loads(line) for line in f]
     if len(rows) != len(scores):
