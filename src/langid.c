@@ -51,9 +51,10 @@ static const int lang_script[KZ_NL] = {
 /* The profiles of one script's languages, compact so a look-up stays in
  * cache: a table of slots, each a 32-bit fingerprint (0: empty slot) and
  * beside it log P(feature | language) * KZ_SCALE for the group's nl
- * languages, in one row of `stride` int16 (a power of two, so a row never
- * straddles two cache lines: a look-up is one memory access, where a table
- * of fingerprints and another of rows made it two). A fingerprint
+ * languages, in one row of `stride` int16 (a power of two: at malloc's
+ * alignment a row never straddles two cache lines, so a look-up is one
+ * memory access, where a table of fingerprints and another of rows made it
+ * two). A fingerprint
  * collision merges two features' statistics; for choosing among four
  * languages that costs nothing measurable. */
 typedef struct kz_group {
