@@ -64,12 +64,11 @@ def main():
     cut = benign[min(len(benign) - 1, int(len(benign) * 0.99))]
     arabic = [s for l, s, y in pairs if l == "ar" and y]
     cells.append(roc_auc([(s, True) for s in arabic] + [(s, False) for s in benign]))
-    cells.append(sum(s > cut for s in arabic) / len(arabic))
     positives = [s for _, s, y in pairs if y]
-    cells.append(sum(s > cut for s in positives) / len(positives))
     scripture = [sc["markers"]["propaganda"] for row, sc in zip(rows, scores)
                  if row["family"] == "scripture"]
-    cells.append(sum(s > cut for s in scripture) / len(scripture))
+    for group in (arabic, positives, scripture):  # a share over the cut; NaN for none
+        cells.append(sum(s > cut for s in group) / len(group) if group else float("nan"))
     print("\t".join("%.4f" % c for c in cells))
 
 

@@ -277,7 +277,6 @@ static int parse(int argc, char **argv, opts *o) {
   static const struct option longopts[] = {
       {"normalize", no_argument, NULL, OPT_NORMALIZE},
       {"normalise", no_argument, NULL, OPT_NORMALIZE},
-      {"normalise", no_argument, NULL, OPT_NORMALIZE},
       {"format", required_argument, NULL, OPT_FORMAT},
       {"lines", no_argument, NULL, OPT_LINES},
       {"format-out", required_argument, NULL, OPT_FORMAT_OUT},

@@ -34,7 +34,6 @@ _Static_assert(sizeof(kuzat_feature) == sizeof(struct svm_node) &&
 
 static const char magic[8] = {'K', 'U', 'Z', 'A', 'T', 'M', 'D', 'L'};
 
-
 /* ---------------------------------------------------------------------- */
 /* Building a model (for the trainer)                                       */
 /* ---------------------------------------------------------------------- */

@@ -208,9 +208,9 @@ int kuzat__not_text(const unsigned char *p, size_t n, int check_bytes, char *why
 int kuzat__utf8_verdict(const unsigned char *p, size_t n);
 /* The legacy Cyrillic or Latin code page p[0..n) is written in (static
  * storage), or NULL, in *pick: ICU's detector's pick when it is confident
- * of a Cyrillic one; else the pick the shape of the bytes gives; else ICU's confident
- * Latin pick. Judged on the lines that have bytes above 0x7F. KUZAT_OK or
- * KUZAT_ENOMEM. */
+ * of a Cyrillic one; else the pick the shape of the bytes gives; else
+ * ICU's confident Latin pick. Judged on the lines that have bytes above
+ * 0x7F. KUZAT_OK or KUZAT_ENOMEM. */
 int kuzat__detect_legacy(const kz_alloc *a, const unsigned char *p, size_t n, const char **pick);
 /* ICU's converter for the encoding `name` in *out, and a name for it that
  * outlives it (IANA's when there is one) in *iana. KUZAT_OK, KUZAT_ENOTSUP
