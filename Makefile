@@ -14,7 +14,7 @@
 #
 # Warnings are errors; packagers may build with WERROR= to relax that.
 
-VERSION := 0.1.0
+VERSION := 0.2.0
 SOVERSION := 0
 
 PREFIX ?= /usr/local

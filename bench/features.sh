@@ -3,9 +3,9 @@
 # benchmark, not a test; bench/FEATURES.md is its last run).
 #   bench/features.sh [BUILD]
 # For each configuration of word and character n-grams (FEATURES, default
-# "1-2:2-5 1-2:2-4 1-2:2-3 1-2:2-2 1-2:3-5 1-2:3-4 1-2:4-5 1-2:4-4 1-2:5-5
-# 1-2:5-6 1-2:6-6 1-1:4-4 1-1:5-5 1-1:6-6 1-2:0-0", the fifteen of
-# FEATURES.md; the first is kuzat-train's default) and each seed (SEEDS, default "0 1 2": the
+# the eighteen of FEATURES.md below; WORD:CHAR, or WORD:CHAR/ARABIC for
+# --arabic-char ARABIC; the first is kuzat-train's default, 1-2:5-5/2-5
+# the shipped model's) and each seed (SEEDS, default "0 1 2": the
 # seed sets the hash and the folds), it trains the propaganda marker alone
 # on the default model's training split (datasets/recipes/default.py; the
 # seven other markers renamed propaganda, C from 1,10 by 3-fold grouped
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 B=${1:-build}
 S=${KUZAT_SHARED:-../shared/datasets}
 [ -d "$S" ] || { echo "bench/features.sh: $S not found (set KUZAT_SHARED)" >&2; exit 2; }
-FEATURES=${FEATURES:-"1-2:2-5 1-2:2-4 1-2:2-3 1-2:2-2 1-2:3-5 1-2:3-4 1-2:4-5 1-2:4-4 1-2:5-5 1-2:5-6 1-2:6-6 1-1:4-4 1-1:5-5 1-1:6-6 1-2:0-0"}
+FEATURES=${FEATURES:-"1-2:2-5 1-2:2-4 1-2:2-3 1-2:2-2 1-2:3-5 1-2:3-4 1-2:4-5 1-2:4-4 1-2:5-5 1-2:5-6 1-2:6-6 1-1:4-4 1-1:5-5 1-1:6-6 1-2:0-0 1-2:5-5/2-5 1-2:5-5/2-3 1-1:5-5/2-5"}
 SEEDS=${SEEDS:-"0 1 2"}
 RUNS=${RUNS:-3}
 W="$B/features-work"
@@ -36,12 +36,13 @@ done
 # quality: one propaganda model per configuration and seed, two at a time
 for f in $FEATURES; do for s in $SEEDS; do echo "$f $s"; done; done |
   xargs -P 2 -L 1 sh -c '
-    W=$1 B=$2 f=$3 s=$4 word=${3%%:*} char=${3#*:}
-    out="$W/q-$word-$char-$s"
+    W=$1 B=$2 f=$3 s=$4 word=${3%%:*} cs=${3#*:}
+    char=${cs%%/*} ar=${cs#*/} # ar is char without a slash
+    out="$W/q-$word-$(echo "$cs" | tr / _)-$s"
     set -e
     if [ ! -s "$out.json" ] || [ ! -s "$out.jsonl" ]; then
       "$B/kuzat-train" -q --threads 1 --negative reporting '"$MAP"' --grid 1,10 --folds 3 \
-        --seed "$s" --word "$word" --char "$char" --report "$out.json" -o "$out.kzm" \
+        --seed "$s" --word "$word" --char "$char" --arabic-char "$ar" --report "$out.json" -o "$out.kzm" \
         "$W/split/train.tsv"
       "$B/kuzat-classify" -m "$out.kzm" --all-scores "$W/split/heldout.tsv" > "$out.jsonl"
     fi
@@ -52,18 +53,19 @@ for f in $FEATURES; do for s in $SEEDS; do echo "$f $s"; done; done |
 FT="$B/bench-work/ft1.bin" IN="$B/bench-work/in.txt"
 [ -s "$IN" ] && [ -s "$FT" ] || { echo "bench/features.sh: run make bench first (for $IN and $FT)" >&2; exit 2; }
 for f in $FEATURES; do
-  word=${f%%:*} char=${f#*:}
-  [ -s "$W/s-$word-$char.kzm" ] || "$B/kuzat-train" -q --threads 2 --decision propaganda \
-    --negative reporting --grid 1 --folds 2 --word "$word" --char "$char" \
-    -o "$W/s-$word-$char.kzm" "$W/split/train.tsv"
+  word=${f%%:*} cs=${f#*:}
+  char=${cs%%/*} ar=${cs#*/} tag=$word-$(echo "$cs" | tr / _)
+  [ -s "$W/s-$tag.kzm" ] || "$B/kuzat-train" -q --threads 2 --decision propaganda \
+    --negative reporting --grid 1 --folds 2 --word "$word" --char "$char" --arabic-char "$ar" \
+    -o "$W/s-$tag.kzm" "$W/split/train.tsv"
 done
 : > "$W/times"
 r=0
 while [ $r -lt "$RUNS" ]; do
   for f in $FEATURES; do
-    word=${f%%:*} char=${f#*:}
+    tag=${f%%:*}-$(echo "${f#*:}" | tr / _)
     /usr/bin/time -f "$f %U %e" -a -o "$W/times" taskset -c 0 "$B/kuzat-classify" \
-      -m "$W/s-$word-$char.kzm" < "$IN" > /dev/null
+      -m "$W/s-$tag.kzm" < "$IN" > /dev/null
   done
   /usr/bin/time -f "fasttext %U %e" -a -o "$W/times" taskset -c 0 fasttext predict-prob "$FT" - \
     < "$IN" > /dev/null
@@ -76,6 +78,8 @@ done
   echo "Written by \`bench/features.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); seeds: $SEEDS; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "The propaganda marker, mean over the seeds (min-max in brackets): PR-AUC out of fold on the training split (grouped cross-validation, what a configuration is chosen by), then on the held-out split (rows no choice has seen); the Arabic pro-ISIS tweets, which have no Arabic benign rows to be ranked against, and the Quran translations at the score that flags 1% of the held-out benign rows. Then one core's scoring speed relative to fastText's default model on the 52.5 MB throughput corpus (eight markers; CPU seconds, best of $RUNS alternating runs)."
+  echo
+  echo "word:char/arabic: words in Arabic script take the character n-grams after the slash (kuzat-train --arabic-char), every other word those before it. The split is the one in $W/split, written by datasets/recipes/default.py when the work folder was first made ($(awk -F'\t' '$1=="quran-translations" && $2=="train" {n+=$5} END {print n}' "$W/split/counts.tsv") scripture rows in training)."
   echo
   python3 - "$W" "$SEEDS" "$FEATURES" <<'PY'
 import json, sys
@@ -108,7 +112,7 @@ for title, get, pick, names in (
     print("|---|" + "---:|" * len(names))
     for f in feats:
         word, char = f.split(":")
-        vals = [get("%s/q-%s-%s-%s" % (w, word, char, s)) for s in seeds]
+        vals = [get("%s/q-%s-%s-%s" % (w, word, char.replace("/", "_"), s)) for s in seeds]
         print("| %s | %s |" % (f, " | ".join(cell([r[i] for r in vals]) for i in pick)))
     print()
 print("### Speed")

@@ -77,18 +77,18 @@ extern "C" {
 /* ---------------------------------------------------------------------- */
 
 #define KUZAT_VERSION_MAJOR 0
-#define KUZAT_VERSION_MINOR 1
+#define KUZAT_VERSION_MINOR 2
 #define KUZAT_VERSION_PATCH 0
-#define KUZAT_VERSION "0.1.0"
+#define KUZAT_VERSION "0.2.0"
 /* MAJOR * 1000000 + MINOR * 1000 + PATCH, comparable with <, > */
-#define KUZAT_VERSION_NUMBER 1000
+#define KUZAT_VERSION_NUMBER 2000
 
 /* Version of the normaliser's output. It changes whenever any input can
  * normalise differently, because models are trained on normalised text and
  * record the version they were trained with. */
 #define KUZAT_NORMALISER_VERSION 1
 
-/* The library's version string, e.g. "0.1.0". Compare it, or
+/* The library's version string, e.g. "0.2.0". Compare it, or
  * kuzat_version_number(), with the macros above to detect a header and
  * library mismatch. Static storage; thread-safe. */
 KUZAT_EXTERN const char *kuzat_version(void);
@@ -313,9 +313,23 @@ typedef struct kuzat_feature_params {
   int bits;      /* buckets = 2^bits; 1..28 */
   int word_min, word_max; /* word n-grams, e.g. 1..2; 0..0 for none */
   int char_min, char_max; /* character n-grams inside <word>, e.g. 2..5 */
+  /* Character n-grams of a word in Arabic script (its first letter in
+   * U+0600..U+06FF or U+0750..U+077F) instead of char_min..char_max.
+   * Short n-grams carry Arabic's prefixes, suffixes and clitics; long ones
+   * serve the other scripts, whose models they make both better and faster
+   * (bench/FEATURES.md). A range like char_min's, 0..0 for none, or both
+   * KUZAT_CHAR_AS_OTHERS (the default): char_min..char_max, whatever they
+   * are. A model whose two ranges are equal is saved in format version 1,
+   * which every kuzat reads; kuzat_model_feature_params() gives them
+   * resolved, never KUZAT_CHAR_AS_OTHERS. */
+  int arabic_char_min, arabic_char_max;
 } kuzat_feature_params;
+#define KUZAT_CHAR_AS_OTHERS (-1)
 
-/* The defaults: seed 0, 20 bits, word 1..2-grams, character 2..5-grams.
+/* The defaults: seed 0, 20 bits, word 1..2-grams, character 2..5-grams
+ * for every word (Arabic script too). The shipped default model uses
+ * character 5-grams, and 2..5-grams for Arabic script: see
+ * models/MODEL_CARD.md.
  * (p NULL: nothing happens; the same for the other *_default functions.) */
 KUZAT_EXTERN void kuzat_feature_params_default(kuzat_feature_params *p);
 
@@ -384,7 +398,10 @@ KUZAT_EXTERN uint64_t kuzat_feature_hash(uint64_t seed, int ns,
  * docs/model-format.md. */
 typedef struct kuzat_model kuzat_model;
 
-#define KUZAT_MODEL_FORMAT 1 /* the file format version this library writes */
+/* The newest file format version this library reads and writes. A model
+ * whose Arabic-script character n-grams are those of every other word is
+ * written as version 1; one with a range of their own, as version 2. */
+#define KUZAT_MODEL_FORMAT 2
 #define KUZAT_KERNEL_LINEAR 0
 #define KUZAT_KERNEL_RBF 2
 

@@ -88,6 +88,27 @@ void kuzat_feature_params_default(kuzat_feature_params *p) {
   p->word_max = 2;
   p->char_min = 2;
   p->char_max = 5;
+  p->arabic_char_min = p->arabic_char_max = KUZAT_CHAR_AS_OTHERS;
+}
+
+void kuzat__feature_params_resolve(kuzat_feature_params *p) {
+  if (p->arabic_char_min == KUZAT_CHAR_AS_OTHERS && p->arabic_char_max == KUZAT_CHAR_AS_OTHERS)
+    p->arabic_char_min = p->char_min, p->arabic_char_max = p->char_max;
+}
+
+/* Whether a word is in Arabic script: its first letter in U+0600..U+06FF
+ * (lead bytes D8..DB) or U+0750..U+077F (DD 90..DD BF). */
+static inline int arabic_word(const char *w, size_t len) {
+  const unsigned char c = len ? (unsigned char)w[0] : 0;
+  return (c >= 0xD8 && c <= 0xDB) || (c == 0xDD && len > 1 && (unsigned char)w[1] >= 0x90);
+}
+
+/* The character n-gram range of a word; 0..0 for none. */
+static inline void char_range(const kuzat_feature_params *p, const char *w, size_t len,
+                              size_t *cmin, size_t *cmax) {
+  const int ar = arabic_word(w, len);
+  *cmin = (size_t)(ar ? p->arabic_char_min : p->char_min);
+  *cmax = (size_t)(ar ? p->arabic_char_max : p->char_max);
 }
 
 /* The namespace enters through the seed, not as a byte in front of the
@@ -132,6 +153,15 @@ int kuzat__feature_params_check(const kuzat_feature_params *p, kuzat_error *err)
       (p->char_min == 0 && p->char_max != 0))
     return kuzat__fail(err, KUZAT_EINVAL, "character n-grams %d..%d: expected 1..%d, or 0..0",
                        p->char_min, p->char_max, KZ_MAX_CHAR_N);
+  if (p->arabic_char_min == KUZAT_CHAR_AS_OTHERS && p->arabic_char_max == KUZAT_CHAR_AS_OTHERS)
+    return KUZAT_OK;
+  if (p->arabic_char_min < 0 || p->arabic_char_max > KZ_MAX_CHAR_N ||
+      p->arabic_char_min > p->arabic_char_max ||
+      (p->arabic_char_min == 0 && p->arabic_char_max != 0))
+    return kuzat__fail(err, KUZAT_EINVAL,
+                       "Arabic-script character n-grams %d..%d: expected 1..%d, 0..0, "
+                       "or KUZAT_CHAR_AS_OTHERS",
+                       p->arabic_char_min, p->arabic_char_max, KZ_MAX_CHAR_N);
   return KUZAT_OK;
 }
 
@@ -151,6 +181,7 @@ int kuzat_featuriser_new(const kuzat_feature_params *p, const kuzat_allocator *a
   if (!f) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   f->a = a;
   f->p = *p;
+  kuzat__feature_params_resolve(&f->p);
   for (int ns = 1; ns <= 4; ns++) f->ns_seed[ns] = ns_seed(p->seed, ns);
   static const char *const class_name[] = {NULL, "num", "url", "mention", "hashtag", "email"};
   for (int k = 1; k < 6; k++)
@@ -195,8 +226,10 @@ static void add_char_grams(kuzat_featuriser *f, const char *w, size_t len, size_
   for (size_t i = 0; i < blen; i++)
     if (((unsigned char)buf[i] & 0xC0) != 0x80) off[ncp++] = i;
   off[ncp] = blen;
-  for (size_t i = 0; i < ncp; i++)
-    for (int n = f->p.char_min; n <= f->p.char_max && i + (size_t)n <= ncp; n++) {
+  size_t cmin, cmax;
+  char_range(&f->p, w, len, &cmin, &cmax);
+  for (size_t i = 0; cmax && i < ncp; i++)
+    for (size_t n = cmin; n <= cmax && i + n <= ncp; n++) {
       size_t b = off[i], e = off[i + (size_t)n]; /* in buf; '<' is buf[0] */
       size_t start = woff + (b ? b - 1 : 0), end = woff + (e < blen ? e : blen - 1) - 1;
       add(f, KUZAT_NS_CHAR, buf + b, e - b, start, end < start ? start : end);
@@ -261,7 +294,7 @@ static int collect_visit(kuzat_featuriser *f, const char *norm, size_t len) {
     wt[nw] = i;
     if (f->p.word_max) add_word_grams(f, norm, wt, nw);
     nw++;
-    if (f->p.char_max && t->kind == KUZAT_TOKEN_WORD) add_char_grams(f, norm + t->off, t->len, t->off);
+    if (t->kind == KUZAT_TOKEN_WORD) add_char_grams(f, norm + t->off, t->len, t->off);
   }
   return KUZAT_OK;
 }
@@ -269,8 +302,11 @@ static int collect_visit(kuzat_featuriser *f, const char *norm, size_t len) {
 /* ---- the scoring path: hashes only ---- */
 
 /* The hashes of the character n-grams of "<word>" into out; returns how
- * many. At most (min(len, KZ_MAX_GRAM) + 2) * (char_max - char_min + 1). */
+ * many. At most (min(len, KZ_MAX_GRAM) + 2) * (the widest range's length). */
 static size_t char_grams(const kuzat_featuriser *f, const char *w, size_t len, uint64_t *out) {
+  size_t cmin, cmax;
+  char_range(&f->p, w, len, &cmin, &cmax);
+  if (!cmax) return 0;
   char buf[KZ_MAX_GRAM + 2];
   uint16_t off[KZ_MAX_GRAM + 3];
   size_t ncp = 0, k = 0;
@@ -283,7 +319,6 @@ static size_t char_grams(const kuzat_featuriser *f, const char *w, size_t len, u
     if (((unsigned char)buf[i] & 0xC0) != 0x80) off[ncp++] = (uint16_t)i;
   off[ncp] = (uint16_t)blen;
   const uint64_t seed = f->ns_seed[KUZAT_NS_CHAR];
-  const size_t cmin = (size_t)f->p.char_min, cmax = (size_t)f->p.char_max;
   for (size_t i = 0; i + cmin <= ncp; i++) {
     size_t nmax = ncp - i < cmax ? ncp - i : cmax;
     const char *b = buf + off[i];
@@ -343,6 +378,8 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
    * of each token, the character n-grams of each word */
   size_t nword = f->p.word_max ? (size_t)(f->p.word_max - f->p.word_min + 1) : 0;
   size_t nchar = f->p.char_max ? (size_t)(f->p.char_max - f->p.char_min + 1) : 0;
+  size_t nar = f->p.arabic_char_max ? (size_t)(f->p.arabic_char_max - f->p.arabic_char_min + 1) : 0;
+  if (nar > nchar) nchar = nar;
   size_t wbytes = 0;
   for (size_t i = 0; i < nt; i++)
     if (toks[i].kind == KUZAT_TOKEN_WORD)

@@ -192,6 +192,8 @@ void kuzat__counter_free(const kz_alloc *a, kz_counter *c);
 
 /* KUZAT_OK, or KUZAT_EINVAL naming the field out of range. */
 int kuzat__feature_params_check(const kuzat_feature_params *p, kuzat_error *err);
+/* KUZAT_CHAR_AS_OTHERS in the Arabic-script range -> char_min..char_max */
+void kuzat__feature_params_resolve(kuzat_feature_params *p);
 
 /* Called for every feature of a text, in the order kuzat_featurise() takes
  * them: its full hash, namespace and bytes as hashed, and the bytes

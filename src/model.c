@@ -44,6 +44,7 @@ int kuzat__model_new(const kz_alloc *a, const kuzat_feature_params *fp, size_t m
   if (!m) return KUZAT_ENOMEM;
   m->a = *a;
   m->fp = *fp;
+  kuzat__feature_params_resolve(&m->fp);
   m->norm_version = KUZAT_NORMALISER_VERSION;
   m->nm = markers;
   m->mk = kuzat__calloc(a, markers ? markers : 1, sizeof *m->mk);
@@ -122,8 +123,11 @@ int kuzat__model_finish(kuzat_model *m) {
 
 /* The uncompressed content, CRC-32 included. */
 static int serialise(const kuzat_model *m, kz_wbuf *b) {
+  /* version 1 unless Arabic script has n-grams of its own: a model any
+   * kuzat reads whenever it can be, and the same bytes (and id) as ever */
+  const int v2 = m->fp.arabic_char_min != m->fp.char_min || m->fp.arabic_char_max != m->fp.char_max;
   kuzat__put(b, magic, 8);
-  kuzat__put_u32(b, KUZAT_MODEL_FORMAT);
+  kuzat__put_u32(b, v2 ? 2 : 1);
   kuzat__put_u32(b, m->norm_version);
   kuzat__put_u64(b, m->fp.seed);
   kuzat__put_u32(b, (uint32_t)m->fp.bits);
@@ -131,6 +135,10 @@ static int serialise(const kuzat_model *m, kz_wbuf *b) {
   kuzat__put_u32(b, (uint32_t)m->fp.word_max);
   kuzat__put_u32(b, (uint32_t)m->fp.char_min);
   kuzat__put_u32(b, (uint32_t)m->fp.char_max);
+  if (v2) {
+    kuzat__put_u32(b, (uint32_t)m->fp.arabic_char_min);
+    kuzat__put_u32(b, (uint32_t)m->fp.arabic_char_max);
+  }
   kuzat__put_u32(b, (uint32_t)m->nm);
   for (size_t i = 0; i < m->nm; i++) {
     const kz_marker *k = &m->mk[i];
@@ -415,6 +423,12 @@ static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
   m->fp.word_max = (int)get_u32(r);
   m->fp.char_min = (int)get_u32(r);
   m->fp.char_max = (int)get_u32(r);
+  m->fp.arabic_char_min = m->fp.char_min, m->fp.arabic_char_max = m->fp.char_max;
+  if (version >= 2) {
+    if ((rc = need(r, 2 * 4 + 4, "the header", err))) return rc;
+    m->fp.arabic_char_min = (int)get_u32(r);
+    m->fp.arabic_char_max = (int)get_u32(r);
+  }
   kuzat_error why;
   if (kuzat__feature_params_check(&m->fp, &why))
     return kuzat__fail(err, KUZAT_EFORMAT, "model damaged: feature parameters: %s", why.msg);

@@ -72,6 +72,7 @@ int kuzat_trainset_new(const kuzat_feature_params *fp, const kuzat_allocator *al
   t->a = a;
   if (fp) t->fp = *fp;
   else kuzat_feature_params_default(&t->fp);
+  kuzat__feature_params_resolve(&t->fp);
   int rc = kuzat_normaliser_new(alloc, &t->norm, err);
   if (!rc) rc = kuzat_featuriser_new(&t->fp, alloc, &t->feat, err);
   if (!rc) {

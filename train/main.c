@@ -73,6 +73,11 @@ static void help(void) {
       "      --bits N             feature buckets 2^N (default %d)\n"
       "      --word A-B           word n-grams (default %d-%d; 0-0 for none)\n"
       "      --char A-B           character n-grams (default %d-%d; 0-0 for none)\n"
+      "      --arabic-char A-B    character n-grams of words in Arabic script\n"
+      "                           (default: those of --char). A range of their\n"
+      "                           own is saved in model format 2, which kuzat\n"
+      "                           before 0.2 cannot read. models/default.kzm\n"
+      "                           was trained with --char 5-5 --arabic-char 2-5\n"
       "      --seed N             fold assignment and hashing seed (default %llu);\n"
       "                           same data and seed give a byte-identical model\n"
       "      --threads N          markers trained in parallel (default %d)\n"
@@ -115,7 +120,7 @@ static void help(void) {
 }
 
 enum { O_FORMAT = 256, O_NEGATIVE, O_TARGET_FPR, O_DECISION, O_MAP, O_KERNEL, O_GAMMA, O_GRID, O_FOLDS, O_TARGET,
-       O_BITS, O_WORD, O_CHAR, O_SEED, O_THREADS, O_DEV, O_REPORT, O_SKIP_BAD, O_VERSION,
+       O_BITS, O_WORD, O_CHAR, O_ARABIC_CHAR, O_SEED, O_THREADS, O_DEV, O_REPORT, O_SKIP_BAD, O_VERSION,
        O_MAX_CHARS, O_KNOWN, O_ADD, O_REMOVE, O_KNOWN_THRESHOLD };
 
 static int die(const char *fmt, const char *a, const char *b) {
@@ -204,7 +209,8 @@ static int parse(int argc, char **argv, opts *o) {
       {"target-fpr", required_argument, NULL, O_TARGET_FPR},
       {"decision", required_argument, NULL, O_DECISION},
       {"bits", required_argument, NULL, O_BITS}, {"word", required_argument, NULL, O_WORD},
-      {"char", required_argument, NULL, O_CHAR}, {"seed", required_argument, NULL, O_SEED},
+      {"char", required_argument, NULL, O_CHAR},
+      {"arabic-char", required_argument, NULL, O_ARABIC_CHAR}, {"seed", required_argument, NULL, O_SEED},
       {"threads", required_argument, NULL, O_THREADS}, {"dev", required_argument, NULL, O_DEV},
       {"report", required_argument, NULL, O_REPORT},
       {"skip-bad", no_argument, NULL, O_SKIP_BAD}, {"quiet", no_argument, NULL, 'q'},
@@ -260,6 +266,10 @@ static int parse(int argc, char **argv, opts *o) {
       break;
     case O_CHAR:
       if (range("--char", optarg, &o->fp.char_min, &o->fp.char_max)) return 2;
+      break;
+    case O_ARABIC_CHAR:
+      if (range("--arabic-char", optarg, &o->fp.arabic_char_min, &o->fp.arabic_char_max))
+        return 2;
       break;
     case O_SEED:
       if (number("--seed", optarg, 0, 9007199254740992.0, &v)) return 2;

@@ -154,7 +154,7 @@ SOURCES = [
     ("tatoeba-uzbek-cyrillic", "train.tsv", negative, 100, 100),
     ("ud-treebanks-ky-uz-ru", "train.tsv", negative, 900, 400),
     ("quran-translations", "train.tsv", negative,
-     {"lang:uz-Cyrl": 700, "lang:tg": 700, "lang:ru": 700, "lang:en": 700},
+     {"lang:uz-Cyrl": 2000, "lang:tg": 2000, "lang:ru": 2000, "lang:en": 2000},
      {"lang:uz-Cyrl": 300, "lang:tg": 300, "lang:ru": 300, "lang:en": 300}),
     ("everyday-en-tweets", "train.tsv", negative, 2000, 1000),
     ("everyday-ru-vk", "train.tsv", negative, 1500, 600),

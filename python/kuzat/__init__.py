@@ -56,7 +56,7 @@ from . import _lib
 from ._lib import (OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU,  # noqa: F401
                    ERANGE, ENOTSUP, ENOTTEXT)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Error", "Model", "Scorer", "Result", "Record", "TrainSet", "Known",
            "KnownHit", "normalise", "read", "version", "library_path", "__version__"]
@@ -89,7 +89,7 @@ class Error(Exception):
 
 
 def version() -> str:
-    """The library's version string, e.g. '0.1.0'."""
+    """The library's version string, e.g. '0.2.0'."""
     return _lib_.kuzat_version().decode()
 
 

@@ -106,7 +106,8 @@ class Record_(C.Structure):
 class FeatureParams(C.Structure):
     _fields_ = [("seed", C.c_uint64), ("bits", C.c_int),
                 ("word_min", C.c_int), ("word_max", C.c_int),
-                ("char_min", C.c_int), ("char_max", C.c_int)]
+                ("char_min", C.c_int), ("char_max", C.c_int),
+                ("arabic_char_min", C.c_int), ("arabic_char_max", C.c_int)]
 
 
 class KnownParams(C.Structure):

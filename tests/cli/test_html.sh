@@ -36,7 +36,9 @@ grep -q '<p class="cue"><span class="t">00:01:52.500</span> <span class="lang">u
   notok "html: each cue says its language and script"
 check "html: no script, no frame, no image, nothing fetched" "" \
   "$(grep -oiE '<script|<iframe|<img|<link|<[a-z]+[^>]* (src|href)=|url\(|@import' "$T/page.html" | sort -u | tr '\n' ' ')"
-grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &lt;/p&gt;&lt;/section&gt;&lt;iframe src=&quot;http://x/&quot;&gt; &amp; &quot;q&quot; &#39;' "$T/page.html" && ok ||
+# (the highlights are our own markup, and may fall inside it: left out)
+sed 's|<mark[^>]*>||g; s|</mark>||g' "$T/page.html" |
+  grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &lt;/p&gt;&lt;/section&gt;&lt;iframe src=&quot;http://x/&quot;&gt; &amp; &quot;q&quot; &#39;' && ok ||
   notok "html: the hostile document's text is escaped, every character of it"
 grep -qF '<span class="id">'"$F"'/&lt;b&gt;name &amp; &quot;quote&quot;.txt</span>' "$T/page.html" && ok ||
   notok "html: a hostile file name is escaped"

@@ -45,7 +45,7 @@ C
 export PKG_CONFIG_PATH="$D/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D"
 if cc -std=c99 -pedantic -Werror -o "$T/user" "$T/user.c" $(pkg-config --cflags --libs kuzat) 2> "$T/cc.log"; then
   ok
-  check "program built against the installed library" "0.1.0 uz-Latn oʻzbekiston" \
+  check "program built against the installed library" "0.2.0 uz-Latn oʻzbekiston" \
     "$(LD_LIBRARY_PATH="$D/usr/lib" "$T/user")"
 else
   notok "cc against the installed kuzat.pc"; cat "$T/cc.log"

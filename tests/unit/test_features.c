@@ -27,6 +27,19 @@ static void ref_add(uint64_t seed, int ns, const char *s, size_t len) {
   ref_h[ref_n++] = XXH3_64bits_withSeed(s, len, ns_seed(seed, ns));
 }
 
+/* The character n-gram range of a word, by kuzat.h's rule: Arabic script
+ * when its first code point is in U+0600..U+06FF or U+0750..U+077F. */
+static void ref_range(const kuzat_feature_params *p, const char *w, int *lo, int *hi) {
+  const unsigned char *u = (const unsigned char *)w;
+  unsigned cp = u[0];
+  if ((u[0] & 0xE0) == 0xC0 && u[1]) cp = (unsigned)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+  int ar = (cp >= 0x600 && cp <= 0x6FF) || (cp >= 0x750 && cp <= 0x77F);
+  int amin = p->arabic_char_min, amax = p->arabic_char_max;
+  if (amin == KUZAT_CHAR_AS_OTHERS && amax == KUZAT_CHAR_AS_OTHERS) amin = p->char_min, amax = p->char_max;
+  *lo = ar ? amin : p->char_min;
+  *hi = ar ? amax : p->char_max;
+}
+
 /* Words are given already split, separated by single spaces, all of them
  * plain words (no URLs or numbers). */
 static int reference(const char *text, const kuzat_feature_params *p, kuzat_feature *out) {
@@ -54,8 +67,10 @@ static int reference(const char *text, const kuzat_feature_params *p, kuzat_feat
     for (size_t i = 0; i < bl; i++)
       if (((unsigned char)b[i] & 0xC0) != 0x80) off[ncp++] = i;
     off[ncp] = bl;
+    int lo, hi;
+    ref_range(p, words[k], &lo, &hi);
     for (size_t i = 0; i < ncp; i++)
-      for (int n = p->char_min; n >= 1 && n <= p->char_max && i + (size_t)n <= ncp; n++)
+      for (int n = lo; n >= 1 && n <= hi && i + (size_t)n <= ncp; n++)
         ref_add(p->seed, 3, b + off[i], off[i + (size_t)n] - off[i]);
   }
   /* tf per distinct hash, weight 1 + ln tf with the sign of bit 63, summed
@@ -136,8 +151,10 @@ static void old_char_grams(old_fz *f, const char *w, size_t len) {
   for (size_t i = 0; i < blen; i++)
     if (((unsigned char)buf[i] & 0xC0) != 0x80) off[ncp++] = i;
   off[ncp] = blen;
+  int lo, hi;
+  ref_range(&f->p, buf + 1, &lo, &hi);
   for (size_t i = 0; i < ncp; i++)
-    for (int n = f->p.char_min; n <= f->p.char_max && i + (size_t)n <= ncp; n++)
+    for (int n = lo; n >= 1 && n <= hi && i + (size_t)n <= ncp; n++)
       old_add(f, KUZAT_NS_CHAR, buf + off[i], off[i + (size_t)n] - off[i]);
 }
 
@@ -175,7 +192,7 @@ static void old_collect(old_fz *f, const char *norm, size_t len) {
     f->wt[nw] = i;
     if (f->p.word_max) old_word_grams(f, norm, nw);
     nw++;
-    if (f->p.char_max && t->kind == KUZAT_TOKEN_WORD) old_char_grams(f, norm + t->off, t->len);
+    if (t->kind == KUZAT_TOKEN_WORD) old_char_grams(f, norm + t->off, t->len);
   }
 }
 
@@ -262,7 +279,9 @@ static size_t random_text(char *buf, size_t cap) {
   static const char *const letters[] = {
       "a", "b", "e", "h", "i", "k", "o", "q", "s", "t", "u", "z", "oʻ", "gʻ", "ʼ", "а", "б",
       "и", "к", "о", "с", "т", "ы", "ң", "ө", "ү", "ҷ", "ҳ", "ӣ", "ӯ", "қ", "ғ", "ا", "ل",
-      "م", "ي", "é", "ş", "ı", "😀", "𝑥", "中"};
+      "م", "ي", "é", "ş", "ı", "😀", "𝑥", "中",
+      /* the edges of the Arabic-script ranges: U+0750, U+077F in; U+074F, U+0780 out */
+      "ݐ", "ݿ", "ݏ", "ހ"};
   static const char *const pieces[] = {
       "https://t.me/xuroson", "www.example.uz/a/b?c=1", "@abu_bakr", "#hijrat", "info@mail.uz",
       "2024", "12.5", "3:15", "1,000", ",", ".", "!", "?", "«", "»", "—", "'", "\"", "(", ")"};
@@ -450,9 +469,12 @@ static void test_against_reference(void) {
   kuzat_feature_params p;
   kuzat_feature_params_default(&p);
   against_reference(&c, &p, "defaults");
-  static const struct { uint64_t seed; int bits, wmin, wmax, cmin, cmax; } var[] = {
-      {7, 1, 1, 2, 2, 5},  {1, 4, 1, 1, 1, 8},   {2, 9, 1, 4, 3, 3}, {3, 12, 0, 0, 1, 2},
-      {4, 16, 2, 3, 0, 0}, {5, 24, 1, 2, 2, 5},  {6, 28, 1, 3, 4, 8}};
+  /* amin..amax: the Arabic-script range; -1..-1 KUZAT_CHAR_AS_OTHERS */
+  static const struct { uint64_t seed; int bits, wmin, wmax, cmin, cmax, amin, amax; } var[] = {
+      {7, 1, 1, 2, 2, 5, -1, -1},  {1, 4, 1, 1, 1, 8, -1, -1}, {2, 9, 1, 4, 3, 3, -1, -1},
+      {3, 12, 0, 0, 1, 2, -1, -1}, {4, 16, 2, 3, 0, 0, -1, -1}, {5, 24, 1, 2, 2, 5, -1, -1},
+      {6, 28, 1, 3, 4, 8, -1, -1}, {8, 20, 1, 2, 5, 5, 2, 5},   {9, 12, 1, 1, 0, 0, 1, 3},
+      {10, 16, 1, 2, 3, 6, 0, 0},  {11, 8, 0, 0, 6, 6, 2, 2}};
   for (size_t i = 0; i < sizeof var / sizeof *var; i++) {
     p.seed = var[i].seed;
     p.bits = var[i].bits;
@@ -460,9 +482,12 @@ static void test_against_reference(void) {
     p.word_max = var[i].wmax;
     p.char_min = var[i].cmin;
     p.char_max = var[i].cmax;
-    char what[96];
-    snprintf(what, sizeof what, "seed %llu, %d bits, words %d..%d, chars %d..%d",
-             (unsigned long long)p.seed, p.bits, p.word_min, p.word_max, p.char_min, p.char_max);
+    p.arabic_char_min = var[i].amin;
+    p.arabic_char_max = var[i].amax;
+    char what[128];
+    snprintf(what, sizeof what, "seed %llu, %d bits, words %d..%d, chars %d..%d, Arabic %d..%d",
+             (unsigned long long)p.seed, p.bits, p.word_min, p.word_max, p.char_min, p.char_max,
+             p.arabic_char_min, p.arabic_char_max);
     against_reference(&c, &p, what);
   }
   corpus_free(&c);
@@ -578,7 +603,8 @@ int main(void) {
   kuzat_feature_params p;
   kuzat_feature_params_default(&p);
   CHECK(p.seed == 0 && p.bits == 20 && p.word_min == 1 && p.word_max == 2 && p.char_min == 2 &&
-            p.char_max == 5, "defaults");
+            p.char_max == 5 && p.arabic_char_min == KUZAT_CHAR_AS_OTHERS &&
+            p.arabic_char_max == KUZAT_CHAR_AS_OTHERS, "defaults");
   p.bits = 12;
   compare("oʻzbekiston gʻalaba", &p);
   compare("a b a b a", &p);              /* repeats: 1 + ln tf */
@@ -596,6 +622,35 @@ int main(void) {
   compare("one two three four", &p);
   p.word_min = p.word_max = 0;
   compare("chars only here", &p);
+  /* a range for Arabic script: each word by its first letter */
+  p.char_min = p.char_max = 5;
+  p.arabic_char_min = 2, p.arabic_char_max = 4;
+  compare("الدولة باقية hijrat الله ҳиҷрат ݐاب", &p);
+  p.word_max = 2, p.word_min = 1;
+  p.arabic_char_min = p.arabic_char_max = 0;
+  compare("الدولة باقية hijrat الله", &p);
+  {
+    /* counted by hand: "<abcd>" has two 5-grams; "<اب>" (4 code points)
+     * has 3 + 2 2..3-grams; a word alone adds one word feature */
+    kuzat_feature_params q;
+    kuzat_feature_params_default(&q);
+    q.word_min = q.word_max = 0;
+    q.char_min = q.char_max = 5;
+    q.arabic_char_min = 2, q.arabic_char_max = 3;
+    size_t want[2] = {2, 5}, got[2] = {0, 0};
+    const char *text[2] = {"abcd", "\xd8\xa7\xd8\xa8"};
+    kuzat_featuriser *fq;
+    kuzat_featuriser_new(&q, NULL, &fq, NULL);
+    for (int i = 0; i < 2; i++) {
+      const kuzat_feature *x;
+      kuzat_featurise(fq, text[i], strlen(text[i]), &x, &got[i], NULL);
+    }
+    CHECK(got[0] == want[0] && got[1] == want[1],
+          "char 5-5 and Arabic 2-3: %zu and %zu features (want 2 and 5)", got[0], got[1]);
+    kuzat_featuriser_free(fq);
+  }
+  kuzat_feature_params_default(&p);
+  p.bits = 10;
 
   check_structure("", 20);
   check_structure("the same word the same word", 20);
@@ -627,6 +682,13 @@ int main(void) {
   bad = p;
   bad.char_max = 9;
   CHECK(kuzat_featuriser_new(&bad, NULL, &f, &err) == KUZAT_EINVAL, "char ..9 refused");
+  bad = p;
+  bad.arabic_char_min = 3, bad.arabic_char_max = 2;
+  CHECK(kuzat_featuriser_new(&bad, NULL, &f, &err) == KUZAT_EINVAL && strstr(err.msg, "Arabic"),
+        "Arabic 3..2 refused: %s", err.msg);
+  bad.arabic_char_min = KUZAT_CHAR_AS_OTHERS, bad.arabic_char_max = 4;
+  CHECK(kuzat_featuriser_new(&bad, NULL, &f, &err) == KUZAT_EINVAL,
+        "KUZAT_CHAR_AS_OTHERS on one end only refused");
   CHECK(kuzat_featuriser_new(NULL, NULL, NULL, &err) == KUZAT_EINVAL, "NULL out");
   kuzat_featuriser_new(NULL, NULL, &f, NULL);
   CHECK(kuzat_featurise(f, NULL, 3, &v, &n_url, &err) == KUZAT_EINVAL, "NULL text");

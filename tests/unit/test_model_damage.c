@@ -306,6 +306,9 @@ static void test_content_truncation(void) {
 /* Every bit of the content flipped. */
 static void test_content_flips(void) {
   unsigned char buf[1024];
+  char newer_msg[80]; /* no flip of version 1 gives 2, the other version this kuzat reads */
+  snprintf(newer_msg, sizeof newer_msg, "is newer than this kuzat reads (%d): upgrade kuzat",
+           KUZAT_MODEL_FORMAT);
   size_t bad = 0, bad_crc = 0, loaded = 0, refused = 0;
   for (size_t at = 0; at < model.n; at++)
     for (int bit = 0; bit < 8; bit++) {
@@ -315,7 +318,7 @@ static void test_content_flips(void) {
       int rc = load_raw(buf, model.n, NULL), ok;
       if (at < 8) ok = rc == KUZAT_EFORMAT && has("not a kuzat model");
       else if (at == 8 && bit == 0) ok = rc == KUZAT_EFORMAT && has("model format version 0");
-      else if (at < 12) ok = rc == KUZAT_EVERSION && has("is newer than this kuzat reads (1): upgrade kuzat");
+      else if (at < 12) ok = rc == KUZAT_EVERSION && has(newer_msg);
       else ok = rc == KUZAT_EFORMAT && has("model damaged: CRC-32 is ");
       if (!ok && !bad++) CHECK(0, "bit %d of content byte %zu: %d %s", bit, at, rc, msg);
       /* with a valid CRC-32: refused for a reason, or a model that scores */
@@ -445,10 +448,11 @@ static void test_fields(void) {
 /* Versions: newer formats are refused before their bytes are believed. */
 static void test_versions(void) {
   unsigned char buf[1024];
-  const uint32_t newer[] = {2, 3, 0x7FFFFFFFu, 0xFFFFFFFFu};
+  const uint32_t newer[] = {KUZAT_MODEL_FORMAT + 1, KUZAT_MODEL_FORMAT + 2, 0x7FFFFFFFu, 0xFFFFFFFFu};
   for (size_t i = 0; i < sizeof newer / sizeof newer[0]; i++) {
     char want[160];
-    snprintf(want, sizeof want, "model format version %u is newer than this kuzat reads (1): upgrade kuzat", newer[i]);
+    snprintf(want, sizeof want, "model format version %u is newer than this kuzat reads (%d): upgrade kuzat",
+             newer[i], KUZAT_MODEL_FORMAT);
     /* the rest as in format 1, with a valid CRC-32 */
     memcpy(buf, model.b, model.n);
     set_u32(buf + off_version, newer[i]);
@@ -502,14 +506,15 @@ static void test_file_messages(void) {
   CHECK(rc == KUZAT_EFORMAT && m == NULL && strcmp(err.msg, want) == 0, "half a file: %d %s", rc, err.msg);
   unsigned char buf[1024];
   memcpy(buf, model.b, model.n);
-  set_u32(buf + off_version, 2);
+  set_u32(buf + off_version, KUZAT_MODEL_FORMAT + 1);
   free(z);
   z = kt_gzip(buf, model.n, &zn);
   f = fopen(path, "wb");
   fwrite(z, 1, zn, f);
   fclose(f);
   rc = kuzat_model_load_file(path, NULL, &m, &err);
-  snprintf(want, sizeof want, "%s: model format version 2 is newer than this kuzat reads (1): upgrade kuzat", path);
+  snprintf(want, sizeof want, "%s: model format version %d is newer than this kuzat reads (%d): upgrade kuzat",
+           path, KUZAT_MODEL_FORMAT + 1, KUZAT_MODEL_FORMAT);
   CHECK(rc == KUZAT_EVERSION && strcmp(err.msg, want) == 0, "newer format, by file: %d %s", rc, err.msg);
   rc = kuzat_model_load_file(dir, NULL, &m, &err);
   CHECK(rc == KUZAT_EIO && strstr(err.msg, dir) && strstr(err.msg, "not a regular file"),

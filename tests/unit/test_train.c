@@ -796,6 +796,101 @@ out:
   kuzat_trainset_free(t);
 }
 
+/* ---- format versions: one range for every word is version 1, an
+ * Arabic-script range of its own version 2; both load as they were saved */
+
+static uint32_t le32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Train on the test set with char a..b and Arabic c..d (-1: as the others),
+ * save, and return the uncompressed content; *m gets the model. */
+static unsigned char *trained_content(int a, int b, int c, int d, kuzat_model **m, size_t *rn) {
+  kuzat_feature_params fp;
+  kuzat_feature_params_default(&fp);
+  fp.char_min = a, fp.char_max = b, fp.arabic_char_min = c, fp.arabic_char_max = d;
+  *m = kt_train_tsv_with("tests/data/classify/train.tsv", &fp, NULL);
+  if (!*m) return NULL;
+  char path[600];
+  snprintf(path, sizeof path, "%s/v.kzm", dir);
+  if (kuzat_model_save(*m, path, NULL)) return NULL;
+  size_t n;
+  unsigned char *gz = slurp(path, &n);
+  unsigned char *raw = inflate_all(gz, n, rn);
+  free(gz);
+  return raw;
+}
+
+static void test_format_versions(void) {
+  static const struct { int a, b, c, d, version, ra, rb; } cases[] = {
+      {2, 5, -1, -1, 1, 2, 5}, {5, 5, 5, 5, 1, 5, 5}, {5, 5, 2, 5, 2, 2, 5},
+      {3, 4, 0, 0, 2, 0, 0},   {0, 0, 1, 3, 2, 1, 3}};
+  /* Arabic words beside Latin and Cyrillic ones */
+  static const char *const texts[] = {"الدولة الإسلامية باقية hijrat qilish", "بسم الله",
+                                      "ҳиҷрат кунед ба Хуросон", "just football"};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    kuzat_model *m = NULL, *back = NULL;
+    size_t rn = 0;
+    unsigned char *raw = trained_content(cases[i].a, cases[i].b, cases[i].c, cases[i].d, &m, &rn);
+    if (!CHECK(raw && rn > 60, "case %zu: trained and saved", i)) {
+      kuzat_model_free(m);
+      free(raw);
+      continue;
+    }
+    uint32_t v = le32(raw + 8);
+    CHECK(v == (uint32_t)cases[i].version, "char %d..%d, Arabic %d..%d: format version %u, want %d",
+          cases[i].a, cases[i].b, cases[i].c, cases[i].d, v, cases[i].version);
+    if (v == 2)
+      CHECK(le32(raw + 44) == (uint32_t)cases[i].ra && le32(raw + 48) == (uint32_t)cases[i].rb,
+            "version 2 stores Arabic %u..%u at bytes 44 and 48", le32(raw + 44), le32(raw + 48));
+    kuzat_error err;
+    char path[600];
+    snprintf(path, sizeof path, "%s/v.kzm", dir);
+    int rc = kuzat_model_load_file(path, NULL, &back, &err);
+    if (CHECK(rc == KUZAT_OK, "case %zu loads: %s", i, err.msg)) {
+      kuzat_feature_params p1, p2;
+      kuzat_model_feature_params(m, &p1);
+      kuzat_model_feature_params(back, &p2);
+      CHECK(p2.char_min == cases[i].a && p2.char_max == cases[i].b &&
+                p2.arabic_char_min == cases[i].ra && p2.arabic_char_max == cases[i].rb &&
+                memcmp(&p1, &p2, sizeof p1) == 0,
+            "case %zu: parameters as trained, resolved (Arabic %d..%d)", i, p2.arabic_char_min,
+            p2.arabic_char_max);
+      CHECK(strcmp(kuzat_model_id(m), kuzat_model_id(back)) == 0, "case %zu: the same id", i);
+      kuzat_scorer *s1 = NULL, *s2 = NULL;
+      kuzat_scorer_new(m, NULL, &s1, NULL);
+      kuzat_scorer_new(back, NULL, &s2, NULL);
+      for (size_t t = 0; s1 && s2 && t < sizeof texts / sizeof *texts; t++) {
+        const kuzat_result *r1 = NULL, *r2 = NULL;
+        kuzat_score(s1, texts[t], strlen(texts[t]), NULL, 0, NULL, &r1, NULL);
+        kuzat_score(s2, texts[t], strlen(texts[t]), NULL, 0, NULL, &r2, NULL);
+        CHECK(r1 && r2 && r1->decision[0] == r2->decision[0],
+              "case %zu, \"%s\": the loaded model scores the same", i, texts[t]);
+      }
+      kuzat_scorer_free(s1);
+      kuzat_scorer_free(s2);
+    }
+    kuzat_model_free(back);
+    /* version 2's fields are checked like the others, under a valid CRC */
+    if (v == 2) {
+      unsigned char *bad = malloc(rn);
+      memcpy(bad, raw, rn);
+      bad[48] = 9;
+      uint32_t crc = (uint32_t)crc32(0, bad, (uInt)(rn - 4));
+      for (int q = 0; q < 4; q++) bad[rn - 4 + (size_t)q] = (unsigned char)(crc >> (8 * q));
+      size_t zn;
+      unsigned char *z = kt_gzip(bad, rn, &zn);
+      char why[400];
+      CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, "Arabic"),
+            "Arabic n-grams up to 9 refused: %s", why);
+      free(z);
+      free(bad);
+    }
+    kuzat_model_free(m);
+    free(raw);
+  }
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   make_data();
@@ -805,6 +900,7 @@ int main(void) {
   test_rbf_round_trip();
   test_refusals();
   test_damaged_models();
+  test_format_versions();
   test_kyrgyz_topics();
   test_operating_point();
   char cmd[600];
