@@ -73,8 +73,9 @@ t() {
 # -- 3: training, one core each
 log "training"
 : > "$W/train-times.tsv"
+# shellcheck disable=SC2046 # the default model's feature options, one word each
 t kuzat $pin1 "$B/kuzat-train" -q --threads 1 --decision propaganda --negative reporting \
-  --target-fpr 0.01 -o "$W/kuzat.kzm" "$W/train.tsv"
+  $(cat datasets/recipes/default-features) --target-fpr 0.01 -o "$W/kuzat.kzm" "$W/train.tsv"
 t fasttext $pin1 fasttext supervised -input "$W/train.ft" -output "$W/ft1" -thread 1 -verbose 0
 t fasttext-ngrams $pin1 fasttext supervised -input "$W/train.ft" -output "$W/ft2" \
   -wordNgrams 2 -minn 2 -maxn 5 -thread 1 -verbose 0

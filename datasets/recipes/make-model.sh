@@ -25,8 +25,9 @@ fi
 W="$B/model"
 mkdir -p "$W" models
 python3 datasets/recipes/default.py "$S" "$W"
+# shellcheck disable=SC2046 # the feature options, one word each
 "$B/kuzat-train" --threads "${KUZAT_THREADS:-2}" --decision propaganda --negative reporting \
-  --char 5-5 --arabic-char 2-5 \
+  $(cat datasets/recipes/default-features) \
   --target-fpr "${KUZAT_TARGET_FPR:-0.01}" -o models/default.kzm --report "$W/report.json" \
   --dev "$W/heldout.tsv" "$W/train.tsv" 2> "$W/train.txt" || { cat "$W/train.txt" >&2; exit 2; }
 sed 's|[^ ]*/model/|build/model/|g' "$W/train.txt" > models/default-train.txt
