@@ -318,18 +318,18 @@ typedef struct kuzat_feature_params {
    * Short n-grams carry Arabic's prefixes, suffixes and clitics; long ones
    * serve the other scripts, whose models they make both better and faster
    * (bench/FEATURES.md). A range like char_min's, 0..0 for none, or both
-   * KUZAT_CHAR_AS_OTHERS (the default): char_min..char_max, whatever they
-   * are. A model whose two ranges are equal is saved in format version 1,
-   * which every kuzat reads; kuzat_model_feature_params() gives them
-   * resolved, never KUZAT_CHAR_AS_OTHERS. */
+   * KUZAT_CHAR_AS_OTHERS: char_min..char_max, whatever they are. A model
+   * whose two ranges are equal is saved in format version 1, which every
+   * kuzat reads, else in version 2 (kuzat 0.2 and later);
+   * kuzat_model_feature_params() gives them resolved, never
+   * KUZAT_CHAR_AS_OTHERS. */
   int arabic_char_min, arabic_char_max;
 } kuzat_feature_params;
 #define KUZAT_CHAR_AS_OTHERS (-1)
 
-/* The defaults: seed 0, 20 bits, word 1..2-grams, character 2..5-grams
- * for every word (Arabic script too). The shipped default model uses
- * character 5-grams, and 2..5-grams for Arabic script: see
- * models/MODEL_CARD.md.
+/* The defaults: seed 0, 20 bits, word 1..2-grams, character 5-grams, and
+ * 2..5-grams for words in Arabic script (the shipped model's; until kuzat
+ * 0.2, character 2..5-grams for every word).
  * (p NULL: nothing happens; the same for the other *_default functions.) */
 KUZAT_EXTERN void kuzat_feature_params_default(kuzat_feature_params *p);
 

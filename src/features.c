@@ -86,9 +86,10 @@ void kuzat_feature_params_default(kuzat_feature_params *p) {
   p->bits = 20;
   p->word_min = 1;
   p->word_max = 2;
-  p->char_min = 2;
+  p->char_min = 5;
   p->char_max = 5;
-  p->arabic_char_min = p->arabic_char_max = KUZAT_CHAR_AS_OTHERS;
+  p->arabic_char_min = 2;
+  p->arabic_char_max = 5;
 }
 
 void kuzat__feature_params_resolve(kuzat_feature_params *p) {

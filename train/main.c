@@ -74,10 +74,9 @@ static void help(void) {
       "      --word A-B           word n-grams (default %d-%d; 0-0 for none)\n"
       "      --char A-B           character n-grams (default %d-%d; 0-0 for none)\n"
       "      --arabic-char A-B    character n-grams of words in Arabic script\n"
-      "                           (default: those of --char). A range of their\n"
-      "                           own is saved in model format 2, which kuzat\n"
-      "                           before 0.2 cannot read. models/default.kzm\n"
-      "                           was trained with --char 5-5 --arabic-char 2-5\n"
+      "                           (default %d-%d; with --char alone, those of\n"
+      "                           --char). Two ranges that differ make a model\n"
+      "                           of format 2, which kuzat before 0.2 cannot read\n"
       "      --seed N             fold assignment and hashing seed (default %llu);\n"
       "                           same data and seed give a byte-identical model\n"
       "      --threads N          markers trained in parallel (default %d)\n"
@@ -115,7 +114,8 @@ static void help(void) {
       "Exit status: 0 model written; 2 bad usage or data (message names the file,\n"
       "line and reason), training impossible, or the model could not be written;\n"
       "on any failure no model is written and an existing MODEL is left as it is.\n",
-      fp.bits, fp.word_min, fp.word_max, fp.char_min, fp.char_max,
+      fp.bits, fp.word_min, fp.word_max, fp.char_min, fp.char_max, fp.arabic_char_min,
+      fp.arabic_char_max,
       (unsigned long long)fp.seed, tp.threads, (size_t)KUZAT_DEFAULT_MAX_CHARS);
 }
 
@@ -220,7 +220,7 @@ static int parse(int argc, char **argv, opts *o) {
       {"known-threshold", required_argument, NULL, O_KNOWN_THRESHOLD},
       {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, O_VERSION},
       {NULL, 0, NULL, 0}};
-  int c;
+  int c, arabic_given = 0; /* --arabic-char, else --char sets both */
   double v;
   while ((c = getopt_long(argc, argv, "o:qh", lo, NULL)) != -1) {
     switch (c) {
@@ -266,10 +266,13 @@ static int parse(int argc, char **argv, opts *o) {
       break;
     case O_CHAR:
       if (range("--char", optarg, &o->fp.char_min, &o->fp.char_max)) return 2;
+      if (!arabic_given) /* one range for every word */
+        o->fp.arabic_char_min = o->fp.arabic_char_max = KUZAT_CHAR_AS_OTHERS;
       break;
     case O_ARABIC_CHAR:
       if (range("--arabic-char", optarg, &o->fp.arabic_char_min, &o->fp.arabic_char_max))
         return 2;
+      arabic_given = 1;
       break;
     case O_SEED:
       if (number("--seed", optarg, 0, 9007199254740992.0, &v)) return 2;

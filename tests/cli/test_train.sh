@@ -28,6 +28,25 @@ cmp -s "$T/m.kzm" "$T/m2.kzm" && ok || notok "same data and seed: byte-identical
 for word in "marker alarm" precision recall PR-AUC ROC-AUC ECE "written to"; do
   grep -q "$word" "$T/table.txt" && ok || notok "report table shows $word"
 done
+
+# Character n-grams: the format version says whether Arabic script has a
+# range of its own (bytes 8-11 of the content: 2), or --char alone gave
+# every word one range (1, which any kuzat reads). Bytes 36-51: char_min,
+# char_max and, in version 2, the Arabic range.
+head16() { gzip -dc "$1" | od -An -tu4 -j8 -N44 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
+v=$(head16 "$T/m.kzm")
+check "defaults: format 2, char 5-5, Arabic 2-5" "2 5 5 2 5" \
+  "$(echo "$v" | awk '{print $1, $8, $9, $10, $11}')"
+"$TRAIN" -q --char 2-5 -o "$T/c.kzm" --negative calm "$T/train.tsv"
+check "--char 2-5 alone: format 1, every word 2-5" "1 2 5" \
+  "$(head16 "$T/c.kzm" | awk '{print $1, $8, $9}')"
+"$TRAIN" -q --arabic-char 1-3 --char 4-4 -o "$T/c.kzm" --negative calm "$T/train.tsv"
+check "--arabic-char 1-3 --char 4-4: format 2, 4-4 and 1-3, in either order" "2 4 4 1 3" \
+  "$(head16 "$T/c.kzm" | awk '{print $1, $8, $9, $10, $11}')"
+"$TRAIN" -q --arabic-char 2-9 -o "$T/c9.kzm" --negative calm "$T/train.tsv" 2> "$T/err.txt"
+check "--arabic-char 2-9: exit 2" 2 $?
+check "--arabic-char 2-9: says why" 1 "$(grep -c "arabic-char '2-9': expected A-B" "$T/err.txt")"
+[ ! -e "$T/c9.kzm" ] && ok || notok "--arabic-char 2-9: no model written"
 "$TRAIN" -q -o "$T/m3.kzm" --negative calm --seed 5 "$T/train.tsv"
 cmp -s "$T/m.kzm" "$T/m3.kzm" && notok "another seed gives another model" || ok
 

@@ -551,11 +551,13 @@ static void test_damaged_models(void) {
   CHECK(all, "bit flips across the content refused (CRC-32)");
 
   /* counts that disagree with the payload, under a valid CRC: the marker
-   * count (byte 44), then the first weight count, made huge */
+   * count (byte 44, or 52 in format 2 with its two more header fields),
+   * then the first weight count, made huge */
   unsigned char *bad = malloc(rn);
-  size_t offsets[2] = {44, 0};
-  size_t name_len = raw[48];
-  offsets[1] = 48 + 4 + name_len + 4 + 6 * 8; /* the first marker's weight count */
+  size_t head = raw[8] == 2 ? 56 : 48; /* the header's length */
+  size_t offsets[2] = {head - 4, 0};
+  size_t name_len = raw[head];
+  offsets[1] = head + 4 + name_len + 4 + 6 * 8; /* the first marker's weight count */
   for (int o = 0; o < 2; o++) {
     memcpy(bad, raw, rn);
     bad[offsets[o]] = 0xFF;
