@@ -4,8 +4,8 @@
 #   bench/features.sh [BUILD]
 # For each configuration of word and character n-grams (FEATURES, default
 # the eighteen of FEATURES.md below; WORD:CHAR, or WORD:CHAR/ARABIC for
-# --arabic-char ARABIC; the first is kuzat-train's default, 1-2:5-5/2-5
-# the shipped model's) and each seed (SEEDS, default "0 1 2": the
+# --arabic-char ARABIC; the first is kuzat-train's default until kuzat 0.2,
+# 1-2:5-5/2-5 its default since and the shipped model's) and each seed (SEEDS, default "0 1 2": the
 # seed sets the hash and the folds), it trains the propaganda marker alone
 # on the default model's training split (datasets/recipes/default.py; the
 # seven other markers renamed propaganda, C from 1,10 by 3-fold grouped
