@@ -15,7 +15,7 @@
 # Warnings are errors; packagers may build with WERROR= to relax that.
 
 VERSION := 0.2.0
-SOVERSION := 0
+SOVERSION := 1
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

@@ -66,7 +66,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--dask", type=int, default=0, metavar="N_TEXTS")
     args = ap.parse_args()
-    os.environ.setdefault("KUZAT_LIBRARY", os.path.join(ROOT, args.build, "libkuzat.so.0"))
+    os.environ.setdefault("KUZAT_LIBRARY", os.path.join(ROOT, args.build, "libkuzat.so.1"))
     import kuzat
 
     with open(args.texts, encoding="utf-8", errors="replace") as f:

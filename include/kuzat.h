@@ -313,8 +313,11 @@ typedef struct kuzat_feature_params {
   int bits;      /* buckets = 2^bits; 1..28 */
   int word_min, word_max; /* word n-grams, e.g. 1..2; 0..0 for none */
   int char_min, char_max; /* character n-grams inside <word>, e.g. 2..5 */
-  /* Character n-grams of a word in Arabic script (its first letter in
-   * U+0600..U+06FF or U+0750..U+077F) instead of char_min..char_max.
+  /* Character n-grams of a word in Arabic script (its first code point in
+   * U+0600..U+06FF or U+0750..U+077F; a word that starts with a digit is
+   * not) instead of char_min..char_max. Code that fills this struct field
+   * by field rather than from kuzat_feature_params_default() must set
+   * these too (kuzat 0.1 had no such fields).
    * Short n-grams carry Arabic's prefixes, suffixes and clitics; long ones
    * serve the other scripts, whose models they make both better and faster
    * (bench/FEATURES.md). A range like char_min's, 0..0 for none, or both

@@ -1,6 +1,6 @@
 """The part of the build pyproject.toml cannot say: build libkuzat in the
 checkout this directory belongs to, and put it, with the default model,
-inside the package (kuzat/libkuzat.so.0, kuzat/default.kzm), where the
+inside the package (kuzat/libkuzat.so.1, kuzat/default.kzm), where the
 binding looks first. Everything else is in pyproject.toml.
 
 The wheel is tagged for this platform (it holds a shared library), and the
@@ -66,14 +66,14 @@ class BuildPyWithLibrary(build_py):
             return  # editable: the binding finds ../build and ../models itself
         dest = os.path.join(self.build_lib, "kuzat")
         self.mkpath(dest)
-        shutil.copyfile(lib, os.path.join(dest, "libkuzat.so.0"))
-        os.chmod(os.path.join(dest, "libkuzat.so.0"), 0o755)
+        shutil.copyfile(lib, os.path.join(dest, "libkuzat.so.1"))
+        os.chmod(os.path.join(dest, "libkuzat.so.1"), 0o755)
         shutil.copyfile(model, os.path.join(dest, "default.kzm"))
 
     def get_outputs(self, include_bytecode=1):
         dest = os.path.join(self.build_lib, "kuzat")
         return super().get_outputs(include_bytecode) + [
-            os.path.join(dest, "libkuzat.so.0"), os.path.join(dest, "default.kzm")]
+            os.path.join(dest, "libkuzat.so.1"), os.path.join(dest, "default.kzm")]
 
 
 class BinaryDistribution(Distribution):

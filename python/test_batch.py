@@ -1,7 +1,7 @@
 """Tests of the package's batch API, data frames, pickling, the reader and
 how it finds its library (run by `make test` through tests/cli/test_python.sh).
 
-    KUZAT_LIBRARY=build/libkuzat.so.0 KUZAT_BUILD=build python3 -m pytest python/
+    KUZAT_LIBRARY=build/libkuzat.so.1 KUZAT_BUILD=build python3 -m pytest python/
 
 Batches must give exactly the scores of one text at a time, in order;
 tests that need numpy or pandas skip without them.
@@ -304,13 +304,13 @@ def test_the_library_beside_the_package_comes_first(tmp_path):
     pkg = tmp_path / "kuzat"
     shutil.copytree(os.path.dirname(os.path.abspath(kuzat.__file__)), str(pkg),
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copyfile(lib, str(pkg / "libkuzat.so.0"))
-    env = dict(os.environ, PYTHONPATH=str(tmp_path), KUZAT_LIBRARY="/nonexistent/libkuzat.so.0",
+    shutil.copyfile(lib, str(pkg / "libkuzat.so.1"))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path), KUZAT_LIBRARY="/nonexistent/libkuzat.so.1",
                PYTHONDONTWRITEBYTECODE="1")
     p = run_python("import kuzat; print(kuzat.library_path)", env, str(tmp_path))
-    assert p.stdout.decode().strip() == str(pkg / "libkuzat.so.0"), p.stderr.decode()
+    assert p.stdout.decode().strip() == str(pkg / "libkuzat.so.1"), p.stderr.decode()
     # without it, $KUZAT_LIBRARY must load: no silent fall-back to another
-    os.unlink(str(pkg / "libkuzat.so.0"))
+    os.unlink(str(pkg / "libkuzat.so.1"))
     p = run_python("import kuzat", env, str(tmp_path))
     assert p.returncode != 0 and b"KUZAT_LIBRARY" in p.stderr and b"/nonexistent" in p.stderr
     # then the default model: beside the package first

@@ -1,6 +1,6 @@
 """Tests of the Python binding (run by `make test` through tests/cli/test_python.sh).
 
-    KUZAT_LIBRARY=build/libkuzat.so.0 KUZAT_BUILD=build python3 -m pytest python/
+    KUZAT_LIBRARY=build/libkuzat.so.1 KUZAT_BUILD=build python3 -m pytest python/
 
 Scores must be the ones kuzat-classify prints for the same input, the
 model must load from memory, and threads must give the serial results.

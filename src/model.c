@@ -426,8 +426,19 @@ static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
   m->fp.arabic_char_min = m->fp.char_min, m->fp.arabic_char_max = m->fp.char_max;
   if (version >= 2) {
     if ((rc = need(r, 2 * 4 + 4, "the header", err))) return rc;
-    m->fp.arabic_char_min = (int)get_u32(r);
-    m->fp.arabic_char_max = (int)get_u32(r);
+    uint32_t amin = get_u32(r), amax = get_u32(r);
+    /* KUZAT_CHAR_AS_OTHERS is the API's, never a file's; and a model with
+     * one range for every word has one encoding, version 1 */
+    if (amin > INT32_MAX || amax > INT32_MAX)
+      return kuzat__fail(err, KUZAT_EFORMAT,
+                         "model damaged: feature parameters: Arabic-script character n-grams "
+                         "%u..%u", amin, amax);
+    if ((int)amin == m->fp.char_min && (int)amax == m->fp.char_max)
+      return kuzat__fail(err, KUZAT_EFORMAT,
+                         "model damaged: format version 2 with one character n-gram range "
+                         "for every word (%u..%u), which version 1 writes", amin, amax);
+    m->fp.arabic_char_min = (int)amin;
+    m->fp.arabic_char_max = (int)amax;
   }
   kuzat_error why;
   if (kuzat__feature_params_check(&m->fp, &why))

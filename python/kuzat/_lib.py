@@ -4,14 +4,14 @@ Private to the package: kuzat/__init__.py is the API. The structs mirror
 include/kuzat.h field for field.
 
 The library is looked for, in order:
-  1. beside this file (kuzat/libkuzat.so.0): what `pip install ./python`
+  1. beside this file (kuzat/libkuzat.so.1): what `pip install ./python`
      puts there;
   2. $KUZAT_LIBRARY (a path): when set, it must load;
-  3. the system's libkuzat.so.0 (ldconfig's cache, LD_LIBRARY_PATH): what
+  3. the system's libkuzat.so.1 (ldconfig's cache, LD_LIBRARY_PATH): what
      `make install` puts in LIBDIR;
   4. the LIBDIR `make install` recorded in kuzat/_paths.py, for a prefix
      the dynamic linker does not search;
-  5. build/libkuzat.so.0 of the source checkout this file is in.
+  5. build/libkuzat.so.1 of the source checkout this file is in.
 """
 
 import ctypes as C
@@ -21,6 +21,7 @@ import os
 OK, ENOMEM, EIO, EFORMAT, EVERSION, EUTF8, EINVAL, EICU, ERANGE, ENOTSUP, ENOTTEXT = \
     0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10
 VERSION_MAJOR = 0
+VERSION_NUMBER_MIN = 2000  # 0.2.0
 LANG_COUNT = 9  # KUZAT_LANG_COUNT
 DEFAULT_MAX_CHARS = 1000000  # KUZAT_DEFAULT_MAX_CHARS
 READ_BLANK_RECORDS = 0x2  # KUZAT_READ_BLANK_RECORDS
@@ -139,14 +140,14 @@ class TrainParams(C.Structure):
 
 def candidates():
     """(path, required) in the order they are tried."""
-    out = [(os.path.join(HERE, "libkuzat.so.0"), False)]
+    out = [(os.path.join(HERE, "libkuzat.so.1"), False)]
     env = os.environ.get("KUZAT_LIBRARY")
     if env:
         out.append((env, True))
-    out.append(("libkuzat.so.0", False))
+    out.append(("libkuzat.so.1", False))
     if _paths is not None:
-        out.append((os.path.join(_paths.LIBDIR, "libkuzat.so.0"), False))
-    out.append((os.path.join(HERE, os.pardir, os.pardir, "build", "libkuzat.so.0"), False))
+        out.append((os.path.join(_paths.LIBDIR, "libkuzat.so.1"), False))
+    out.append((os.path.join(HERE, os.pardir, os.pardir, "build", "libkuzat.so.1"), False))
     return out
 
 
@@ -163,7 +164,7 @@ def load():
                                   % (path, e)) from None
             why.append(str(e))
     raise ImportError(
-        "kuzat: cannot find libkuzat.so.0 (%s). Install the package with "
+        "kuzat: cannot find libkuzat.so.1 (%s). Install the package with "
         "'pip install ./python' from a kuzat checkout (it builds the library "
         "into the package), or run 'make install' and then 'sudo ldconfig', "
         "or set KUZAT_LIBRARY to the library's path" % "; ".join(why or ["not found"]))
@@ -237,9 +238,14 @@ for _name, (_res, _args) in _SIGS.items():
     _f = getattr(lib, _name)
     _f.restype, _f.argtypes = _res, _args
 
-if lib.kuzat_version_number() // 1000000 != VERSION_MAJOR:
-    raise ImportError("kuzat: %s is version %s; this binding needs %d.x"
-                      % (library_path, lib.kuzat_version().decode(), VERSION_MAJOR))
+# 0.2 grew kuzat_feature_params (the Arabic-script range): an older
+# library of the same major version would not fill the struct this binding
+# declares
+if lib.kuzat_version_number() // 1000000 != VERSION_MAJOR or \
+        lib.kuzat_version_number() < VERSION_NUMBER_MIN:
+    raise ImportError("kuzat: %s is version %s; this binding needs %d.%d or a later %d.x"
+                      % (library_path, lib.kuzat_version().decode(), VERSION_MAJOR,
+                         VERSION_NUMBER_MIN % 1000000 // 1000, VERSION_MAJOR))
 
 LANG_NAMES = [lib.kuzat_lang_name(i).decode() for i in range(LANG_COUNT)]
 

@@ -40,7 +40,7 @@ printf '{"id":"n","text":null}\nnot json\n{"id":7,"text":"Ertaga havo yaxshi"}\n
 
 export DASK_TEMPORARY_DIRECTORY="$T"  # the workers' scratch space
 run() { # the example with the package from this tree; a time limit, never a hang
-  env PYTHONPATH="$(pwd)/python" KUZAT_LIBRARY="$(pwd)/$B/libkuzat.so.0" \
+  env PYTHONPATH="$(pwd)/python" KUZAT_LIBRARY="$(pwd)/$B/libkuzat.so.1" \
     timeout 600 $PY examples/dask_score.py --workers 2 "$@"
 }
 

@@ -11,10 +11,10 @@ D="$T/dest"
 make -s install B="$B" DESTDIR="$D" PREFIX=/usr > "$T/install.log" 2>&1; rc=$?
 check "make install: exit 0" 0 "$rc"
 for f in bin/kuzat-classify bin/kuzat-train include/kuzat.h lib/libkuzat.a \
-         lib/libkuzat.so lib/libkuzat.so.0 lib/pkgconfig/kuzat.pc; do
+         lib/libkuzat.so lib/libkuzat.so.1 lib/pkgconfig/kuzat.pc; do
   [ -e "$D/usr/$f" ] && ok || notok "installed $f"
 done
-check "soname" "libkuzat.so.0" "$(objdump -p "$D/usr/lib/libkuzat.so" | awk '/SONAME/ {print $2}')"
+check "soname" "libkuzat.so.1" "$(objdump -p "$D/usr/lib/libkuzat.so" | awk '/SONAME/ {print $2}')"
 others=$(nm -D --defined-only "$D/usr/lib/libkuzat.so" | awk '{print $3}' | grep -v '^kuzat_')
 check "only kuzat_* symbols exported" "" "$others"
 check "no private kuzat__* function exported" "" \
@@ -109,7 +109,7 @@ env -u KUZAT_LIBRARY PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$D/usr/lib/python3/di
   LD_LIBRARY_PATH="$D/usr/lib" /usr/bin/python3 "$T/service.py" "$D/usr/share/kuzat/default.kzm" \
   < "$T/texts.txt" > "$T/py.out" 2> "$T/py.err"
 check "python: the installed binding runs" 0 "$?"
-check "python: it loaded the installed library" "libkuzat.so.0" "$(sed -n 1p "$T/py.err")"
+check "python: it loaded the installed library" "libkuzat.so.1" "$(sed -n 1p "$T/py.err")"
 check "python: Model.default() looks for the installed model (kuzat/_paths.py)" /usr/share/kuzat/default.kzm \
   "$(sed -n 2p "$T/py.err")"
 "$B/kuzat-classify" -q -m models/default.kzm --lines < "$T/texts.txt" |
@@ -145,7 +145,7 @@ check "make uninstall (PREFIX=/usr/local) leaves nothing" "" "$(find "$D2" -type
 # Installing to the real root refreshes the linker's cache (as root) or says
 # how (scripts/ldconfig.sh, with ldconfig and id played by scripts here).
 mkdir -p "$T/fake"
-printf '#!/bin/sh\necho "ldconfig $*" >> "%s/ldconfig.log"\n[ "$1" = -p ] && echo "	libkuzat.so.0 (libc6,x86-64) => /usr/local/lib/libkuzat.so.0"\nexit 0\n' "$T" > "$T/fake/ldconfig"
+printf '#!/bin/sh\necho "ldconfig $*" >> "%s/ldconfig.log"\n[ "$1" = -p ] && echo "	libkuzat.so.1 (libc6,x86-64) => /usr/local/lib/libkuzat.so.1"\nexit 0\n' "$T" > "$T/fake/ldconfig"
 printf '#!/bin/sh\necho "${FAKE_UID:-0}"\n' > "$T/fake/id"
 chmod +x "$T/fake/ldconfig" "$T/fake/id"
 out=$(PATH="$T/fake:$PATH" scripts/ldconfig.sh "" /usr/local/lib)
@@ -155,5 +155,5 @@ out=$(PATH="$T/fake:$PATH" scripts/ldconfig.sh "" /opt/kuzat/lib)
 case "$out" in *"/opt/kuzat/lib is not searched"*) ok ;; *) notok "a LIBDIR the linker does not search is reported: $out" ;; esac
 out=$(FAKE_UID=1000 PATH="$T/fake:$PATH" scripts/ldconfig.sh "" /usr/local/lib)
 check "not root: says to run sudo ldconfig" \
-  "kuzat: now run 'sudo ldconfig' so that programs find /usr/local/lib/libkuzat.so.0" "$out"
+  "kuzat: now run 'sudo ldconfig' so that programs find /usr/local/lib/libkuzat.so.1" "$out"
 kt_done

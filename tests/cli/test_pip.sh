@@ -52,6 +52,6 @@ import os, kuzat
 site = os.path.dirname(os.path.dirname(kuzat.__file__))
 print(os.path.relpath(kuzat.library_path, site), os.path.relpath(kuzat.Model.default().path, site),
       kuzat.__version__ == kuzat.version(), site.startswith(os.path.realpath("'"$C"'/.venv")) or site.startswith("'"$C"'/.venv"))')
-check "from the package: its libkuzat.so.0 and default.kzm, in the venv" \
-  "kuzat/libkuzat.so.0 kuzat/default.kzm True True" "$where"
+check "from the package: its libkuzat.so.1 and default.kzm, in the venv" \
+  "kuzat/libkuzat.so.1 kuzat/default.kzm True True" "$where"
 kt_done

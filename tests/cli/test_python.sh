@@ -12,7 +12,7 @@ if ! /usr/bin/python3 -c 'import pytest' 2> /dev/null; then
   kt_done; exit
 fi
 
-PYTHONDONTWRITEBYTECODE=1 KUZAT_LIBRARY="$(pwd)/$B/libkuzat.so.0" KUZAT_BUILD="$B" \
+PYTHONDONTWRITEBYTECODE=1 KUZAT_LIBRARY="$(pwd)/$B/libkuzat.so.1" KUZAT_BUILD="$B" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs python/test_kuzat.py python/test_batch.py python/test_known.py \
   > "$T/pytest.log" 2>&1
 rc=$?

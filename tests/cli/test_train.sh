@@ -40,9 +40,12 @@ check "defaults: format 2, char 5-5, Arabic 2-5" "2 5 5 2 5" \
 "$TRAIN" -q --char 2-5 -o "$T/c.kzm" --negative calm "$T/train.tsv"
 check "--char 2-5 alone: format 1, every word 2-5" "1 2 5" \
   "$(head16 "$T/c.kzm" | awk '{print $1, $8, $9}')"
-"$TRAIN" -q --arabic-char 1-3 --char 4-4 -o "$T/c.kzm" --negative calm "$T/train.tsv"
-check "--arabic-char 1-3 --char 4-4: format 2, 4-4 and 1-3, in either order" "2 4 4 1 3" \
-  "$(head16 "$T/c.kzm" | awk '{print $1, $8, $9, $10, $11}')"
+for order in "--arabic-char 1-3 --char 4-4" "--char 4-4 --arabic-char 1-3"; do
+  # shellcheck disable=SC2086 # the two options, one word each
+  "$TRAIN" -q $order -o "$T/c.kzm" --negative calm "$T/train.tsv"
+  check "$order: format 2, 4-4 and 1-3" "2 4 4 1 3" \
+    "$(head16 "$T/c.kzm" | awk '{print $1, $8, $9, $10, $11}')"
+done
 "$TRAIN" -q --arabic-char 2-9 -o "$T/c9.kzm" --negative calm "$T/train.tsv" 2> "$T/err.txt"
 check "--arabic-char 2-9: exit 2" 2 $?
 check "--arabic-char 2-9: says why" 1 "$(grep -c "arabic-char '2-9': expected A-B" "$T/err.txt")"

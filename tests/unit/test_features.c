@@ -629,8 +629,8 @@ int main(void) {
   p.arabic_char_min = p.arabic_char_max = 0;
   compare("الدولة باقية hijrat الله", &p);
   {
-    /* counted by hand: "<abcd>" has two 5-grams; "<اب>" (4 code points)
-     * has 3 + 2 2..3-grams; a word alone adds one word feature */
+    /* counted by hand (word n-grams off): "<abcd>" has two 5-grams;
+     * "<اب>" (4 code points) has 3 + 2 2..3-grams */
     kuzat_feature_params q;
     kuzat_feature_params_default(&q);
     q.word_min = q.word_max = 0;

@@ -873,20 +873,31 @@ static void test_format_versions(void) {
       kuzat_scorer_free(s2);
     }
     kuzat_model_free(back);
-    /* version 2's fields are checked like the others, under a valid CRC */
+    /* version 2's fields are checked like the others, under a valid CRC:
+     * out of range, the API's sentinel (-1 as a u32), and the one range of
+     * every word, which has one encoding (version 1) */
     if (v == 2) {
-      unsigned char *bad = malloc(rn);
-      memcpy(bad, raw, rn);
-      bad[48] = 9;
-      uint32_t crc = (uint32_t)crc32(0, bad, (uInt)(rn - 4));
-      for (int q = 0; q < 4; q++) bad[rn - 4 + (size_t)q] = (unsigned char)(crc >> (8 * q));
-      size_t zn;
-      unsigned char *z = kt_gzip(bad, rn, &zn);
-      char why[400];
-      CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, "Arabic"),
-            "Arabic n-grams up to 9 refused: %s", why);
-      free(z);
-      free(bad);
+      const struct { uint32_t amin, amax; const char *why; } bad_fields[] = {
+          {2, 9, "Arabic"}, {0xFFFFFFFFu, 0xFFFFFFFFu, "Arabic"}, {0, 0xFFFFFFFFu, "Arabic"},
+          {le32(raw + 36), le32(raw + 40), "which version 1 writes"}};
+      for (size_t b = 0; b < sizeof bad_fields / sizeof *bad_fields; b++) {
+        unsigned char *bad = malloc(rn);
+        memcpy(bad, raw, rn);
+        for (int q = 0; q < 4; q++) {
+          bad[44 + q] = (unsigned char)(bad_fields[b].amin >> (8 * q));
+          bad[48 + q] = (unsigned char)(bad_fields[b].amax >> (8 * q));
+        }
+        uint32_t crc = (uint32_t)crc32(0, bad, (uInt)(rn - 4));
+        for (int q = 0; q < 4; q++) bad[rn - 4 + (size_t)q] = (unsigned char)(crc >> (8 * q));
+        size_t zn;
+        unsigned char *z = kt_gzip(bad, rn, &zn);
+        char why[400];
+        CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, bad_fields[b].why),
+              "case %zu: Arabic range %u..%u in the file refused: %s", i, bad_fields[b].amin,
+              bad_fields[b].amax, why);
+        free(z);
+        free(bad);
+      }
     }
     kuzat_model_free(m);
     free(raw);
