@@ -97,8 +97,8 @@ void kuzat__feature_params_resolve(kuzat_feature_params *p) {
     p->arabic_char_min = p->char_min, p->arabic_char_max = p->char_max;
 }
 
-/* Whether a word is in Arabic script: its first letter in U+0600..U+06FF
- * (lead bytes D8..DB) or U+0750..U+077F (DD 90..DD BF). */
+/* Whether a word is in Arabic script: its first code point in
+ * U+0600..U+06FF (lead bytes D8..DB) or U+0750..U+077F (DD 90..DD BF). */
 static inline int arabic_word(const char *w, size_t len) {
   const unsigned char c = len ? (unsigned char)w[0] : 0;
   return (c >= 0xD8 && c <= 0xDB) || (c == 0xDD && len > 1 && (unsigned char)w[1] >= 0x90);
@@ -160,8 +160,7 @@ int kuzat__feature_params_check(const kuzat_feature_params *p, kuzat_error *err)
       p->arabic_char_min > p->arabic_char_max ||
       (p->arabic_char_min == 0 && p->arabic_char_max != 0))
     return kuzat__fail(err, KUZAT_EINVAL,
-                       "Arabic-script character n-grams %d..%d: expected 1..%d, 0..0, "
-                       "or KUZAT_CHAR_AS_OTHERS",
+                       "Arabic-script character n-grams %d..%d: expected 1..%d, or 0..0",
                        p->arabic_char_min, p->arabic_char_max, KZ_MAX_CHAR_N);
   return KUZAT_OK;
 }
