@@ -42,6 +42,7 @@
 #define KZ_WC_SLOTS 32768 /* a power of two */
 #define KZ_WC_WORD 32
 #define KZ_WC_POOL 1048576 /* hashes */
+#define KZ_WC_AHEAD 4 /* collect_keys() fetches the hashes of the word this many tokens on */
 
 typedef struct kz_wslot {
   uint64_t tag; /* hash of the word */
@@ -64,6 +65,8 @@ struct kuzat_featuriser {
   size_t keys_cap, nkeys;
   size_t *wt; /* indices of the word-like tokens, for word n-grams */
   size_t wt_cap;
+  uint64_t *wh; /* collect_keys(): the hash of each token's word */
+  size_t wh_cap;
   kuzat_feature *out;
   size_t out_cap;
   kz_slot *slot; /* order_table()'s table */
@@ -196,6 +199,7 @@ void kuzat_featuriser_free(kuzat_featuriser *f) {
   kuzat__free(&a, f->toks);
   kuzat__free(&a, f->keys);
   kuzat__free(&a, f->wt);
+  kuzat__free(&a, f->wh);
   kuzat__free(&a, f->out);
   kuzat__free(&a, f->slot);
   kuzat__free(&a, f->wc);
@@ -385,7 +389,8 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
     if (toks[i].kind == KUZAT_TOKEN_WORD)
       wbytes += (toks[i].len < KZ_MAX_GRAM ? toks[i].len : KZ_MAX_GRAM) + 2;
   size_t bound = nt * (1 + nword) + wbytes * nchar;
-  if (kuzat__grow(&f->a, (void **)&f->keys, &f->keys_cap, bound + 1, sizeof *f->keys))
+  if (kuzat__grow(&f->a, (void **)&f->keys, &f->keys_cap, bound + 1, sizeof *f->keys) ||
+      kuzat__grow(&f->a, (void **)&f->wh, &f->wh_cap, nt + 1, sizeof *f->wh))
     return KUZAT_ENOMEM;
   if (nchar && !f->wc) {
     f->wc = kuzat__malloc(&f->a, KZ_WC_SLOTS * sizeof *f->wc);
@@ -401,21 +406,42 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
     kuzat__huge_pages(f->wc_pool, KZ_WC_POOL * sizeof *f->wc_pool);
     memset(f->wc, 0, KZ_WC_SLOTS * sizeof *f->wc);
   }
-  uint64_t *keys = f->keys;
+  uint64_t *keys = f->keys, *whs = f->wh;
   size_t *wt = f->wt, nk = 0, nw = 0;
   const int wmin = f->p.word_min, wmax = f->p.word_max;
+  /* each word alone, hashed where it lies, and its cache slot asked for:
+   * the slots of a text's words are fetched side by side, not one after
+   * another's miss */
   for (size_t i = 0; i < nt; i++) {
     const kuzat_token *t = &toks[i];
+    const int chars = nchar && t->kind == KUZAT_TOKEN_WORD;
+    whs[i] = 0;
+    if ((t->kind == KUZAT_TOKEN_WORD || t->kind == KUZAT_TOKEN_NUMBER) && (wmin == 1 || chars))
+      whs[i] = hash_seeded(norm + t->off, t->len < KZ_MAX_GRAM ? t->len : KZ_MAX_GRAM,
+                           f->ns_seed[KUZAT_NS_WORD]);
+#if defined(__GNUC__)
+    if (chars && t->len <= KZ_WC_WORD) {
+      const char *sp = (const char *)&f->wc[(whs[i] >> 32) & (KZ_WC_SLOTS - 1)];
+      __builtin_prefetch(sp);
+      __builtin_prefetch(sp + sizeof(kz_wslot) - 1);
+    }
+#endif
+  }
+  for (size_t i = 0; i < nt; i++) {
+    const kuzat_token *t = &toks[i];
+#if defined(__GNUC__)
+    /* a word a few ahead: its slot has arrived; ask for its hashes */
+    if (nchar && i + KZ_WC_AHEAD < nt && toks[i + KZ_WC_AHEAD].kind == KUZAT_TOKEN_WORD &&
+        toks[i + KZ_WC_AHEAD].len <= KZ_WC_WORD)
+      __builtin_prefetch(f->wc_pool + f->wc[(whs[i + KZ_WC_AHEAD] >> 32) & (KZ_WC_SLOTS - 1)].off);
+#endif
     if (t->kind != KUZAT_TOKEN_WORD) {
       keys[nk++] = f->class_hash[t->kind];
       if (t->kind != KUZAT_TOKEN_NUMBER) continue; /* its parts follow */
     }
     wt[nw] = i;
     const int chars = nchar && t->kind == KUZAT_TOKEN_WORD;
-    uint64_t wh = 0; /* the word alone, hashed where it lies */
-    if (wmin == 1 || chars)
-      wh = hash_seeded(norm + t->off, t->len < KZ_MAX_GRAM ? t->len : KZ_MAX_GRAM,
-                       f->ns_seed[KUZAT_NS_WORD]);
+    const uint64_t wh = whs[i]; /* the word alone */
     for (int n = wmin; n >= 1 && n <= wmax && (size_t)n <= nw + 1; n++) {
       keys[nk++] = n == 1 ? wh : word_gram_hash(f, norm, wt, nw, n);
     }

@@ -294,14 +294,20 @@ int kuzat__profile_finish(kz_profile *p, const kz_alloc *a) {
 
 /* ---- scoring ---- */
 
+/* Features are looked up eight at a time, each slot prefetched as its
+ * feature arrives, so the cache misses of a batch overlap; the leader is
+ * checked after each batch of eight, which is when a feature-at-a-time
+ * loop would check it too, so the answer is the same. */
+#define KZ_BATCH 8
+
 typedef struct score_ctx {
   const kz_group *g;
   int32_t score[KZ_NL]; /* per column of g: log-likelihood * KZ_SCALE */
-  int seen;
+  int nb;               /* features waiting in the batch */
+  uint64_t h[KZ_BATCH]; /* their mixed keys */
 } score_ctx;
 
-static inline const int16_t *lookup(const kz_group *g, uint64_t key) {
-  uint64_t h = mix64(key);
+static inline const int16_t *lookup(const kz_group *g, uint64_t h) {
   uint32_t fp = (uint32_t)(h >> 32) | 1u;
   size_t mask = g->cap - 1, s = (size_t)h & mask;
   for (;;) {
@@ -328,11 +334,26 @@ static int decided(const score_ctx *sc) {
   return second != INT32_MIN && best - second > KZ_DECISIVE;
 }
 
+/* The waiting features' log probabilities into the scores. */
+static void score_batch(score_ctx *sc) {
+  const kz_group *g = sc->g;
+  for (int k = 0; k < sc->nb; k++) {
+    const int16_t *lp = lookup(g, sc->h[k]);
+    for (int i = 0; i < g->nl; i++) sc->score[i] += lp[i];
+  }
+  sc->nb = 0;
+}
+
 static inline int score_tri(void *ctx, uint64_t key) {
   score_ctx *sc = ctx;
-  const int16_t *lp = lookup(sc->g, key);
-  for (int i = 0; i < sc->g->nl; i++) sc->score[i] += lp[i];
-  return ++sc->seen % 8 == 0 && decided(sc);
+  const uint64_t h = mix64(key);
+#if defined(__GNUC__)
+  __builtin_prefetch(sc->g->slot + (h & (sc->g->cap - 1)) * sc->g->stride);
+#endif
+  sc->h[sc->nb++] = h;
+  if (sc->nb < KZ_BATCH) return 0;
+  score_batch(sc);
+  return decided(sc);
 }
 
 /* Evidence from one Cyrillic letter against each candidate language. */
@@ -421,7 +442,10 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
   score_ctx sc = {0};
   sc.g = &p->g[group];
   for (int i = 0; i < sc.g->nl; i++) sc.score[i] = pen[sc.g->lang[i]];
-  if (!decided(&sc)) trigrams(cp, w, best, score_tri, &sc);
+  if (!decided(&sc)) {
+    trigrams(cp, w, best, score_tri, &sc);
+    score_batch(&sc); /* the last, partial batch: no check after it */
+  }
   int lang = KUZAT_LANG_OTHER;
   int32_t top = INT32_MIN;
   for (int i = 0; i < sc.g->nl; i++) {
