@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* A script holding at least this share of the letters names the text;
  * below it the text is "mixed" (a Latin look-alike or two in a Cyrillic
@@ -30,14 +33,47 @@ static unsigned ascii_letters(uint64_t x) {
   return (unsigned)((m * ones) >> 56);
 }
 
+#if defined(__SSE2__)
+/* Sixteen bytes at p made only of ASCII and well-formed two-byte letters
+ * of U+0400..U+047F (lead byte 0xD0 or 0xD1, all Cyrillic letters), none
+ * cut at the end: their Latin and Cyrillic letters into count[], 1. Else
+ * 0, nothing counted. A continuation byte without its lead (the rest of
+ * a sequence cut before p) counts nothing here, as in the general loop. */
+static int block16(const uint8_t *p, size_t *count) {
+  const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  const unsigned high = (unsigned)_mm_movemask_epi8(v);
+  if (high) {
+    const unsigned lead = (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xFE)), _mm_set1_epi8((char)0xD0)));
+    const unsigned cont = (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), _mm_set1_epi8((char)0x80)));
+    if ((lead | cont) != high || (lead & 0x8000u) || ((lead << 1) & ~cont & 0xFFFFu)) return 0;
+    count[KZ_SC_CYRILLIC] += kuzat__popcount64(lead);
+  }
+  /* a..z after setting bit 0x20; bytes from 0x80 are negative, so no */
+  const __m128i t = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  const __m128i az = _mm_and_si128(_mm_cmpgt_epi8(t, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), t));
+  count[KZ_SC_LATIN] += kuzat__popcount64((unsigned)_mm_movemask_epi8(az));
+  return 1;
+}
+#endif
+
 const char *kuzat_script(const char *utf8, size_t len) {
   size_t count[KZ_SC_COUNT] = {0}, letters = 0;
   int32_t first_other = -1;
   const uint8_t *s = (const uint8_t *)utf8;
   if (!utf8 || len > INT32_MAX) return "none";
   for (int32_t i = 0, n = (int32_t)len; i < n;) {
-    /* fast paths, counting as the general one below does: eight ASCII
-     * bytes, one ASCII byte, a well-formed two-byte sequence */
+    /* fast paths, counting as the general one below does: sixteen bytes
+     * of ASCII and basic Cyrillic, eight ASCII bytes, one ASCII byte, a
+     * well-formed two-byte sequence */
+#if defined(__SSE2__)
+    if (n - i >= 16 && block16(s + i, count)) {
+      i += 16;
+      continue;
+    }
+#endif
     if (n - i >= 8) {
       uint64_t x;
       memcpy(&x, s + i, 8);
