@@ -34,21 +34,32 @@ static unsigned ascii_letters(uint64_t x) {
 }
 
 #if defined(__SSE2__)
-/* Sixteen bytes at p made only of ASCII and well-formed two-byte letters
- * of U+0400..U+047F (lead byte 0xD0 or 0xD1, all Cyrillic letters), none
- * cut at the end: their Latin and Cyrillic letters into count[], 1. Else
- * 0, nothing counted. A continuation byte without its lead (the rest of
- * a sequence cut before p) counts nothing here, as in the general loop. */
+/* Sixteen bytes at p made only of ASCII and well-formed two-byte
+ * characters of U+0400..U+053F (lead bytes 0xD0..0xD4), none cut at the
+ * end: their Latin and Cyrillic letters into count[], 1. Not letters of
+ * it: U+0482..U+0489 (0xD2 0x82..0x89, a sign and marks) and U+0530..
+ * U+053F (0xD4 0xB0..0xBF, Armenian's block). Else 0, nothing counted. A continuation byte without its lead (the rest of a sequence
+ * cut before p) counts nothing here, as in the general loop. */
 static int block16(const uint8_t *p, size_t *count) {
   const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
   const unsigned high = (unsigned)_mm_movemask_epi8(v);
   if (high) {
-    const unsigned lead = (unsigned)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xFE)), _mm_set1_epi8((char)0xD0)));
+    const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8((char)0xD0)); /* lead: 0..4 */
+    const unsigned lead =
+        (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(4)), d));
     const unsigned cont = (unsigned)_mm_movemask_epi8(
         _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), _mm_set1_epi8((char)0x80)));
     if ((lead | cont) != high || (lead & 0x8000u) || ((lead << 1) & ~cont & 0xFFFFu)) return 0;
-    count[KZ_SC_CYRILLIC] += kuzat__popcount64(lead);
+    /* 0xD2 before 0x82..0x89, 0xD4 before 0xB0..0xBF */
+    const __m128i next = _mm_srli_si128(v, 1);
+    const __m128i e = _mm_sub_epi8(next, _mm_set1_epi8((char)0x82));
+    const __m128i sign = _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xD2)),
+                                       _mm_cmpeq_epi8(_mm_min_epu8(e, _mm_set1_epi8(7)), e));
+    const __m128i arm = _mm_and_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xD4)),
+        _mm_cmpeq_epi8(_mm_and_si128(next, _mm_set1_epi8((char)0xF0)), _mm_set1_epi8((char)0xB0)));
+    const unsigned none = (unsigned)_mm_movemask_epi8(_mm_or_si128(sign, arm));
+    count[KZ_SC_CYRILLIC] += kuzat__popcount64(lead & ~none);
   }
   /* a..z after setting bit 0x20; bytes from 0x80 are negative, so no */
   const __m128i t = _mm_or_si128(v, _mm_set1_epi8(0x20));

@@ -172,12 +172,14 @@ static void scripts_fast(void) {
   /* every other string only from ASCII, basic Cyrillic and a few broken
    * sequences, so that the sixteen-byte path takes most blocks, and a lead
    * byte or a letter falls on every place of a block */
-  static const int plain[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 21, 22, 29};
+  static const int plain[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22,
+                              29, 30, 31, 32, 33};
   static const char *const parts[] = {
       "a", "Z", "abcdefgh", "Hello, w", "orld 123", " ", "12345678", "!?", "\xD0\x90", "\xD0\xB6",
       "\xD1\x8F", "\xD2\x82", "\xD2\x89", "\xD2\x8A", "\xD3\xBF", "\xD4\xA0", "\xCE\xB1",
       "\xD8\xA7", "\xE4\xBD\xA0", "\xCC\x81", "\xD0", "\xD0" "a", "\x80", "\xBF\xBF",
-      "\xC0\x80", "\xE0\x80\x80", "\xFF", "\xF0\x9F\x98\x80", "\xD3", "\xD1\xD1\x81"};
+      "\xC0\x80", "\xE0\x80\x80", "\xFF", "\xF0\x9F\x98\x80", "\xD3", "\xD1\xD1\x81",
+      "\xD2\x81", "\xD2\x83", "\xD4\xAF", "\xD4\xB0"};
   const size_t np = sizeof parts / sizeof parts[0];
   uint64_t r = 0x9E3779B97F4A7C15ull;
   size_t bad = 0, tried = 0;
