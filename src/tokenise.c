@@ -107,21 +107,30 @@ static void parts(const unsigned char *s, size_t a, size_t b, tok_out *o) {
   }
 }
 
-/* The first space of s[i .. len), or len: eight bytes at a time where
- * the first byte is the lowest (a space makes its byte of x ^ spaces
- * zero, and the lowest byte flagged is the first zero byte exactly). */
-static size_t chunk_end(const unsigned char *s, size_t i, size_t len) {
+/* The first space of s[i .. len), or len; *at: is there an @ before it?
+ * Eight bytes at a time where the first byte is the lowest (a space makes
+ * its byte of x ^ spaces zero, and the lowest byte flagged is the first
+ * zero byte exactly; an @ flagged at or past that byte may be a false
+ * one, so it is looked for again there). */
+static size_t chunk_end(const unsigned char *s, size_t i, size_t len, int *at) {
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  const uint64_t ones = 0x0101010101010101ull, spaces = 0x2020202020202020ull;
+  const uint64_t ones = 0x0101010101010101ull, spaces = 0x2020202020202020ull,
+                 ats = 0x4040404040404040ull;
   for (; i + 8 <= len; i += 8) {
-    uint64_t x;
+    uint64_t x, y;
     memcpy(&x, s + i, 8);
+    y = x ^ ats;
     x ^= spaces;
     const uint64_t zero = (x - ones) & ~x & (ones << 7);
-    if (zero) return i + (size_t)__builtin_ctzll(zero) / 8;
+    if (zero) {
+      const size_t k = (size_t)__builtin_ctzll(zero) / 8;
+      for (size_t q = 0; q < k; q++) *at |= s[i + q] == '@';
+      return i + k;
+    }
+    *at |= ((y - ones) & ~y & (ones << 7)) != 0; /* exact: no space in x */
   }
 #endif
-  while (i < len && s[i] != ' ') i++;
+  for (; i < len && s[i] != ' '; i++) *at |= s[i] == '@';
   return i;
 }
 
@@ -209,7 +218,8 @@ int kuzat_tokenise(const char *norm, size_t len, kuzat_token *toks, size_t cap,
       i++;
       continue;
     }
-    size_t j = chunk_end(s, i, len);
+    int at = 0;
+    size_t j = chunk_end(s, i, len, &at);
     if ((s[i] == 'h' || s[i] == 'w') &&
         (starts_with(s + i, j - i, "http://") ||
          starts_with(s + i, j - i, "https://") ||
@@ -217,7 +227,7 @@ int kuzat_tokenise(const char *norm, size_t len, kuzat_token *toks, size_t cap,
       size_t e = trim_punct(s, i, j);
       push(&o, i, e - i, KUZAT_TOKEN_URL);
       parts(s, i, e, &o);
-    } else if (memchr(s + i, '@', j - i) && is_email(s, i, trim_punct(s, i, j))) {
+    } else if (at && is_email(s, i, trim_punct(s, i, j))) {
       size_t e = trim_punct(s, i, j);
       push(&o, i, e - i, KUZAT_TOKEN_EMAIL);
       parts(s, i, e, &o);
