@@ -108,10 +108,11 @@ static void parts(const unsigned char *s, size_t a, size_t b, tok_out *o) {
 }
 
 /* The first space of s[i .. len), or len; *at: is there an @ before it?
- * Eight bytes at a time where the first byte is the lowest (a space makes
- * its byte of x ^ spaces zero, and the lowest byte flagged is the first
- * zero byte exactly; an @ flagged at or past that byte may be a false
- * one, so it is looked for again there). */
+ * Eight bytes at a time where the first byte is the lowest: a space makes
+ * its byte of x ^ spaces zero, an @ its byte of x ^ ats, and every zero
+ * byte is flagged. A byte is flagged falsely only above a true zero byte
+ * (the borrow), so the lowest flag is exact, and a flag below the first
+ * space means an @ below it. */
 static size_t chunk_end(const unsigned char *s, size_t i, size_t len, int *at) {
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   const uint64_t ones = 0x0101010101010101ull, spaces = 0x2020202020202020ull,
@@ -121,13 +122,12 @@ static size_t chunk_end(const unsigned char *s, size_t i, size_t len, int *at) {
     memcpy(&x, s + i, 8);
     y = x ^ ats;
     x ^= spaces;
-    const uint64_t zero = (x - ones) & ~x & (ones << 7);
+    const uint64_t zero = (x - ones) & ~x & (ones << 7), at8 = (y - ones) & ~y & (ones << 7);
     if (zero) {
-      const size_t k = (size_t)__builtin_ctzll(zero) / 8;
-      for (size_t q = 0; q < k; q++) *at |= s[i + q] == '@';
-      return i + k;
+      *at |= (at8 & ((zero & (0 - zero)) - 1)) != 0;
+      return i + (size_t)__builtin_ctzll(zero) / 8;
     }
-    *at |= ((y - ones) & ~y & (ones << 7)) != 0; /* exact: no space in x */
+    *at |= at8 != 0;
   }
 #endif
   for (; i < len && s[i] != ' '; i++) *at |= s[i] == '@';
