@@ -138,11 +138,14 @@ row() { # name cores input command...
 KM=models/default.kzm
 [ -f "$KM" ] || KM="$W/kuzat.kzm"
 echo "$KM" > "$W/speed-model"
-for rep in 1 2; do # side by side: the two tools alternate
+# side by side: one thread, fastText, two threads, in turn, BENCH_REPS (3)
+# times; the report takes each one's fastest run, and shows the spread of
+# the ratios of the runs made next to each other
+for rep in $(seq "${BENCH_REPS:-3}"); do
   row kuzat 0 "$W/in.txt" "$B/kuzat-classify" -m "$KM"
   row fasttext 0 "$W/in.txt" fasttext predict-prob "$W/ft1.bin" -
+  row kuzat 0,1 "$W/in.txt" "$B/kuzat-classify" -m "$KM" --threads 2
 done
-row kuzat 0,1 "$W/in.txt" "$B/kuzat-classify" -m "$KM" --threads 2
 row fasttext-ngrams 0 "$W/in.txt" fasttext predict-prob "$W/ft2.bin" -
 row sklearn 0 "$W/in-small.txt" $PY bench/sk.py score "$W/sk.pkl" -
 # liblinear from text: kuzat's hashing (bench/featurize) piped into
