@@ -22,7 +22,8 @@
 #  5. throughput: bench/corpus.sh (>= 50 MB of short documents),
 #     whole processes, one core (taskset) and two; kuzat with the shipped
 #     default model (models/default.kzm; the model trained above if it is
-#     missing), kuzat and fastText defaults one after the other, twice;
+#     missing), kuzat, fastText defaults and kuzat --threads 2 in turn,
+#     BENCH_REPS (3) times, the fastest run of each reported;
 #     wall and CPU time (the machine may be shared: the report says the
 #     load); the Python package's
 #     score_many and the Dask example (bench/python.py ->
