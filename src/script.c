@@ -38,8 +38,9 @@ static unsigned ascii_letters(uint64_t x) {
  * characters of U+0400..U+053F (lead bytes 0xD0..0xD4), none cut at the
  * end: their Latin and Cyrillic letters into count[], 1. Not letters of
  * it: U+0482..U+0489 (0xD2 0x82..0x89, a sign and marks) and U+0530..
- * U+053F (0xD4 0xB0..0xBF, Armenian's block). Else 0, nothing counted. A continuation byte without its lead (the rest of a sequence
- * cut before p) counts nothing here, as in the general loop. */
+ * U+053F (0xD4 0xB0..0xBF, Armenian's block). Else 0, nothing counted.
+ * A continuation byte without its lead (the rest of a sequence cut before
+ * p) counts nothing here, as in the general loop. */
 static int block16(const uint8_t *p, size_t *count) {
   const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
   const unsigned high = (unsigned)_mm_movemask_epi8(v);

@@ -71,40 +71,6 @@ static const uint8_t ascii_alnum[128] = {
 static inline size_t plain_run(const unsigned char *s, size_t j, size_t b, int *digits_only,
                                int32_t *prev) {
   for (;;) {
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* eight bytes at once (the first byte the lowest): the run of ASCII
-     * letters and digits they start with, else the run of two-byte
-     * letters; byte by byte below for what ends a run */
-    if (j + 8 <= b) {
-      uint64_t x;
-      memcpy(&x, s + j, 8);
-      const uint64_t ones = 0x0101010101010101ull, hi = ones << 7;
-      if (!(x & 0x80)) {
-        const uint64_t y = x & ~hi, t = y | 0x20 * ones; /* no sum below carries */
-        const uint64_t ascii = ~x & hi;
-        const uint64_t letter = (t + (0x80 - 'a') * ones) & ~(t + (0x80 - 'z' - 1) * ones) & ascii;
-        const uint64_t digit = (y + (0x80 - '0') * ones) & ~(y + (0x80 - '9' - 1) * ones) & ascii;
-        const uint64_t stop = ~(letter | digit) & hi;
-        const unsigned k = stop ? (unsigned)__builtin_ctzll(stop) / 8 : 8;
-        if (!k) return j; /* an ASCII byte that is neither */
-        const uint64_t taken = k == 8 ? ~0ull : ((uint64_t)1 << (8 * k)) - 1;
-        if (letter & taken) *digits_only = 0;
-        *prev = s[j + k - 1];
-        j += k;
-        continue;
-      }
-      /* lead 0xD0..0xD3 then a continuation byte, in each 16-bit lane */
-      const uint64_t d = (x & 0xC0FCC0FCC0FCC0FCull) ^ 0x80D080D080D080D0ull;
-      unsigned k = 0;
-      while (k < 4 && !((d >> (16 * k)) & 0xFFFF)) k++;
-      if (k) {
-        *digits_only = 0;
-        *prev = (int32_t)(s[j + 2 * k - 2] & 0x1F) << 6 | (s[j + 2 * k - 1] & 0x3F);
-        j += 2 * k;
-        continue;
-      }
-    }
-#endif
     if (j < b && s[j] < 0x80 && ascii_alnum[s[j]]) {
       *digits_only &= ascii_alnum[s[j]] >> 1;
       *prev = s[j++];
