@@ -16,6 +16,9 @@
 #include "internal.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct tok_out {
   kuzat_token *t;
@@ -207,6 +210,105 @@ static void scan_chunk(const unsigned char *s, size_t a, size_t b, tok_out *o) {
   }
 }
 
+#if defined(__SSE2__)
+/* Of sixteen bytes v, byte k as bit k: those equal to c; ASCII letters;
+ * ASCII digits; lead bytes of U+0400..U+04FF (0xD0..0xD3); continuation
+ * bytes. From 0x80, bytes compare as negative: neither letters nor digits. */
+static inline uint32_t eq16(__m128i v, int c) {
+  return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)c)));
+}
+static inline uint32_t letters16(__m128i v) {
+  const __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  return (uint32_t)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                                   _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), low)));
+}
+static inline uint32_t digits16(__m128i v) {
+  return (uint32_t)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                                   _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v)));
+}
+static inline uint32_t leads16(__m128i v) {
+  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8((char)0xD0));
+  return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(3)), d));
+}
+static inline uint32_t conts16(__m128i v) {
+  return eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), 0x80);
+}
+
+/* The commonest chunks, read 32 bytes at a time, ending at a space or at
+ * the end of the text within them: ASCII and the two-byte letters of
+ * U+0280..U+02BF and U+0400..U+04FF; one run of letters and digits (with
+ * ʻ and ʼ inside it where scan_chunk()'s word rule keeps them) and other
+ * ASCII (not @ #) or nothing on either side, or a # or @ then such a run
+ * of letters of ASCII and U+0400..U+04FF and digits, not followed by _.
+ * Not a URL. What scan_chunk() makes of the
+ * first kind is the run as one token, a NUMBER when it has no letter,
+ * else a WORD (a . , or : continues a number only before a digit, and
+ * none follows the run), or no token when there is no run; of the second,
+ * the HASHTAG or MENTION, then the run as a WORD. Pushes those tokens and
+ * returns the chunk's length; 0 for any other chunk, nothing pushed. */
+static size_t simple_chunk(const unsigned char *s, size_t i, size_t len, tok_out *o) {
+  unsigned char pad[32];
+  const unsigned char *p = s + i;
+  if (len - i < 32) { /* the end of the text ends a chunk as a space does */
+    memset(pad, ' ', sizeof pad);
+    memcpy(pad, p, len - i);
+    p = pad;
+  }
+  const __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+  __m128i v1 = v0;
+  uint32_t space = eq16(v0, ' ');
+  const int two = !space; /* the chunk goes on into p[16 .. 32) */
+  if (two) {
+    v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+    space = eq16(v1, ' ') << 16;
+    if (!space) return 0;
+  }
+#define KZ_BOTH(m) ((m)(v0) | (two ? (m)(v1) << 16 : 0))
+  const unsigned k = (unsigned)__builtin_ctz(space);
+  const uint32_t in = (1u << k) - 1;
+  const uint32_t high = in & ((uint32_t)_mm_movemask_epi8(v0) |
+                              (two ? (uint32_t)_mm_movemask_epi8(v1) << 16 : 0));
+  const uint32_t ath = in & ((eq16(v0, '@') | eq16(v0, '#')) |
+                             (two ? (eq16(v1, '@') | eq16(v1, '#')) << 16 : 0));
+  const uint32_t lt = in & KZ_BOTH(letters16), dg = in & KZ_BOTH(digits16);
+  uint32_t lead = 0, ca = 0, bb = 0, bc = 0;
+  if (high) {
+    lead = in & KZ_BOTH(leads16);
+    ca = in & (eq16(v0, 0xCA) | (two ? eq16(v1, 0xCA) << 16 : 0));
+    bb = eq16(v0, 0xBB) | (two ? eq16(v1, 0xBB) << 16 : 0);
+    bc = eq16(v0, 0xBC) | (two ? eq16(v1, 0xBC) << 16 : 0);
+    /* each lead followed by a continuation byte, and every continuation
+     * byte after a lead; any other byte from 0x80 is then an invalid one,
+     * not a letter for the word rule either. CA before another byte than
+     * BB or BC is a letter of U+0280..U+02BF, as the word rule has it */
+    if (((lead | ca) << 1) != (in & KZ_BOTH(conts16))) return 0;
+  }
+#undef KZ_BOTH
+  const uint32_t cyr = lead << 1, apos = ca << 1, word = lt | lead | ca,
+                 run = word | dg | cyr | apos;
+  if (!run) return ath ? 0 : k;
+  const unsigned a = (unsigned)__builtin_ctz(run), r = run >> a, n = 32 - (unsigned)__builtin_clz(r);
+  if (r & (r + 1)) return 0; /* two runs */
+  if (ath) { /* # or @ first, and a run after it that _ does not go on */
+    if (ath != 1 || a != 1 || ca || (a + n < k && p[a + n] == '_')) return 0;
+    push(o, i, 1 + n, p[0] == '#' ? KUZAT_TOKEN_HASHTAG : KUZAT_TOKEN_MENTION);
+    push(o, i + 1, n, KUZAT_TOKEN_WORD);
+    return k;
+  }
+  if (ca) { /* ʻ after a letter or an apostrophe; ʼ after a letter or digit, before a letter */
+    const uint32_t left = ca & (bb >> 1), right = ca & (bc >> 1);
+    if ((left & ~((lt | cyr | apos) << 1)) || (right & ~((lt | dg | cyr) << 1)) ||
+        (right & ~((lt | lead) >> 2)))
+      return 0;
+  }
+  if ((p[0] == 'h' || p[0] == 'w') &&
+      (starts_with(p, k, "http://") || starts_with(p, k, "https://") || starts_with(p, k, "www.")))
+    return 0;
+  push(o, i + a, n, word ? KUZAT_TOKEN_WORD : KUZAT_TOKEN_NUMBER);
+  return k;
+}
+#endif
+
 int kuzat_tokenise(const char *norm, size_t len, kuzat_token *toks, size_t cap,
                    size_t *count) {
   if ((!norm && len) || !count || (!toks && cap)) return KUZAT_EINVAL;
@@ -218,6 +320,13 @@ int kuzat_tokenise(const char *norm, size_t len, kuzat_token *toks, size_t cap,
       i++;
       continue;
     }
+#if defined(__SSE2__)
+    const size_t k = simple_chunk(s, i, len, &o);
+    if (k) {
+      i += k;
+      continue;
+    }
+#endif
     int at = 0;
     size_t j = chunk_end(s, i, len, &at);
     if ((s[i] == 'h' || s[i] == 'w') &&

@@ -73,6 +73,65 @@ static void random_strings(kuzat_normaliser *n) {
   }
 }
 
+/* Random texts of chunks shaped like the ones kuzat_tokenise() reads
+ * sixteen and 32 bytes at a time: punctuation, maybe # or @, a run of
+ * ASCII and Cyrillic letters, digits, ʻ and ʼ, punctuation; chunks of
+ * every length around 16 and 32 bytes, sometimes with a byte no such
+ * chunk may hold (another script's letter, an emoji, a lone lead or
+ * continuation byte, a lead cut by the end of the text), sometimes a URL's
+ * start, the last chunk sometimes ending the text. */
+static void random_chunks(kuzat_normaliser *n) {
+  static const char *const unit[] = {"a", "Z", "q", "w", "h", "7", "0", "\xD0\xB0", "\xD1\x8F",
+                                     "\xD3\xA9", "\xD2\x9B", "\xD0\x96", "\xCA\xBB", "\xCA\xBC"};
+  static const char *const punct[] = {".", ",", ":", "!", ")", "(", "\"", "'", "-", "_", "/", "?"};
+  static const char *const odd[] = {"\xD4\xB0", "\xD8\xA7", "\xF0\x9F\x98\x80", "\xD0", "\x80",
+                                    "\xCA\xBD", "\xCA", "\xE2\x80\x94", "@", "#", "_",
+                                    "http://", "https://", "www."};
+  char buf[1024];
+  for (int it = 0; it < 40000; it++) {
+    size_t k = 0, chunks = 1 + next_rand() % 6;
+    for (size_t c = 0; c < chunks && k < 800; c++) {
+      if (c) buf[k++] = ' ';
+      const char *pieces[64];
+      size_t np = 0;
+      for (size_t q = next_rand() % 3; q; q--) pieces[np++] = punct[next_rand() % 12];
+      if (next_rand() % 4 == 0) pieces[np++] = next_rand() % 2 ? "#" : "@";
+      for (size_t q = 1 + next_rand() % 20; q; q--) pieces[np++] = unit[next_rand() % 14];
+      for (size_t q = next_rand() % 3; q; q--) pieces[np++] = punct[next_rand() % 12];
+      if (next_rand() % 5 == 0) { /* an odd piece anywhere */
+        size_t at = next_rand() % (np + 1);
+        memmove(pieces + at + 1, pieces + at, (np - at) * sizeof *pieces);
+        pieces[at] = odd[next_rand() % 14];
+        np++;
+      }
+      for (size_t q = 0; q < np; q++) {
+        size_t l = strlen(pieces[q]);
+        memcpy(buf + k, pieces[q], l);
+        k += l;
+      }
+    }
+    if (next_rand() % 2) buf[k++] = ' ';
+    against_ref(n, buf, k);
+  }
+  /* every character of U+0280..U+02BF (CA 80..BF) in a word, at its ends
+   * and after a digit; and lone bytes from 0x80 ("*" stands for it) */
+  static const char *const form[] = {"ab* d", "*ab.", "ab*", "7*x", "x**y", "#a*", "a*7"};
+  for (int b = 0x80; b <= 0xFF; b++) {
+    for (size_t f = 0; f < sizeof form / sizeof form[0]; f++) {
+      size_t k = 0;
+      for (const char *c = form[f]; *c; c++) {
+        if (*c != '*') {
+          buf[k++] = *c;
+          continue;
+        }
+        if (b < 0xC0) buf[k++] = (char)0xCA;
+        buf[k++] = (char)b;
+      }
+      against_ref(n, buf, k);
+    }
+  }
+}
+
 /* Each line of a file (the input column of a TSV too). */
 static void file_lines(kuzat_normaliser *n, const char *path, size_t most) {
   FILE *f = fopen(path, "rb");
@@ -89,6 +148,7 @@ static void test_against_ref(void) {
   kuzat_normaliser *n;
   if (!CHECK(kuzat_normaliser_new(NULL, &n, NULL) == KUZAT_OK, "normaliser")) return;
   random_strings(n);
+  random_chunks(n);
   file_lines(n, "tests/data/normalise.tsv", (size_t)-1);
   file_lines(n, "tests/data/classify/train.tsv", (size_t)-1);
   const char *shared = getenv("KUZAT_SHARED");
