@@ -23,6 +23,9 @@
 #include "normalise.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* The next code point of s[i .. len) when it is two or three bytes of
  * well-formed UTF-8 (*w its length), else -1. */
@@ -90,7 +93,13 @@ static inline int ascii8(uint64_t x, int next_ascii, int prev_space, uint8_t *ou
   *letters += (size_t)(((letter >> 7) * ones) >> 56);
   *apos |= quote != 0;
   memcpy(out, &x, 8);
+#if defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const __m128i z = _mm_setzero_si128(), w = _mm_unpacklo_epi8(_mm_cvtsi64_si128((long long)x), z);
+  _mm_storeu_si128((__m128i *)(void *)c2, _mm_unpacklo_epi16(w, z));
+  _mm_storeu_si128((__m128i *)(void *)(c2 + 4), _mm_unpackhi_epi16(w, z));
+#else
   for (int k = 0; k < 8; k++) c2[k] = (int32_t)((x >> (8 * k)) & 0xFF);
+#endif
   return 1;
 }
 
