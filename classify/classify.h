@@ -180,8 +180,10 @@ size_t utf8_chars(const char *s, size_t n);        /* code points */
 /* ---- output.c ---- */
 
 /* Score or normalise one job (its input is set), filling j->out. */
-/* km matches the job against --known's indexes (NULL: none). */
-void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n, kmatch *km);
+/* *n is --normalize's normaliser, or the one for segments' languages,
+ * made here when a record first has segments (NULL until then); km
+ * matches the job against --known's indexes (NULL: none). */
+void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser **n, kmatch *km);
 /* Marker i is flagged by prob (the threshold in force); the verdict (the
  * decision marker's flag, or any marker's in a model without one). */
 int flag(const ctx *c, const double *prob, size_t i);
@@ -233,6 +235,7 @@ typedef struct run {
   int line_buffered;
   long bad, io_failed;
   int write_failed;
+  int tools_failed; /* a thread could not make its scorer: stop */
   evalset ev;
   report rep;
   /* serial */

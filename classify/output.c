@@ -441,16 +441,20 @@ static void format_scores(const ctx *c, job *j, kuzat_scorer *s, kuzat_normalise
 
 /* Score or normalise one job (its input is set), filling j->out; km
  * matches it against --known's indexes (NULL: none). */
-void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser *n, kmatch *km) {
+void run_job(const ctx *c, job *j, kuzat_scorer *s, kuzat_normaliser **n, kmatch *km) {
   j->out.len = 0;
   j->out.oom = 0;
   j->bad = j->flagged = j->known = 0;
   j->script = "none";
   free(j->msg); /* for stderr: an error, or a --normalize cut */
   j->msg = NULL;
-  if (j->error) job_error(c, j, j->error);
-  else if (c->o->normalize) format_normalised(c, j, n);
-  else format_scores(c, j, s, n, km);
+  /* the segments' languages need a normaliser of their own: made when the
+   * first record with segments comes (most runs have none) */
+  if (!j->error && j->nseg && !*n && kuzat_normaliser_new(NULL, n, NULL))
+    job_error(c, j, "out of memory identifying the segments' languages");
+  else if (j->error) job_error(c, j, j->error);
+  else if (c->o->normalize) format_normalised(c, j, *n);
+  else format_scores(c, j, s, *n, km);
   if (j->out.oom) {
     j->out.oom = 0;
     j->out.len = 0;

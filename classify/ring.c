@@ -89,7 +89,7 @@ static int set_job(job *j, const kuzat_record *rec, const char *io_error, int co
 static int emit_serial(void *ud, const kuzat_record *rec, const char *io_error) {
   run *R = ud;
   set_job(&R->one, rec, io_error, 0);
-  run_job(&R->c, &R->one, R->scorer, R->norm, R->km);
+  run_job(&R->c, &R->one, R->scorer, &R->norm, R->km);
   if (write_job(R, &R->one)) R->write_failed = 1;
   return R->write_failed;
 }
@@ -104,10 +104,14 @@ enum { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
  * it is soon back to reading and the workers never run dry. */
 #define CLAIM_BYTES ((size_t)64 << 10)
 
+/* Output failed, or a thread could not make its tools: read, score and
+ * write no more (R->mu held). */
+static int stopping(const run *R) { return R->write_failed || R->tools_failed; }
+
 /* Claim the next records, up to `most_bytes`, for one thread (R->mu
  * held): *first and the count; 0 when there is nothing to claim. */
 static size_t claim(run *R, size_t *first, size_t most_bytes) {
-  if (R->claim == R->head || R->write_failed) return 0;
+  if (R->claim == R->head || stopping(R)) return 0;
   size_t nt = (size_t)R->c.o->threads, waiting = R->head - R->claim;
   size_t most = waiting / nt > 1 ? waiting / nt : 1, k = 0, bytes = 0;
   *first = R->claim;
@@ -169,13 +173,23 @@ static void write_ready(run *R) {
 
 /* Score records [first, first + k) and write what is ready (R->mu held;
  * released while scoring). */
-static void score_claimed(run *R, size_t first, size_t k, kuzat_scorer *s, kuzat_normaliser *n,
+static void score_claimed(run *R, size_t first, size_t k, kuzat_scorer *s, kuzat_normaliser **n,
                           kmatch *km) {
   pthread_mutex_unlock(&R->mu);
   for (size_t q = 0; q < k; q++) run_job(&R->c, &R->ring[(first + q) % R->q], s, n, km);
   pthread_mutex_lock(&R->mu);
   for (size_t q = 0; q < k; q++) R->ring[(first + q) % R->q].state = SLOT_DONE;
   write_ready(R);
+}
+
+static int make_tools(run *R, kuzat_scorer **s, kuzat_normaliser **n, kmatch **km) {
+  kuzat_error err;
+  /* --normalize's normaliser; run_job() makes the one for segments' languages
+   * when a record has segments */
+  int rc = R->c.o->normalize ? kuzat_normaliser_new(NULL, n, &err)
+                             : kuzat_scorer_new(R->c.model, NULL, s, &err);
+  if (rc) fprintf(stderr, "kuzat-classify: %s\n", err.msg);
+  return rc ? rc : known_tools_new(&R->c, km);
 }
 
 typedef struct worker {
@@ -186,17 +200,25 @@ typedef struct worker {
   pthread_t th;
 } worker;
 
+/* A worker makes its own tools, while the reading thread makes its and
+ * starts reading (it scores itself while no worker is ready), then scores
+ * what it claims until the end of the input. */
 static void *work(void *arg) {
   worker *wk = arg;
   run *R = wk->R;
+  const int failed = make_tools(R, &wk->scorer, &wk->norm, &wk->km);
   pthread_mutex_lock(&R->mu);
-  for (;;) {
+  if (failed) { /* wake the reading thread if it waits for room */
+    R->tools_failed = 1;
+    pthread_cond_broadcast(&R->freed);
+  }
+  while (!failed) {
     size_t first, k = claim(R, &first, CLAIM_BYTES);
     if (k) {
-      score_claimed(R, first, k, wk->scorer, wk->norm, wk->km);
+      score_claimed(R, first, k, wk->scorer, &wk->norm, wk->km);
       continue;
     }
-    if (R->eof || R->write_failed) break;
+    if (R->eof || stopping(R)) break;
     R->wait_work++;
     pthread_cond_wait(&R->filled, &R->mu);
     R->wait_work--;
@@ -212,17 +234,17 @@ static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
   run *R = ud;
   pthread_mutex_lock(&R->mu);
   while ((R->ring[R->head % R->q].state != SLOT_FREE ||
-          (R->in_flight > RING_BYTES && R->tail < R->head)) && !R->write_failed) {
+          (R->in_flight > RING_BYTES && R->tail < R->head)) && !stopping(R)) {
     size_t first, k = claim(R, &first, CLAIM_BYTES / 8);
     if (k) {
-      score_claimed(R, first, k, R->scorer, R->norm, R->km);
+      score_claimed(R, first, k, R->scorer, &R->norm, R->km);
       continue;
     }
     R->wait_feed++;
     pthread_cond_wait(&R->freed, &R->mu);
     R->wait_feed--;
   }
-  int stop = R->write_failed;
+  int stop = stopping(R);
   pthread_mutex_unlock(&R->mu);
   if (stop) return 1;
   job *j = &R->ring[R->head % R->q];
@@ -249,13 +271,6 @@ static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
   return 0;
 }
 
-static int make_tools(run *R, kuzat_scorer **s, kuzat_normaliser **n, kmatch **km) {
-  kuzat_error err;
-  int rc = kuzat_normaliser_new(NULL, n, &err); /* --normalize's; segments' languages */
-  if (!rc && !R->c.o->normalize) rc = kuzat_scorer_new(R->c.model, NULL, s, &err);
-  if (rc) fprintf(stderr, "kuzat-classify: %s\n", err.msg);
-  return rc ? rc : known_tools_new(&R->c, km);
-}
 
 static void job_free(job *j) {
   free(j->store);
@@ -286,15 +301,21 @@ static int run_threads(run *R, int argc, char **argv) {
   pthread_cond_init(&R->filled, NULL);
   pthread_cond_init(&R->done, NULL);
   pthread_cond_init(&R->freed, NULL);
-  int started = 0, rc = make_tools(R, &R->scorer, &R->norm, &R->km) ? 2 : 0;
-  for (int i = 1; !rc && i < nt; i++) { /* this thread is the first */
+  int started = 0, rc = 0;
+  for (int i = 1; i < nt; i++) { /* this thread is the first */
     wk[i].R = R;
-    if (make_tools(R, &wk[i].scorer, &wk[i].norm, &wk[i].km) ||
-        pthread_create(&wk[i].th, NULL, work, &wk[i]) != 0) {
+    if (pthread_create(&wk[i].th, NULL, work, &wk[i]) != 0) {
+      fprintf(stderr, "kuzat-classify: cannot start a thread\n");
       rc = 2;
       break;
     }
     started = i;
+  }
+  if (!rc && make_tools(R, &R->scorer, &R->norm, &R->km)) rc = 2;
+  if (rc) { /* the workers started stop */
+    pthread_mutex_lock(&R->mu);
+    R->tools_failed = 1;
+    pthread_mutex_unlock(&R->mu);
   }
   if (!rc) walk_all(&R->w, argc, argv);
   /* the end of the input: score what is left with the workers, and wait
@@ -303,7 +324,7 @@ static int run_threads(run *R, int argc, char **argv) {
   R->eof = 1;
   pthread_cond_broadcast(&R->filled);
   for (size_t first, k; !rc && (k = claim(R, &first, CLAIM_BYTES)) > 0;)
-    score_claimed(R, first, k, R->scorer, R->norm, R->km);
+    score_claimed(R, first, k, R->scorer, &R->norm, R->km);
   while (R->tail < R->claim) {
     R->wait_end++;
     pthread_cond_wait(&R->done, &R->mu);
@@ -311,6 +332,7 @@ static int run_threads(run *R, int argc, char **argv) {
   }
   pthread_mutex_unlock(&R->mu);
   for (int i = 1; i <= started; i++) pthread_join(wk[i].th, NULL);
+  if (R->tools_failed) rc = 2;
   kuzat_scorer_free(R->scorer);
   kuzat_normaliser_free(R->norm);
   known_tools_free(R->km);
