@@ -23,7 +23,9 @@
 #     whole processes, one core (taskset) and two; kuzat with the shipped
 #     default model (models/default.kzm; the model trained above if it is
 #     missing), kuzat, fastText defaults and kuzat --threads 2 in turn,
-#     BENCH_REPS (3) times, the fastest run of each reported;
+#     BENCH_REPS (3) times, each time with two one-thread kuzat processes
+#     at once (what two cores give at best), the fastest run of each
+#     reported;
 #     wall and CPU time (the machine may be shared: the report says the
 #     load); the Python package's
 #     score_many and the Dask example (bench/python.py ->
@@ -142,10 +144,26 @@ echo "$KM" > "$W/speed-model"
 # side by side: one thread, fastText, two threads, in turn, BENCH_REPS (3)
 # times; the report takes each one's fastest run, and shows the spread of
 # the ratios of the runs made next to each other
+# what two cores give here at best: two one-thread processes at once, one a
+# core, each on the whole file, nothing shared between them; its row counts
+# the bytes and documents of both
+pair() {
+  taskset -c 0,1 /usr/bin/time -f "%e %M %U %S" -o "$W/time" sh -c '
+    taskset -c 0 "$1" -m "$2" < "$3" > "$4.a" & p=$!
+    taskset -c 1 "$1" -m "$2" < "$3" > "$4.b" || exit 1
+    wait $p' pair "$B/kuzat-classify" "$KM" "$W/in.txt" "$W/out" ||
+    { echo "bench: two processes at once failed" >&2; exit 1; }
+  printf 'kuzat, two processes\t0+1\t%s\t%s\t%s\t%s\t%s\n' "$(tr ' ' '\t' < "$W/time")" \
+    "$((2 * $(wc -c < "$W/in.txt")))" "$((2 * $(wc -l < "$W/in.txt")))" \
+    "$(cat "$W/out.a" "$W/out.b" | wc -l)" "$(cut -d' ' -f1 /proc/loadavg)" >> "$W/speed.tsv"
+  log "  two processes at once: $(cat "$W/time")"
+  rm -f "$W/out.a" "$W/out.b"
+}
 for rep in $(seq "${BENCH_REPS:-3}"); do
   row kuzat 0 "$W/in.txt" "$B/kuzat-classify" -m "$KM"
   row fasttext 0 "$W/in.txt" fasttext predict-prob "$W/ft1.bin" -
   row kuzat 0,1 "$W/in.txt" "$B/kuzat-classify" -m "$KM" --threads 2
+  pair
 done
 row fasttext-ngrams 0 "$W/in.txt" fasttext predict-prob "$W/ft2.bin" -
 row sklearn 0 "$W/in-small.txt" $PY bench/sk.py score "$W/sk.pkl" -
