@@ -23,7 +23,7 @@
 #     whole processes, one core (taskset) and two; kuzat with the shipped
 #     default model (models/default.kzm; the model trained above if it is
 #     missing), kuzat, fastText defaults and kuzat --threads 2 in turn,
-#     BENCH_REPS (3) times, each time with two one-thread kuzat processes
+#     BENCH_REPS (5) times, each time with two one-thread kuzat processes
 #     at once (what two cores give at best), the fastest run of each
 #     reported;
 #     wall and CPU time (the machine may be shared: the report says the
@@ -141,7 +141,7 @@ row() { # name cores input command...
 KM=models/default.kzm
 [ -f "$KM" ] || KM="$W/kuzat.kzm"
 echo "$KM" > "$W/speed-model"
-# side by side: one thread, fastText, two threads, in turn, BENCH_REPS (3)
+# side by side: one thread, fastText, two threads, in turn, BENCH_REPS (5)
 # times; the report takes each one's fastest run, and shows the spread of
 # the ratios of the runs made next to each other
 # what two cores give here at best: two one-thread processes at once, one a
@@ -159,7 +159,7 @@ pair() {
   log "  two processes at once: $(cat "$W/time")"
   rm -f "$W/out.a" "$W/out.b"
 }
-for rep in $(seq "${BENCH_REPS:-3}"); do
+for rep in $(seq "${BENCH_REPS:-5}"); do
   row kuzat 0 "$W/in.txt" "$B/kuzat-classify" -m "$KM"
   row fasttext 0 "$W/in.txt" fasttext predict-prob "$W/ft1.bin" -
   row kuzat 0,1 "$W/in.txt" "$B/kuzat-classify" -m "$KM" --threads 2
