@@ -271,7 +271,6 @@ static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
   return 0;
 }
 
-
 static void job_free(job *j) {
   free(j->store);
   free(j->seg_store);

@@ -240,12 +240,12 @@ static inline uint32_t conts16(__m128i v) {
  * ʻ and ʼ inside it where scan_chunk()'s word rule keeps them) and other
  * ASCII (not @ #) or nothing on either side, or a # or @ then such a run
  * of letters of ASCII and U+0400..U+04FF and digits, not followed by _.
- * Not a URL. What scan_chunk() makes of the
- * first kind is the run as one token, a NUMBER when it has no letter,
- * else a WORD (a . , or : continues a number only before a digit, and
- * none follows the run), or no token when there is no run; of the second,
- * the HASHTAG or MENTION, then the run as a WORD. Pushes those tokens and
- * returns the chunk's length; 0 for any other chunk, nothing pushed. */
+ * Not a URL. What scan_chunk() makes of the first kind is the run as one
+ * token, a NUMBER when it has no letter, else a WORD (a . , or : continues
+ * a number only before a digit, and none follows the run), or no token
+ * when there is no run; of the second, the HASHTAG or MENTION, then the
+ * run as a WORD. Pushes those tokens and returns the chunk's length; 0 for
+ * any other chunk, nothing pushed. */
 static size_t simple_chunk(const unsigned char *s, size_t i, size_t len, tok_out *o) {
   unsigned char pad[32];
   const unsigned char *p = s + i;
