@@ -164,7 +164,7 @@ int kz_fuzz_html(const uint8_t *data, size_t size) {
       }
     j.seg = seg;
   }
-  run_job(&c, &j, kz_scorers[0], kz_norm, NULL);
+  run_job(&c, &j, kz_scorers[0], &kz_norm, NULL);
   check_html(j.out.p ? j.out.p : "", j.out.len);
   /* the page around it */
   report rep;
