@@ -35,22 +35,29 @@ static unsigned ascii_letters(uint64_t x) {
 
 #if defined(__SSE2__)
 /* Sixteen bytes at p made only of ASCII and well-formed two-byte
- * characters of U+0400..U+053F (lead bytes 0xD0..0xD4), none cut at the
- * end: their Latin and Cyrillic letters into count[], 1. Not letters of
- * it: U+0482..U+0489 (0xD2 0x82..0x89, a sign and marks) and U+0530..
- * U+053F (0xD4 0xB0..0xBF, Armenian's block). Else 0, nothing counted.
- * A continuation byte without its lead (the rest of a sequence cut before
+ * characters of U+0400..U+053F (lead bytes 0xD0..0xD4), the last perhaps
+ * cut by the end of the sixteen: their Latin and Cyrillic letters into
+ * count[], and how many bytes that was (16, or 15 when the last is a lead
+ * byte, which the next block starts with). Not letters of it:
+ * U+0482..U+0489 (0xD2 0x82..0x89, a sign and marks) and U+0530..U+053F
+ * (0xD4 0xB0..0xBF, Armenian's block). Else 0, nothing counted. A
+ * continuation byte without its lead (the rest of a sequence cut before
  * p) counts nothing here, as in the general loop. */
 static int block16(const uint8_t *p, size_t *count) {
   const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
   const unsigned high = (unsigned)_mm_movemask_epi8(v);
+  int took = 16;
   if (high) {
     const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8((char)0xD0)); /* lead: 0..4 */
-    const unsigned lead =
+    unsigned lead =
         (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(4)), d));
     const unsigned cont = (unsigned)_mm_movemask_epi8(
         _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), _mm_set1_epi8((char)0x80)));
-    if ((lead | cont) != high || (lead & 0x8000u) || ((lead << 1) & ~cont & 0xFFFFu)) return 0;
+    if ((lead | cont) != high || ((lead << 1) & ~cont & 0xFFFFu)) return 0;
+    if (lead & 0x8000u) { /* its continuation starts the next block */
+      lead &= 0x7FFFu;
+      took = 15;
+    }
     /* 0xD2 before 0x82..0x89, 0xD4 before 0xB0..0xBF */
     const __m128i next = _mm_srli_si128(v, 1);
     const __m128i e = _mm_sub_epi8(next, _mm_set1_epi8((char)0x82));
@@ -67,7 +74,7 @@ static int block16(const uint8_t *p, size_t *count) {
   const __m128i az = _mm_and_si128(_mm_cmpgt_epi8(t, _mm_set1_epi8('a' - 1)),
                                    _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), t));
   count[KZ_SC_LATIN] += kuzat__popcount64((unsigned)_mm_movemask_epi8(az));
-  return 1;
+  return took;
 }
 #endif
 
@@ -81,8 +88,9 @@ const char *kuzat_script(const char *utf8, size_t len) {
      * of ASCII and basic Cyrillic, eight ASCII bytes, one ASCII byte, a
      * well-formed two-byte sequence */
 #if defined(__SSE2__)
-    if (n - i >= 16 && block16(s + i, count)) {
-      i += 16;
+    int took;
+    if (n - i >= 16 && (took = block16(s + i, count)) > 0) {
+      i += took;
       continue;
     }
 #endif
