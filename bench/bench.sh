@@ -129,36 +129,32 @@ bench/corpus.sh "$S" "$W/in.txt" "${BENCH_SCORE_MB:-50}"
 # first BENCH_SK_MB (5) MB
 head -c $((${BENCH_SK_MB:-5} * 1000000)) "$W/in.txt" | sed '$d' > "$W/in-small.txt"
 : > "$W/speed.tsv"
+copies=1 # how many times the command of row() scores its input
 row() { # name cores input command...
   name=$1 cores=$2 in=$3; shift 3
   taskset -c "$cores" /usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" < "$in" > "$W/out" 2> /dev/null ||
     { echo "bench: $name failed" >&2; exit 1; }
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$cores" "$(tr ' ' '\t' < "$W/time")" \
-    "$(wc -c < "$in")" "$(wc -l < "$in")" "$(wc -l < "$W/out")" "$(cut -d' ' -f1 /proc/loadavg)" \
-    >> "$W/speed.tsv"
+    "$((copies * $(wc -c < "$in")))" "$((copies * $(wc -l < "$in")))" "$(wc -l < "$W/out")" \
+    "$(cut -d' ' -f1 /proc/loadavg)" >> "$W/speed.tsv"
   log "  $name: $(cat "$W/time")"
 }
 KM=models/default.kzm
 [ -f "$KM" ] || KM="$W/kuzat.kzm"
 echo "$KM" > "$W/speed-model"
+# what two cores give here at best: two one-thread processes at once, one a
+# core, each scoring the whole file, nothing shared between them (both
+# write to row()'s output; its row counts the bytes and documents of both)
+pair() {
+  copies=2
+  row "kuzat, two processes" 0,1 "$W/in.txt" sh -c \
+    'taskset -c 0 "$1" -m "$2" < "$3" & p=$!; taskset -c 1 "$1" -m "$2" < "$3" || exit 1; wait $p' \
+    pair "$B/kuzat-classify" "$KM" "$W/in.txt"
+  copies=1
+}
 # side by side: one thread, fastText, two threads, in turn, BENCH_REPS (5)
 # times; the report takes each one's fastest run, and shows the spread of
 # the ratios of the runs made next to each other
-# what two cores give here at best: two one-thread processes at once, one a
-# core, each on the whole file, nothing shared between them; its row counts
-# the bytes and documents of both
-pair() {
-  taskset -c 0,1 /usr/bin/time -f "%e %M %U %S" -o "$W/time" sh -c '
-    taskset -c 0 "$1" -m "$2" < "$3" > "$4.a" & p=$!
-    taskset -c 1 "$1" -m "$2" < "$3" > "$4.b" || exit 1
-    wait $p' pair "$B/kuzat-classify" "$KM" "$W/in.txt" "$W/out" ||
-    { echo "bench: two processes at once failed" >&2; exit 1; }
-  printf 'kuzat, two processes\t0+1\t%s\t%s\t%s\t%s\t%s\n' "$(tr ' ' '\t' < "$W/time")" \
-    "$((2 * $(wc -c < "$W/in.txt")))" "$((2 * $(wc -l < "$W/in.txt")))" \
-    "$(cat "$W/out.a" "$W/out.b" | wc -l)" "$(cut -d' ' -f1 /proc/loadavg)" >> "$W/speed.tsv"
-  log "  two processes at once: $(cat "$W/time")"
-  rm -f "$W/out.a" "$W/out.b"
-}
 for rep in $(seq "${BENCH_REPS:-5}"); do
   row kuzat 0 "$W/in.txt" "$B/kuzat-classify" -m "$KM"
   row fasttext 0 "$W/in.txt" fasttext predict-prob "$W/ft1.bin" -

@@ -251,13 +251,13 @@ def main():
     def pair_ceiling(one):
         """Two one-thread processes at once against one alone: the most two
         cores give on this machine, with nothing shared."""
-        p = speed.get(("kuzat, two processes", "0+1"))
+        p = speed.get(("kuzat, two processes", "0,1"))
         if not p:
             return ""
         # each pair run's two files in its wall time, against the one-thread
         # run made just before it
         r = sorted((2 * x) / y for x, y in zip(runs.get(("kuzat", "0"), []),
-                                                runs.get(("kuzat, two processes", "0+1"), [])))
+                                                runs.get(("kuzat, two processes", "0,1"), [])))
         return ("; two one-thread processes at once on the same two cores (no threads, nothing "
                 "shared) gave %.2f x one%s" % (p["mbs"] / one["mbs"],
                                               " (runs side by side: %.2f to %.2f)" % (r[0], r[-1])
@@ -470,7 +470,7 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
             label = "kuzat, two one-thread processes at once (one a core; MB: both files)"
         if name == "liblinear":
             label = "liblinear: bench/featurize (kuzat's hashing) piped into liblinear-predict"
-        rows.append([label, "2" if "," in cores or "+" in cores else "1", "%.1f" % (v["bytes"] / 1e6), "%.1f" % v["s"],
+        rows.append([label, "2" if "," in cores else "1", "%.1f" % (v["bytes"] / 1e6), "%.1f" % v["s"],
                      "%.2f" % v["mbs"], "%.1f" % v["cpu"], "%.2f" % v["cpu_mbs"],
                      "{:,.0f}".format(v["dps"]), "%.0f" % v["mb"], v["load"],
                      "yes" if v["ok"] else "**no**"])

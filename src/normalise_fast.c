@@ -93,7 +93,7 @@ static inline int ascii8(uint64_t x, int next_ascii, int prev_space, uint8_t *ou
   *letters += (size_t)(((letter >> 7) * ones) >> 56);
   *apos |= quote != 0;
   memcpy(out, &x, 8);
-#if defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__) && defined(__x86_64__) /* _mm_cvtsi64_si128: 64-bit only */
   const __m128i z = _mm_setzero_si128(), w = _mm_unpacklo_epi8(_mm_cvtsi64_si128((long long)x), z);
   _mm_storeu_si128((__m128i *)(void *)c2, _mm_unpacklo_epi16(w, z));
   _mm_storeu_si128((__m128i *)(void *)(c2 + 4), _mm_unpackhi_epi16(w, z));
