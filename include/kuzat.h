@@ -401,10 +401,9 @@ KUZAT_EXTERN uint64_t kuzat_feature_hash(uint64_t seed, int ns,
  * docs/model-format.md. */
 typedef struct kuzat_model kuzat_model;
 
-/* The newest file format version this library reads and writes. A model
- * whose Arabic-script character n-grams are those of every other word is
- * written as version 1; one with a range of their own, as version 2. */
-#define KUZAT_MODEL_FORMAT 2
+/* The newest file format version this library reads, and the one it
+ * writes. Versions 1 and 2 (kuzat 0.1 and 0.2) are read as well. */
+#define KUZAT_MODEL_FORMAT 3
 #define KUZAT_KERNEL_LINEAR 0
 #define KUZAT_KERNEL_RBF 2
 

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,16 @@ void kuzat__put(kz_wbuf *b, const void *src, size_t n) {
   }
   memcpy(b->p + b->len, src, n);
   b->len += n;
+}
+
+unsigned char *kuzat__put_space(kz_wbuf *b, size_t n) {
+  if (b->failed) return NULL;
+  if (kuzat__grow(b->a, (void **)&b->p, &b->cap, b->len + n, 1)) {
+    b->failed = 1;
+    return NULL;
+  }
+  b->len += n;
+  return b->p + b->len - n;
 }
 
 void kuzat__put_u16(kz_wbuf *b, uint16_t v) {
@@ -51,23 +62,53 @@ void kuzat__put_f64(kz_wbuf *b, double d) {
 
 /* ---- gzip ---- */
 
+/* Blocks of this many bytes are compressed or stored, each by its own
+ * measure (below). */
+#define GZ_BLOCK ((size_t)64 << 10)
+
+/* Whether deflate would do little for `n` bytes: their order-0 entropy
+ * over 7.5 bits a byte, so Huffman coding saves under about 6%. Such bytes
+ * (the low bytes of a model's weights, laid out by significance) are
+ * stored: inflating them is a copy, where decoding them as literals is the
+ * slowest thing inflate does, and they are loaded far more often than
+ * written. */
+static int incompressible(const unsigned char *p, size_t n) {
+  size_t h[256] = {0};
+  for (size_t i = 0; i < n; i++) h[p[i]]++;
+  double bits = 0;
+  for (int c = 0; c < 256; c++)
+    if (h[c]) bits -= (double)h[c] * log2((double)h[c] / (double)n);
+  return bits > 7.5 * (double)n;
+}
+
 int kuzat__gz_deflate(const kz_alloc *a, const unsigned char *src, size_t n,
                       unsigned char **out, size_t *out_len) {
   z_stream z;
   memset(&z, 0, sizeof z);
   if (n > KZ_CONTAINER_MAX || deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
     return KUZAT_ENOMEM;
-  size_t cap = deflateBound(&z, (uLong)n) + 64;
+  /* stored blocks and the switches between levels cost a few bytes a block
+   * beyond zlib's bound for level 6 */
+  size_t cap = deflateBound(&z, (uLong)n) + (n / GZ_BLOCK + 2) * 32;
   unsigned char *dst = kuzat__malloc(a, cap);
   if (!dst) {
     deflateEnd(&z);
     return KUZAT_ENOMEM;
   }
-  z.next_in = (Bytef *)(uintptr_t)src;
-  z.avail_in = (uInt)n;
   z.next_out = dst;
   z.avail_out = (uInt)cap;
-  int zr = deflate(&z, Z_FINISH);
+  int zr = Z_OK, level = 6;
+  for (size_t at = 0; zr == Z_OK && at < n; at += GZ_BLOCK) {
+    size_t len = n - at < GZ_BLOCK ? n - at : GZ_BLOCK;
+    int want = incompressible(src + at, len) ? 0 : 6;
+    if (want != level && (zr = deflateParams(&z, want, Z_DEFAULT_STRATEGY)) != Z_OK) break;
+    level = want;
+    z.next_in = (Bytef *)(uintptr_t)(src + at);
+    z.avail_in = (uInt)len;
+    zr = deflate(&z, Z_NO_FLUSH);
+    if (zr == Z_OK && z.avail_in) zr = Z_BUF_ERROR;
+  }
+  if (zr == Z_OK) zr = deflate(&z, Z_FINISH);
   *out_len = cap - z.avail_out;
   deflateEnd(&z);
   if (zr != Z_STREAM_END) {

@@ -14,8 +14,9 @@
 /* The most bytes a file's content may inflate to: 2 GiB. */
 #define KZ_CONTAINER_MAX ((size_t)1 << 31)
 
-/* gzip `n` bytes at `src` (level 6, one member, zlib's plain header) into a
- * buffer from `a`. KUZAT_OK, or KUZAT_ENOMEM. */
+/* gzip `n` bytes at `src` (one member, zlib's plain header) into a buffer
+ * from `a`: each 64 KB at level 6, or stored when its bytes look random.
+ * KUZAT_OK, or KUZAT_ENOMEM. */
 int kuzat__gz_deflate(const kz_alloc *a, const unsigned char *src, size_t n,
                       unsigned char **out, size_t *out_len);
 
@@ -51,6 +52,8 @@ typedef struct kz_wbuf {
 } kz_wbuf;
 
 void kuzat__put(kz_wbuf *b, const void *src, size_t n);
+/* `n` more bytes at the end, for the caller to fill; NULL once failed. */
+unsigned char *kuzat__put_space(kz_wbuf *b, size_t n);
 void kuzat__put_u16(kz_wbuf *b, uint16_t v);
 void kuzat__put_u32(kz_wbuf *b, uint32_t v);
 void kuzat__put_u64(kz_wbuf *b, uint64_t v);

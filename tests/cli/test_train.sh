@@ -29,21 +29,20 @@ for word in "marker alarm" precision recall PR-AUC ROC-AUC ECE "written to"; do
   grep -q "$word" "$T/table.txt" && ok || notok "report table shows $word"
 done
 
-# Character n-grams: the format version says whether Arabic script has a
-# range of its own (bytes 8-11 of the content: 2), or --char alone gave
-# every word one range (1, which any kuzat reads). Bytes 36-51: char_min,
-# char_max and, in version 2, the Arabic range.
+# Character n-grams: every model is format version 3 (bytes 8-11 of the
+# content), whose header holds char_min, char_max and the Arabic-script
+# range at bytes 36-51, the Arabic range equal to the others' or not.
 head16() { gzip -dc "$1" | od -An -tu4 -j8 -N44 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
 v=$(head16 "$T/m.kzm")
-check "defaults: format 2, char 5-5, Arabic 2-5" "2 5 5 2 5" \
+check "defaults: format 3, char 5-5, Arabic 2-5" "3 5 5 2 5" \
   "$(echo "$v" | awk '{print $1, $8, $9, $10, $11}')"
 "$TRAIN" -q --char 2-5 -o "$T/c.kzm" --negative calm "$T/train.tsv"
-check "--char 2-5 alone: format 1, every word 2-5" "1 2 5" \
-  "$(head16 "$T/c.kzm" | awk '{print $1, $8, $9}')"
+check "--char 2-5 alone: format 3, every word 2-5" "3 2 5 2 5" \
+  "$(head16 "$T/c.kzm" | awk '{print $1, $8, $9, $10, $11}')"
 for order in "--arabic-char 1-3 --char 4-4" "--char 4-4 --arabic-char 1-3"; do
   # shellcheck disable=SC2086 # the two options, one word each
   "$TRAIN" -q $order -o "$T/c.kzm" --negative calm "$T/train.tsv"
-  check "$order: format 2, 4-4 and 1-3" "2 4 4 1 3" \
+  check "$order: format 3, 4-4 and 1-3" "3 4 4 1 3" \
     "$(head16 "$T/c.kzm" | awk '{print $1, $8, $9, $10, $11}')"
 done
 "$TRAIN" -q --arabic-char 2-9 -o "$T/c9.kzm" --negative calm "$T/train.tsv" 2> "$T/err.txt"

@@ -6,8 +6,10 @@
  * re-compressed truncations and bit flips of its content, two huge counts,
  * a newer version). This file builds a small model byte by byte, as
  * docs/model-format.md lays it out (a linear marker and an RBF marker
- * with two support vectors, 266 bytes of content), so that every offset
- * and every bit can be damaged and the expected reason is known for each:
+ * with two support vectors: 266 bytes of content in format version 1,
+ * pairs; 274 in version 3, the linear weights in planes), so that every
+ * offset and every bit can be damaged and the expected reason is known for
+ * each, in both versions:
  *  - the gzip file cut at every offset, and every bit of it flipped;
  *  - the content cut at every offset, re-compressed: as it stands (the
  *    CRC-32 catches it), and with a valid CRC-32 computed over the cut
@@ -63,12 +65,15 @@ static void set_f64(unsigned char *p, double d) {
   set_u32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Fields whose damage has a known reason, by content offset. */
-enum { F_COUNT, F_F64, F_INDEX };
+/* Fields whose damage has a known reason, by content offset. F_PLANES:
+ * the first byte of a weight's index gap in version 3's planes of
+ * `planes` bytes (its weight's bytes lie 4 planes on). */
+enum { F_COUNT, F_F64, F_INDEX, F_PLANES };
 typedef struct field {
   size_t off;
   int kind;
   const char *name; /* as the loader's message names it */
+  size_t planes;
 } field;
 static field fields[64];
 static size_t nfields;
@@ -81,6 +86,8 @@ static void mark(const cbuf *c, int kind, const char *name) {
 }
 
 static cbuf model; /* the content, CRC included */
+static uint32_t version; /* model's format version: 1 or 3 */
+static size_t head_end;  /* where the header's fields end: 44 or 52 */
 static size_t off_version = 8, off_norm = 12, off_bits = 24, off_word_min = 28, off_char_max = 40;
 
 static void put_marker_head(cbuf *c, const char *name, uint32_t kernel, double C, double gamma,
@@ -105,11 +112,18 @@ static void put_pair(cbuf *c, uint32_t index, double v) {
   put_f64(c, v);
 }
 
-static void build_model(void) {
+/* Byte j of v at plane j (of n bytes each) from p. */
+static void put_planar(unsigned char *p, size_t n, int bytes, uint64_t v) {
+  for (int j = 0; j < bytes; j++) p[(size_t)j * n] = (unsigned char)(v >> (8 * j));
+}
+
+static void build_model(uint32_t v) {
   cbuf *c = &model;
+  version = v;
+  nfields = 0;
   memcpy(c->b, "KUZATMDL", 8);
   c->n = 8;
-  put_u32(c, 1);   /* format */
+  put_u32(c, v);   /* format */
   put_u32(c, 1);   /* normaliser */
   put_u64(c, 42);  /* seed */
   put_u32(c, 4);   /* bits: 16 buckets */
@@ -117,14 +131,32 @@ static void build_model(void) {
   put_u32(c, 2);
   put_u32(c, 2);   /* char 2..3 */
   put_u32(c, 3);
+  if (v >= 2) {    /* Arabic-script words: char 2..3 as well */
+    put_u32(c, 2);
+    put_u32(c, 3);
+  }
+  head_end = c->n;
   mark(c, F_COUNT, "markers");
   put_u32(c, 2);
   put_marker_head(c, "lin", 0, 1, 0, -2, 0.1, 0.5, -0.25);
   mark(c, F_COUNT, "weights, but");
   put_u32(c, 3);
-  put_pair(c, 1, 0.5);
-  put_pair(c, 5, -1.25);
-  put_pair(c, 16, 2.0);
+  static const uint32_t lin_idx[3] = {1, 5, 16};
+  static const double lin_w[3] = {0.5, -1.25, 2.0};
+  if (v < 3) {
+    for (int q = 0; q < 3; q++) put_pair(c, lin_idx[q], lin_w[q]);
+  } else {
+    for (uint32_t q = 0, prev = 0; q < 3; prev = lin_idx[q], q++) {
+      mark(c, F_PLANES, "feature index");
+      fields[nfields - 1].planes = 3;
+      put_planar(c->b + c->n, 3, 4, lin_idx[q] - prev);
+      uint64_t bits;
+      memcpy(&bits, &lin_w[q], 8);
+      put_planar(c->b + c->n + 12, 3, 8, bits);
+      c->n++;
+    }
+    c->n += 33;
+  }
   put_marker_head(c, "rbf", 2, 10, 0.5, -1, 0, 0.4, 0.1);
   mark(c, F_COUNT, "support vectors, but");
   put_u32(c, 2);
@@ -223,7 +255,7 @@ static int has(const char *s) { return strstr(msg, s) != NULL; }
 static void test_intact(void) {
   int scored;
   CHECK(load_raw(model.b, model.n, &scored) == KUZAT_OK && scored, "the built model loads: %s", msg);
-  CHECK(model.n == 266, "content of %zu bytes", model.n);
+  CHECK(model.n == (version < 3 ? 266u : 274u), "version %u: content of %zu bytes", version, model.n);
 }
 
 /* The gzip file cut at every offset. */
@@ -306,7 +338,7 @@ static void test_content_truncation(void) {
 /* Every bit of the content flipped. */
 static void test_content_flips(void) {
   unsigned char buf[1024];
-  char newer_msg[80]; /* no flip of version 1 gives 2, the other version this kuzat reads */
+  char newer_msg[80];
   snprintf(newer_msg, sizeof newer_msg, "is newer than this kuzat reads (%d): upgrade kuzat",
            KUZAT_MODEL_FORMAT);
   size_t bad = 0, bad_crc = 0, loaded = 0, refused = 0;
@@ -316,9 +348,13 @@ static void test_content_flips(void) {
       buf[at] ^= (unsigned char)(1u << bit);
       /* as it stands */
       int rc = load_raw(buf, model.n, NULL), ok;
+      /* a flip of the version's low bits may give another version this
+       * kuzat reads, which the CRC-32 then refuses */
+      const uint32_t flipped = at == 8 ? version ^ (1u << bit) : 0;
+      const int readable = flipped >= 1 && flipped <= KUZAT_MODEL_FORMAT;
       if (at < 8) ok = rc == KUZAT_EFORMAT && has("not a kuzat model");
-      else if (at == 8 && bit == 0) ok = rc == KUZAT_EFORMAT && has("model format version 0");
-      else if (at < 12) ok = rc == KUZAT_EVERSION && has(newer_msg);
+      else if (at == 8 && flipped == 0) ok = rc == KUZAT_EFORMAT && has("model format version 0");
+      else if (at < 12 && !readable) ok = rc == KUZAT_EVERSION && has(newer_msg);
       else ok = rc == KUZAT_EFORMAT && has("model damaged: CRC-32 is ");
       if (!ok && !bad++) CHECK(0, "bit %d of content byte %zu: %d %s", bit, at, rc, msg);
       /* with a valid CRC-32: refused for a reason, or a model that scores */
@@ -332,9 +368,11 @@ static void test_content_flips(void) {
       } else {
         refused++;
         if (at < 8) ok = has("not a kuzat model");
+        else if (readable) /* read in another version's layout */
+          ok = rc == KUZAT_EFORMAT && (has("model damaged") || has("model truncated"));
         else if (at < 12) ok = has("format version");
         else if (at < 16) ok = rc == KUZAT_EVERSION && has("model trained with normaliser version ");
-        else if (at < 44) ok = rc == KUZAT_EFORMAT && has("model damaged: feature parameters: ");
+        else if (at < head_end) ok = rc == KUZAT_EFORMAT && has("model damaged: feature parameters: ");
         else ok = rc == KUZAT_EFORMAT && (has("model damaged at byte ") || has("model truncated at byte ") ||
                                           has("bytes after the end"));
       }
@@ -388,6 +426,33 @@ static void test_fields(void) {
         snprintf(want, sizeof want, "model damaged at byte %zu: %s is not a finite number", fd->off, fd->name);
         CHECK(rc == KUZAT_EFORMAT && has(want), "%g in %s (byte %zu): %d %s", bad[v], fd->name, fd->off, rc, msg);
       }
+    } else if (fd->kind == F_PLANES) {
+      /* a gap of 0 (the index repeated), gaps past 2^bits, and a weight that is
+       * not finite: each named by the byte of its first plane */
+      const uint32_t gap[] = {0, 17, 0xFFFFFFFFu};
+      const size_t n = fd->planes;
+      for (int v = 0; v < 3; v++) {
+        memcpy(buf, model.b, model.n);
+        put_planar(buf + fd->off, n, 4, gap[v]);
+        fix_crc(buf, model.n);
+        int rc = load_raw(buf, model.n, NULL);
+        nf++;
+        CHECK(rc == KUZAT_EFORMAT && named_byte() == (long)fd->off && has("feature index") &&
+                  has(v ? "at most 16" : "after"),
+              "version 3: gap %u at byte %zu: %d %s", gap[v], fd->off, rc, msg);
+      }
+      const double bad[] = {NAN, INFINITY, -INFINITY};
+      for (int v = 0; v < 3; v++) {
+        uint64_t bits;
+        memcpy(&bits, &bad[v], 8);
+        memcpy(buf, model.b, model.n);
+        put_planar(buf + fd->off + 4 * n, n, 8, bits);
+        fix_crc(buf, model.n);
+        int rc = load_raw(buf, model.n, NULL);
+        nf++;
+        CHECK(rc == KUZAT_EFORMAT && named_byte() == (long)(fd->off + 4 * n) && has("weight is not finite"),
+              "version 3: %g weight at byte %zu: %d %s", bad[v], fd->off + 4 * n, rc, msg);
+      }
     } else {
       /* an index of 0, beyond 2^bits, and a weight that is not finite */
       const uint32_t idx[] = {0, 17, 0xFFFFFFFFu};
@@ -414,9 +479,10 @@ static void test_fields(void) {
   size_t ix[8], nix = 0;
   for (size_t f = 0; f < nfields && nix < 8; f++)
     if (fields[f].kind == F_INDEX) ix[nix++] = fields[f].off;
+  /* in version 3 the support vector's pairs are the only ones */
   struct { size_t off; uint32_t v; const char *want; } asc[] = {
-      {ix[1], 1, "feature index 1 after 1"}, {ix[4], 2, "feature index 2 after 2"}};
-  for (int i = 0; i < 2; i++) {
+      {ix[nix - 1], 2, "feature index 2 after 2"}, {nix > 2 ? ix[1] : 0, 1, "feature index 1 after 1"}};
+  for (int i = 0; i < (nix > 2 ? 2 : 1); i++) {
     memcpy(buf, model.b, model.n);
     set_u32(buf + asc[i].off, asc[i].v);
     fix_crc(buf, model.n);
@@ -525,15 +591,18 @@ static void test_file_messages(void) {
 }
 
 int main(void) {
-  build_model();
-  test_intact();
-  test_file_truncation();
-  test_file_flips();
-  test_content_truncation();
-  test_content_flips();
-  test_fields();
-  test_versions();
-  test_file_messages();
+  for (uint32_t v = 1; v <= 3; v += 2) {
+    printf("# format version %u\n", v);
+    build_model(v);
+    test_intact();
+    test_file_truncation();
+    test_file_flips();
+    test_content_truncation();
+    test_content_flips();
+    test_fields();
+    test_versions();
+    test_file_messages();
+  }
   CHECK(byte_checked > 100 && byte_wrong == 0,
         "err.byte_offset is the byte each message names (%zu messages, %zu disagree)",
         byte_checked, byte_wrong);

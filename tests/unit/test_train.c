@@ -551,10 +551,10 @@ static void test_damaged_models(void) {
   CHECK(all, "bit flips across the content refused (CRC-32)");
 
   /* counts that disagree with the payload, under a valid CRC: the marker
-   * count (byte 44, or 52 in format 2 with its two more header fields),
+   * count (byte 44, or 52 in formats 2 and 3 with their two more header fields),
    * then the first weight count, made huge */
   unsigned char *bad = malloc(rn);
-  size_t head = raw[8] == 2 ? 56 : 48; /* the header's length */
+  size_t head = raw[8] >= 2 ? 56 : 48; /* the header's length */
   size_t offsets[2] = {head - 4, 0};
   size_t name_len = raw[head];
   offsets[1] = head + 4 + name_len + 4 + 6 * 8; /* the first marker's weight count */
@@ -798,11 +798,15 @@ out:
   kuzat_trainset_free(t);
 }
 
-/* ---- format versions: one range for every word is version 1, an
- * Arabic-script range of its own version 2; both load as they were saved */
+/* ---- format versions: every model is written as version 3; versions 1
+ * and 2, which kuzat 0.1 and 0.2 wrote, load and score the same ---- */
 
 static uint32_t le32(const unsigned char *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(unsigned char *p, uint32_t v) {
+  for (int q = 0; q < 4; q++) p[q] = (unsigned char)(v >> (8 * q));
 }
 
 /* Train on the test set with char a..b and Arabic c..d (-1: as the others),
@@ -823,15 +827,54 @@ static unsigned char *trained_content(int a, int b, int c, int d, kuzat_model **
   return raw;
 }
 
+/* Version 3 content (linear markers only) written as kuzat 0.2 wrote it:
+ * version 1 when the Arabic-script range is the others' (without its two
+ * fields), else 2; the weights as pairs (u32 index, f64 weight). A new
+ * buffer with its CRC-32, *on its length; NULL if a marker is not linear. */
+static unsigned char *as_version_2(const unsigned char *raw, size_t rn, size_t *on) {
+  unsigned char *o = malloc(rn);
+  const int same = le32(raw + 36) == le32(raw + 44) && le32(raw + 40) == le32(raw + 48);
+  memcpy(o, raw, 44);
+  put32(o + 8, same ? 1 : 2);
+  size_t i = 52, k = 44; /* read and write offsets, after the header */
+  if (!same) {
+    memcpy(o + 44, raw + 44, 8);
+    k = 52;
+  }
+  uint32_t nm = le32(raw + i);
+  memcpy(o + k, raw + i, 4), i += 4, k += 4;
+  for (uint32_t mk = 0; mk < nm; mk++) {
+    size_t head = 4 + le32(raw + i) + 4 + 6 * 8; /* name length, name, kernel, six f64 */
+    if (le32(raw + i + 4 + le32(raw + i)) != 0) {
+      free(o);
+      return NULL;
+    }
+    memcpy(o + k, raw + i, head + 4), i += head, k += head;
+    uint32_t n = le32(raw + i), idx = 0;
+    i += 4, k += 4;
+    for (uint32_t q = 0; q < n; q++) {
+      uint32_t gap = 0;
+      for (int j = 0; j < 4; j++) gap |= (uint32_t)raw[i + (size_t)j * n + q] << (8 * j);
+      put32(o + k, idx += gap);
+      for (int j = 0; j < 8; j++) o[k + 4 + (size_t)j] = raw[i + (size_t)(4 + j) * n + q];
+      k += 12;
+    }
+    i += (size_t)n * 12;
+  }
+  memcpy(o + k, raw + i, 4), k += 4; /* the dictionary count */
+  put32(o + k, (uint32_t)crc32(0, o, (uInt)k));
+  *on = k + 4;
+  return o;
+}
+
 static void test_format_versions(void) {
-  static const struct { int a, b, c, d, version, ra, rb; } cases[] = {
-      {2, 5, -1, -1, 1, 2, 5}, {5, 5, 5, 5, 1, 5, 5}, {5, 5, 2, 5, 2, 2, 5},
-      {3, 4, 0, 0, 2, 0, 0},   {0, 0, 1, 3, 2, 1, 3}};
+  static const struct { int a, b, c, d, ra, rb; } cases[] = {
+      {2, 5, -1, -1, 2, 5}, {5, 5, 5, 5, 5, 5}, {5, 5, 2, 5, 2, 5}, {3, 4, 0, 0, 0, 0}, {0, 0, 1, 3, 1, 3}};
   /* Arabic words beside Latin and Cyrillic ones */
   static const char *const texts[] = {"الدولة الإسلامية باقية hijrat qilish", "بسم الله",
                                       "ҳиҷрат кунед ба Хуросон", "just football"};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    kuzat_model *m = NULL, *back = NULL;
+    kuzat_model *m = NULL;
     size_t rn = 0;
     unsigned char *raw = trained_content(cases[i].a, cases[i].b, cases[i].c, cases[i].d, &m, &rn);
     if (!CHECK(raw && rn > 60, "case %zu: trained and saved", i)) {
@@ -840,25 +883,40 @@ static void test_format_versions(void) {
       continue;
     }
     uint32_t v = le32(raw + 8);
-    CHECK(v == (uint32_t)cases[i].version, "char %d..%d, Arabic %d..%d: format version %u, want %d",
-          cases[i].a, cases[i].b, cases[i].c, cases[i].d, v, cases[i].version);
-    if (v == 2)
-      CHECK(le32(raw + 44) == (uint32_t)cases[i].ra && le32(raw + 48) == (uint32_t)cases[i].rb,
-            "version 2 stores Arabic %u..%u at bytes 44 and 48", le32(raw + 44), le32(raw + 48));
-    kuzat_error err;
-    char path[600];
-    snprintf(path, sizeof path, "%s/v.kzm", dir);
-    int rc = kuzat_model_load_file(path, NULL, &back, &err);
-    if (CHECK(rc == KUZAT_OK, "case %zu loads: %s", i, err.msg)) {
+    CHECK(v == 3, "char %d..%d, Arabic %d..%d: format version %u, want 3", cases[i].a, cases[i].b,
+          cases[i].c, cases[i].d, v);
+    CHECK(le32(raw + 44) == (uint32_t)cases[i].ra && le32(raw + 48) == (uint32_t)cases[i].rb,
+          "version 3 stores Arabic %u..%u at bytes 44 and 48", le32(raw + 44), le32(raw + 48));
+    /* as saved, and as kuzat 0.2 would have saved it */
+    size_t on = 0;
+    unsigned char *old = as_version_2(raw, rn, &on);
+    for (int form = 0; form < 2; form++) {
+      kuzat_model *back = NULL;
+      kuzat_error err;
+      int rc;
+      if (form == 0) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/v.kzm", dir);
+        rc = kuzat_model_load_file(path, NULL, &back, &err);
+      } else {
+        size_t zn = 0;
+        unsigned char *z = old ? kt_gzip(old, on, &zn) : NULL;
+        rc = z ? kuzat_model_load_mem(z, zn, NULL, &back, &err) : KUZAT_EINVAL;
+        if (!z) snprintf(err.msg, sizeof err.msg, "not converted");
+        free(z);
+      }
+      const char *as = form ? (cases[i].a == cases[i].ra && cases[i].b == cases[i].rb ? "version 1" : "version 2")
+                            : "version 3";
+      if (!CHECK(rc == KUZAT_OK, "case %zu loads in %s: %s", i, as, err.msg)) continue;
       kuzat_feature_params p1, p2;
       kuzat_model_feature_params(m, &p1);
       kuzat_model_feature_params(back, &p2);
       CHECK(p2.char_min == cases[i].a && p2.char_max == cases[i].b &&
                 p2.arabic_char_min == cases[i].ra && p2.arabic_char_max == cases[i].rb &&
                 memcmp(&p1, &p2, sizeof p1) == 0,
-            "case %zu: parameters as trained, resolved (Arabic %d..%d)", i, p2.arabic_char_min,
-            p2.arabic_char_max);
-      CHECK(strcmp(kuzat_model_id(m), kuzat_model_id(back)) == 0, "case %zu: the same id", i);
+            "case %zu in %s: parameters as trained, resolved (Arabic %d..%d)", i, as,
+            p2.arabic_char_min, p2.arabic_char_max);
+      if (form == 0) CHECK(strcmp(kuzat_model_id(m), kuzat_model_id(back)) == 0, "case %zu: the same id", i);
       kuzat_scorer *s1 = NULL, *s2 = NULL;
       kuzat_scorer_new(m, NULL, &s1, NULL);
       kuzat_scorer_new(back, NULL, &s2, NULL);
@@ -867,38 +925,37 @@ static void test_format_versions(void) {
         kuzat_score(s1, texts[t], strlen(texts[t]), NULL, 0, NULL, &r1, NULL);
         kuzat_score(s2, texts[t], strlen(texts[t]), NULL, 0, NULL, &r2, NULL);
         CHECK(r1 && r2 && r1->decision[0] == r2->decision[0],
-              "case %zu, \"%s\": the loaded model scores the same", i, texts[t]);
+              "case %zu, \"%s\": the model loaded from %s scores the same", i, texts[t], as);
       }
       kuzat_scorer_free(s1);
       kuzat_scorer_free(s2);
+      kuzat_model_free(back);
     }
-    kuzat_model_free(back);
-    /* version 2's fields are checked like the others, under a valid CRC:
-     * out of range, the API's sentinel (-1 as a u32), and the one range of
-     * every word, which has one encoding (version 1) */
-    if (v == 2) {
-      const struct { uint32_t amin, amax; const char *why; } bad_fields[] = {
-          {2, 9, "Arabic"}, {0xFFFFFFFFu, 0xFFFFFFFFu, "Arabic"}, {0, 0xFFFFFFFFu, "Arabic"},
-          {le32(raw + 36), le32(raw + 40), "which version 1 writes"}};
-      for (size_t b = 0; b < sizeof bad_fields / sizeof *bad_fields; b++) {
-        unsigned char *bad = malloc(rn);
-        memcpy(bad, raw, rn);
-        for (int q = 0; q < 4; q++) {
-          bad[44 + q] = (unsigned char)(bad_fields[b].amin >> (8 * q));
-          bad[48 + q] = (unsigned char)(bad_fields[b].amax >> (8 * q));
-        }
-        uint32_t crc = (uint32_t)crc32(0, bad, (uInt)(rn - 4));
-        for (int q = 0; q < 4; q++) bad[rn - 4 + (size_t)q] = (unsigned char)(crc >> (8 * q));
-        size_t zn;
-        unsigned char *z = kt_gzip(bad, rn, &zn);
-        char why[400];
-        CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, bad_fields[b].why),
-              "case %zu: Arabic range %u..%u in the file refused: %s", i, bad_fields[b].amin,
-              bad_fields[b].amax, why);
-        free(z);
-        free(bad);
-      }
+    /* the Arabic fields are checked like the others, under a valid CRC:
+     * out of range, and the API's sentinel (-1 as a u32); in version 2 also
+     * the one range of every word, which has one encoding there (version 1) */
+    const struct { uint32_t amin, amax; const char *why; int version; } bad_fields[] = {
+        {2, 9, "Arabic", 3}, {0xFFFFFFFFu, 0xFFFFFFFFu, "Arabic", 3}, {0, 0xFFFFFFFFu, "Arabic", 3},
+        {2, 9, "Arabic", 2}, {le32(raw + 36), le32(raw + 40), "which version 1 writes", 2}};
+    for (size_t b = 0; b < sizeof bad_fields / sizeof *bad_fields; b++) {
+      const unsigned char *src = bad_fields[b].version == 3 ? raw : old;
+      size_t sn = bad_fields[b].version == 3 ? rn : on;
+      if (!src || le32(src + 8) != (uint32_t)bad_fields[b].version) continue;
+      unsigned char *bad = malloc(sn);
+      memcpy(bad, src, sn);
+      put32(bad + 44, bad_fields[b].amin);
+      put32(bad + 48, bad_fields[b].amax);
+      put32(bad + sn - 4, (uint32_t)crc32(0, bad, (uInt)(sn - 4)));
+      size_t zn;
+      unsigned char *z = kt_gzip(bad, sn, &zn);
+      char why[400];
+      CHECK(refused(z, zn, KUZAT_EFORMAT, why, sizeof why) && strstr(why, bad_fields[b].why),
+            "case %zu: Arabic range %u..%u in a version %d file refused: %s", i, bad_fields[b].amin,
+            bad_fields[b].amax, bad_fields[b].version, why);
+      free(z);
+      free(bad);
     }
+    free(old);
     kuzat_model_free(m);
     free(raw);
   }
