@@ -121,7 +121,7 @@ int kuzat__gz_deflate(const kz_alloc *a, const unsigned char *src, size_t n,
 
 int kuzat__gz_inflate(const kz_alloc *a, const unsigned char *src, size_t n,
                       const char *what, unsigned char **out, size_t *out_len,
-                      kuzat_error *err) {
+                      uint32_t *crc, kuzat_error *err) {
   if (n < 18 || src[0] != 0x1F || src[1] != 0x8B)
     return kuzat__fail(err, KUZAT_EFORMAT, "not a kuzat %s (not gzip-compressed)", what);
   z_stream z;
@@ -165,6 +165,7 @@ int kuzat__gz_inflate(const kz_alloc *a, const unsigned char *src, size_t n,
   if (!rc && z.avail_in != 0)
     rc = kuzat__fail(err, KUZAT_EFORMAT, "%s damaged: %u bytes after the gzip stream", what,
                      z.avail_in);
+  const uint32_t check = (uint32_t)z.adler; /* a gzip stream's running CRC-32, as zlib checked it */
   inflateEnd(&z);
   if (rc) {
     kuzat__free(a, dst);
@@ -172,7 +173,15 @@ int kuzat__gz_inflate(const kz_alloc *a, const unsigned char *src, size_t n,
   }
   *out = dst;
   *out_len = len;
+  *crc = check;
   return KUZAT_OK;
+}
+
+int kuzat__crc_trailer_ok(const unsigned char *p, size_t n, uint32_t whole, uint32_t *computed) {
+  const uint32_t stored = kuzat__get_u32(p + n - 4);
+  if ((uint32_t)crc32(stored, p + n - 4, 4) == whole) return 1;
+  *computed = (uint32_t)crc32(0L, p, (uInt)(n - 4));
+  return 0;
 }
 
 /* ---- files ---- */

@@ -23,10 +23,20 @@ int kuzat__gz_deflate(const kz_alloc *a, const unsigned char *src, size_t n,
 /* Inflate one gzip member, refusing to grow past KZ_CONTAINER_MAX, a
  * truncated stream, damage and bytes after the member: KUZAT_EFORMAT with
  * "not a kuzat WHAT (not gzip-compressed)", "WHAT truncated: ...", "WHAT
- * damaged: ..."; KUZAT_ENOMEM. On success *out is from `a`. */
+ * damaged: ..."; KUZAT_ENOMEM. On success *out is from `a`, and *crc the
+ * CRC-32 of all of it, which inflating computed and checked against the
+ * member's trailer. */
 int kuzat__gz_inflate(const kz_alloc *a, const unsigned char *src, size_t n,
                       const char *what, unsigned char **out, size_t *out_len,
-                      kuzat_error *err);
+                      uint32_t *crc, kuzat_error *err);
+
+/* Whether the last 4 bytes of p[0..n) (n >= 4) are the CRC-32 of the bytes
+ * before them, given `whole`, the CRC-32 of all n (kuzat__gz_inflate()'s):
+ * appending four bytes maps CRC states one to one, so they are exactly
+ * when continuing the stored CRC over those four bytes gives `whole`. Four
+ * bytes' work instead of a pass over the content; only when they are not
+ * does it compute *computed, the CRC-32 of the bytes before them. */
+int kuzat__crc_trailer_ok(const unsigned char *p, size_t n, uint32_t whole, uint32_t *computed);
 
 /* Read a regular file of at most KZ_CONTAINER_MAX bytes whole.
  * KUZAT_OK; KUZAT_EIO naming the file and the reason; KUZAT_ENOMEM. */

@@ -117,6 +117,7 @@ int kuzat_known_save(const kuzat_known *k, const char *path, kuzat_error *err) {
 typedef struct rbuf {
   const unsigned char *p;
   size_t len, pos;
+  uint32_t crc; /* of all len bytes, as inflating computed it */
 } rbuf;
 
 static int need(const rbuf *r, size_t n, const char *what, kuzat_error *err) {
@@ -150,8 +151,8 @@ static int check_frame(rbuf *r, kuzat_error *err) {
   if (version == 0) return kuzat__fail(err, KUZAT_EFORMAT, "index format version 0");
   if ((rc = need(r, 4, "the CRC-32", err))) return rc;
   uint32_t stored = kuzat__get_u32(r->p + r->len - 4);
-  uint32_t crc = (uint32_t)crc32(0L, r->p, (uInt)(r->len - 4));
-  if (crc != stored)
+  uint32_t crc;
+  if (!kuzat__crc_trailer_ok(r->p, r->len, r->crc, &crc))
     return kuzat__fail(err, KUZAT_EFORMAT, "index damaged: CRC-32 is %08x, the file says %08x",
                        crc, stored);
   r->len -= 4;
@@ -334,9 +335,10 @@ int kuzat_known_load_mem(const void *buf, size_t len, const kuzat_allocator *all
   kuzat__alloc_init(&a, alloc);
   unsigned char *raw = NULL;
   size_t raw_len = 0;
-  int rc = kuzat__gz_inflate(&a, buf, len, "index", &raw, &raw_len, err);
+  uint32_t crc = 0;
+  int rc = kuzat__gz_inflate(&a, buf, len, "index", &raw, &raw_len, &crc, err);
   if (rc) return rc;
-  rbuf r = {raw, raw_len, 0};
+  rbuf r = {raw, raw_len, 0, crc};
   rc = parse(&a, &r, out, err);
   kuzat__free(&a, raw);
   return rc;

@@ -229,6 +229,7 @@ typedef struct rbuf {
   const unsigned char *p;
   size_t len, pos;
   uint32_t version; /* the format's */
+  uint32_t crc;     /* of all len bytes, as inflating computed it */
 } rbuf;
 
 static int need(rbuf *r, size_t n, const char *what, kuzat_error *err) {
@@ -484,8 +485,8 @@ static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
   if ((rc = need(r, 4, "the CRC-32", err))) return rc;
   uint32_t stored = (uint32_t)r->p[r->len - 4] | (uint32_t)r->p[r->len - 3] << 8 |
                     (uint32_t)r->p[r->len - 2] << 16 | (uint32_t)r->p[r->len - 1] << 24;
-  uint32_t crc = (uint32_t)crc32(0L, r->p, (uInt)(r->len - 4));
-  if (crc != stored)
+  uint32_t crc;
+  if (!kuzat__crc_trailer_ok(r->p, r->len, r->crc, &crc))
     return kuzat__fail(err, KUZAT_EFORMAT,
                        "model damaged: CRC-32 is %08x, the file says %08x", crc, stored);
   r->len -= 4;
@@ -556,7 +557,8 @@ int kuzat_model_load_mem(const void *buf, size_t len, const kuzat_allocator *all
   kuzat__alloc_init(&a, alloc);
   unsigned char *raw = NULL;
   size_t raw_len = 0;
-  int rc = kuzat__gz_inflate(&a, buf, len, "model", &raw, &raw_len, err);
+  uint32_t crc = 0;
+  int rc = kuzat__gz_inflate(&a, buf, len, "model", &raw, &raw_len, &crc, err);
   if (rc) return rc;
   kuzat_model *m = kuzat__calloc(&a, 1, sizeof *m);
   if (!m) {
@@ -564,7 +566,7 @@ int kuzat_model_load_mem(const void *buf, size_t len, const kuzat_allocator *all
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   }
   m->a = a;
-  rbuf r = {raw, raw_len, 0, 0};
+  rbuf r = {raw, raw_len, 0, 0, crc};
   rc = parse(m, &r, err);
   if (!rc) set_id(m, raw, raw_len);
   kuzat__free(&a, raw);
