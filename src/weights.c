@@ -45,35 +45,18 @@ int kuzat__weights_build(kuzat_model *m) {
   if (nrows > SIZE_MAX / sizeof(double) / stride - 8) return KUZAT_ENOMEM;
   const size_t bytes = (nrows * stride + 8) * sizeof(double);
   m->rows_mem = kuzat__malloc(&m->a, bytes);
-  size_t *at = kuzat__calloc(&m->a, m->nm, sizeof *at); /* each marker's next weight */
-  if (!m->rows_mem || !at) {
-    kuzat__free(&m->a, at);
-    return KUZAT_ENOMEM;
-  }
+  if (!m->rows_mem) return KUZAT_ENOMEM;
   kuzat__huge_pages(m->rows_mem, bytes);
+  memset(m->rows_mem, 0, bytes);
   double *rows = (double *)m->rows_mem;
-  const size_t lead = (64 - (uintptr_t)rows % 64) % 64 / sizeof *rows;
-  memset(rows, 0, lead * sizeof *rows);
-  memset(rows + lead + nrows * stride, 0, (8 - lead) * sizeof *rows);
-  rows += lead;
+  rows += (64 - (uintptr_t)rows % 64) % 64 / sizeof *rows;
   m->w.index = m->index;
   m->w.rows = rows;
   m->w.stride = stride;
   m->w.nm = m->nm;
-  /* every row whole, in bucket order, in one pass: the markers' weights
-   * ascend by bucket too, so each marker's next one is the only candidate */
-  double *row = rows;
-  for (size_t k = 0; k < words; k++)
-    for (uint64_t bits = m->index[2 * k]; bits; bits &= bits - 1) {
-      const uint32_t idx = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(bits)) + 1; /* 1-based */
-      for (size_t i = 0; i < m->nm; i++) {
-        const kz_marker *mk = &m->mk[i];
-        row[i] = at[i] < mk->nnz && mk->idx[at[i]] == idx ? mk->w[at[i]++] : 0;
-      }
-      for (size_t i = m->nm; i < stride; i++) row[i] = 0;
-      row += stride;
-    }
-  kuzat__free(&m->a, at);
+  for (size_t i = 0; i < m->nm; i++)
+    for (uint32_t q = 0; q < m->mk[i].nnz; q++)
+      rows[(kuzat__row_of(&m->w, m->mk[i].idx[q] - 1) - 1) * stride + i] = m->mk[i].w[q];
   return KUZAT_OK;
 }
 
