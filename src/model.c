@@ -411,6 +411,8 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
     k->idx = kuzat__malloc(&m->a, (size_t)count * sizeof *k->idx + 1);
     k->w = kuzat__malloc(&m->a, (size_t)count * sizeof *k->w + 1);
     if (!k->idx || !k->w) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+    kuzat__huge_pages(k->idx, (size_t)count * sizeof *k->idx);
+    kuzat__huge_pages(k->w, (size_t)count * sizeof *k->w);
     rc = r->version >= 3 ? get_planes(r, count, limit, k->idx, k->w, err)
                          : get_pairs(r, count, limit, k->idx, k->w, NULL, err);
     if (rc) return rc;
