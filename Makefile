@@ -46,7 +46,7 @@ SANITIZER ?=
 PKG_CONFIG ?= pkg-config
 
 comma := ,
-PKGS := icu-uc icu-i18n zlib jansson libxxhash
+PKGS := icu-uc icu-i18n zlib libdeflate jansson libxxhash
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -85,7 +85,7 @@ all: check-deps $(B)/libkuzat.a $(SHLIB) $(PROGRAMS)
 check-deps:
 	@$(PKG_CONFIG) --exists $(PKGS) && test -e /usr/include/libsvm/svm.h || { \
 	  echo "kuzat: missing build dependencies. Run: scripts/deps.sh" >&2; \
-	  echo "  (or: apt-get install build-essential pkg-config libicu-dev zlib1g-dev libjansson-dev libxxhash-dev libsvm-dev)" >&2; \
+	  echo "  (or: apt-get install build-essential pkg-config libicu-dev zlib1g-dev libdeflate-dev libjansson-dev libxxhash-dev libsvm-dev)" >&2; \
 	  exit 1; }
 
 deps:

@@ -4,7 +4,7 @@ inside the package (kuzat/libkuzat.so.1, kuzat/default.kzm), where the
 binding looks first. Everything else is in pyproject.toml.
 
 The wheel is tagged for this platform (it holds a shared library), and the
-library links Debian's ICU, zlib, jansson, xxHash and libsvm: a machine
+library links Debian's ICU, zlib, libdeflate, jansson, xxHash and libsvm: a machine
 that installs it needs those runtime packages (scripts/deps.sh installs
 the build packages, which bring them).
 """

@@ -5,13 +5,13 @@
 # Runs apt-get as root, through sudo otherwise, or says what to run.
 set -eu
 
-PKGS="build-essential pkg-config libicu-dev zlib1g-dev libjansson-dev libxxhash-dev libsvm-dev gzip $*"
+PKGS="build-essential pkg-config libicu-dev zlib1g-dev libdeflate-dev libjansson-dev libxxhash-dev libsvm-dev gzip $*"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
-  if pkg-config --exists icu-uc icu-i18n zlib jansson libxxhash 2>/dev/null; then
+  if pkg-config --exists icu-uc icu-i18n zlib libdeflate jansson libxxhash 2>/dev/null; then
     exit 0
   fi
-  echo "kuzat: this is not a Debian system; install ICU, zlib, jansson, xxHash and libsvm" >&2
+  echo "kuzat: this is not a Debian system; install ICU, zlib, libdeflate, jansson, xxHash and libsvm" >&2
   echo "  development packages and pkg-config, then run make again." >&2
   exit 1
 fi

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,11 +120,49 @@ int kuzat__gz_deflate(const kz_alloc *a, const unsigned char *src, size_t n,
   return KUZAT_OK;
 }
 
+/* The common case, fast: a member with zlib's plain header (no optional
+ * fields, as every writer of ours makes) inflated by libdeflate, about 2.5
+ * times as fast as zlib on a model (its Huffman decoding, and a CRC-32
+ * with carry-less multiplication), into a buffer of the size the trailer
+ * gives. 0 with the content, its CRC-32 checked against the trailer;
+ * KUZAT_ENOMEM; 1 for anything else (another header, a size or CRC-32 that
+ * disagrees, damage, bytes after the member), which zlib then inflates or
+ * names. */
+static int inflate_plain(const kz_alloc *a, const unsigned char *src, size_t n,
+                         unsigned char **out, size_t *out_len, uint32_t *crc) {
+  if (src[2] != 8 || src[3] != 0) return 1; /* deflate, no FEXTRA/FNAME/FCOMMENT/FHCRC */
+  const size_t isize = kuzat__get_u32(src + n - 4);
+  if (isize > KZ_CONTAINER_MAX || isize / 1032 > n) return 1; /* deflate's largest ratio */
+  unsigned char *dst = kuzat__malloc(a, isize ? isize : 1);
+  struct libdeflate_decompressor *d = dst ? libdeflate_alloc_decompressor() : NULL;
+  if (!d) {
+    kuzat__free(a, dst);
+    return KUZAT_ENOMEM;
+  }
+  kuzat__huge_pages(dst, isize); /* as for the rows (status.c) */
+  size_t used = 0, got = 0;
+  int ok = libdeflate_deflate_decompress_ex(d, src + 10, n - 18, dst, isize, &used, &got) ==
+           LIBDEFLATE_SUCCESS;
+  libdeflate_free_decompressor(d);
+  const uint32_t check = ok ? libdeflate_crc32(0, dst, got) : 0;
+  if (!ok || used != n - 18 || got != isize || check != kuzat__get_u32(src + n - 8)) {
+    kuzat__free(a, dst);
+    return 1;
+  }
+  *out = dst;
+  *out_len = got;
+  *crc = check;
+  return 0;
+}
+
 int kuzat__gz_inflate(const kz_alloc *a, const unsigned char *src, size_t n,
                       const char *what, unsigned char **out, size_t *out_len,
                       uint32_t *crc, kuzat_error *err) {
   if (n < 18 || src[0] != 0x1F || src[1] != 0x8B)
     return kuzat__fail(err, KUZAT_EFORMAT, "not a kuzat %s (not gzip-compressed)", what);
+  const int fast = inflate_plain(a, src, n, out, out_len, crc);
+  if (fast == KUZAT_ENOMEM) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
+  if (fast == 0) return KUZAT_OK;
   z_stream z;
   memset(&z, 0, sizeof z);
   if (inflateInit2(&z, 15 + 16) != Z_OK) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");

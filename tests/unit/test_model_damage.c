@@ -258,6 +258,40 @@ static void test_intact(void) {
   CHECK(model.n == (version < 3 ? 266u : 274u), "version %u: content of %zu bytes", version, model.n);
 }
 
+/* The same content in a member whose header has a file name and a
+ * comment (gzip -N writes one; ours never do): the plain header's fast
+ * path leaves it to zlib, and it loads the same. */
+static void test_header_fields(void) {
+  size_t zn;
+  unsigned char *z = kt_gzip(model.b, model.n, &zn);
+  static const char extra[] = "model.kzm\0a comment\0";
+  unsigned char *named = malloc(zn + sizeof extra - 1);
+  memcpy(named, z, 10);
+  named[3] = 8 | 16; /* FNAME, FCOMMENT */
+  memcpy(named + 10, extra, sizeof extra - 1);
+  memcpy(named + 10 + sizeof extra - 1, z + 10, zn - 10);
+  kuzat_model *plain = NULL, *other = NULL;
+  int rc1 = kuzat_model_load_mem(z, zn, NULL, &plain, NULL);
+  int rc2 = kuzat_model_load_mem(named, zn + sizeof extra - 1, NULL, &other, NULL);
+  CHECK(rc1 == KUZAT_OK && rc2 == KUZAT_OK && strcmp(kuzat_model_id(plain), kuzat_model_id(other)) == 0,
+        "version %u: a member with a file name and a comment loads as the plain one (%d %d)", version,
+        rc1, rc2);
+  kuzat_model_free(plain);
+  kuzat_model_free(other);
+  /* the member twice: its trailer is the file's last 8 bytes as well, but
+   * one member is all a file may hold */
+  unsigned char *twice = malloc(2 * zn);
+  memcpy(twice, z, zn);
+  memcpy(twice + zn, z, zn);
+  char want[80];
+  snprintf(want, sizeof want, "model damaged: %zu bytes after the gzip stream", zn);
+  int rc = load_gz(twice, 2 * zn, NULL);
+  CHECK(rc == KUZAT_EFORMAT && strcmp(msg, want) == 0, "version %u: the member twice: %d %s", version, rc, msg);
+  free(twice);
+  free(named);
+  free(z);
+}
+
 /* The gzip file cut at every offset. */
 static void test_file_truncation(void) {
   size_t zn;
@@ -595,6 +629,7 @@ int main(void) {
     printf("# format version %u\n", v);
     build_model(v);
     test_intact();
+    test_header_fields();
     test_file_truncation();
     test_file_flips();
     test_content_truncation();
