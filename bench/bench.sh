@@ -25,7 +25,8 @@
 #     missing), kuzat, fastText defaults and kuzat --threads 2 in turn,
 #     BENCH_REPS (5) times, each time with two one-thread kuzat processes
 #     at once (what two cores give at best), the fastest run of each
-#     reported;
+#     reported; start-up (each on an empty input, which is loading its
+#     model, BENCH_STARTUP_REPS (15) times, the fastest);
 #     wall and CPU time (the machine may be shared: the report says the
 #     load); the Python package's
 #     score_many and the Dask example (bench/python.py ->
@@ -161,6 +162,20 @@ for rep in $(seq "${BENCH_REPS:-5}"); do
   row kuzat 0,1 "$W/in.txt" "$B/kuzat-classify" -m "$KM" --threads 2
   pair
 done
+# start-up: each whole process on an empty input, which is loading its
+# model and little else, BENCH_STARTUP_REPS (15) times in turn on one core;
+# the report takes each one's fastest (ms, by date +%s%N around the run)
+: > "$W/startup.tsv"
+for rep in $(seq "${BENCH_STARTUP_REPS:-15}"); do
+  for tool in kuzat fasttext; do
+    if [ $tool = kuzat ]; then set -- "$B/kuzat-classify" -m "$KM"; else set -- fasttext predict-prob "$W/ft1.bin" -; fi
+    t0=$(date +%s%N)
+    taskset -c 0 "$@" < /dev/null > /dev/null 2>&1 || { echo "bench: $tool on an empty input failed" >&2; exit 1; }
+    t1=$(date +%s%N)
+    printf '%s\t%s\n' "$tool" "$(((t1 - t0) / 1000))" >> "$W/startup.tsv"
+  done
+done
+log "  start-up, fastest of ${BENCH_STARTUP_REPS:-15}: $(sort -t'	' -k1,1 -k2,2n "$W/startup.tsv" | awk -F'\t' '!seen[$1]++ { printf "%s %.1f ms ", $1, $2 / 1000 }')"
 row fasttext-ngrams 0 "$W/in.txt" fasttext predict-prob "$W/ft2.bin" -
 row sklearn 0 "$W/in-small.txt" $PY bench/sk.py score "$W/sk.pkl" -
 # liblinear from text: kuzat's hashing (bench/featurize) piped into

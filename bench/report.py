@@ -477,6 +477,24 @@ plot '%s' using 1:2 with points pt 7 ps 1.5 lc rgb "#1f77b4" title "clean text",
     w(table(["tool", "cores", "MB", "wall s", "MB/s", "CPU s", "MB/s of CPU", "documents/s",
              "peak MB", "load average", "one line per document"], rows))
     w("")
+    st = os.path.join(work, "startup.tsv")
+    if os.path.exists(st):
+        times = {}
+        for line in open(st):
+            tool, us = line.rstrip("\n").split("\t")
+            times.setdefault(tool, []).append(int(us) / 1000)
+        def mid(v):
+            v = sorted(v)
+            return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+        w("Start-up, which every run above includes once: the whole process on an empty input, "
+          "which is loading the model and little else, the two in turn %d times on one core "
+          "(`taskset -c 0 kuzat-classify -m MODEL < /dev/null`, `taskset -c 0 fasttext "
+          "predict-prob ft1.bin - < /dev/null`; wall time by `date +%%s%%N` around each run):\n"
+          % len(times.get("kuzat", [])))
+        w(table(["tool", "fastest ms", "median ms"],
+                [[dict((t, n) for t, n, _ in TOOLS).get(tool, tool), "%.1f" % min(v), "%.1f" % mid(v)]
+                 for tool, v in times.items()]))
+        w("")
 
     w("## Profile: where scoring time goes\n")
     w(profile)

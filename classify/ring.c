@@ -171,12 +171,29 @@ static void write_ready(run *R) {
   R->writing = 0;
 }
 
+/* Ask for a slot's record to be brought into this core's cache: the
+ * reading thread wrote it, so it sits in the other core's (short records
+ * are a few lines each, each line a miss the prefetcher cannot foresee,
+ * since every record is a buffer of its own). Up to 2 KB: a longer record
+ * streams in by itself. */
+static void prefetch_record(const job *j) {
+  const uintptr_t store = (uintptr_t)j->store, text = (uintptr_t)j->text;
+  if (!store || text < store || text - store > j->store_cap) return; /* not a copy */
+  const size_t n = text - store + j->text_len < 2048 ? text - store + j->text_len : 2048;
+  for (size_t off = 0; off < n; off += 64) __builtin_prefetch(j->store + off);
+}
+
 /* Score records [first, first + k) and write what is ready (R->mu held;
- * released while scoring). */
+ * released while scoring). While one is scored, the next one's record
+ * and the slot after that are fetched. */
 static void score_claimed(run *R, size_t first, size_t k, kuzat_scorer *s, kuzat_normaliser **n,
                           kmatch *km) {
   pthread_mutex_unlock(&R->mu);
-  for (size_t q = 0; q < k; q++) run_job(&R->c, &R->ring[(first + q) % R->q], s, n, km);
+  for (size_t q = 0; q < k; q++) {
+    if (q + 2 < k) __builtin_prefetch(&R->ring[(first + q + 2) % R->q]);
+    if (q + 1 < k) prefetch_record(&R->ring[(first + q + 1) % R->q]);
+    run_job(&R->c, &R->ring[(first + q) % R->q], s, n, km);
+  }
   pthread_mutex_lock(&R->mu);
   for (size_t q = 0; q < k; q++) R->ring[(first + q) % R->q].state = SLOT_DONE;
   write_ready(R);
