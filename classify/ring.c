@@ -171,27 +171,31 @@ static void write_ready(run *R) {
   R->writing = 0;
 }
 
-/* Ask for a slot's record to be brought into this core's cache: the
- * reading thread wrote it, so it sits in the other core's (short records
- * are a few lines each, each line a miss the prefetcher cannot foresee,
- * since every record is a buffer of its own). Up to 2 KB: a longer record
- * streams in by itself. */
-static void prefetch_record(const job *j) {
+/* Where a slot's record starts and how much of it to fetch ahead (up to
+ * 2 KB: a longer record streams in by itself), or 0 when it is not a
+ * copy. (The fetching itself is in the caller: GCC takes a function that
+ * only prefetches for one without effects, and drops its calls.) */
+static size_t record_bytes(const job *j) {
   const uintptr_t store = (uintptr_t)j->store, text = (uintptr_t)j->text;
-  if (!store || text < store || text - store > j->store_cap) return; /* not a copy */
-  const size_t n = text - store + j->text_len < 2048 ? text - store + j->text_len : 2048;
-  for (size_t off = 0; off < n; off += 64) __builtin_prefetch(j->store + off);
+  if (!store || text < store || text - store > j->store_cap) return 0;
+  return text - store + j->text_len < 2048 ? text - store + j->text_len : 2048;
 }
 
 /* Score records [first, first + k) and write what is ready (R->mu held;
- * released while scoring). While one is scored, the next one's record
- * and the slot after that are fetched. */
+ * released while scoring). While one is scored, the record four on and the
+ * slot eight on are fetched into this core's cache: the reading thread
+ * wrote them, and short records are a few lines each, each a miss the
+ * hardware cannot foresee, since every record is a buffer of its own. */
 static void score_claimed(run *R, size_t first, size_t k, kuzat_scorer *s, kuzat_normaliser **n,
                           kmatch *km) {
   pthread_mutex_unlock(&R->mu);
   for (size_t q = 0; q < k; q++) {
-    if (q + 2 < k) __builtin_prefetch(&R->ring[(first + q + 2) % R->q]);
-    if (q + 1 < k) prefetch_record(&R->ring[(first + q + 1) % R->q]);
+    if (q + 8 < k) __builtin_prefetch(&R->ring[(first + q + 8) % R->q]);
+    if (q + 4 < k) {
+      const job *ahead = &R->ring[(first + q + 4) % R->q];
+      for (size_t off = 0, n_ = record_bytes(ahead); off < n_; off += 64)
+        __builtin_prefetch(ahead->store + off);
+    }
     run_job(&R->c, &R->ring[(first + q) % R->q], s, n, km);
   }
   pthread_mutex_lock(&R->mu);
@@ -244,12 +248,11 @@ static void *work(void *arg) {
   return NULL;
 }
 
-/* The reading thread's callback: copy the record into the next free slot.
- * While the ring is full it scores waiting records itself rather than
- * wait (it is one of the --threads). */
-static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
-  run *R = ud;
-  pthread_mutex_lock(&R->mu);
+/* Make sure the next slot is free, and the text waiting within bounds:
+ * while the ring is full the reading thread scores waiting records itself
+ * rather than wait (it is one of the --threads). Whether the run stops
+ * (R->mu held). */
+static int room(run *R) {
   while ((R->ring[R->head % R->q].state != SLOT_FREE ||
           (R->in_flight > RING_BYTES && R->tail < R->head)) && !stopping(R)) {
     size_t first, k = claim(R, &first, CLAIM_BYTES / 8);
@@ -261,9 +264,15 @@ static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
     pthread_cond_wait(&R->freed, &R->mu);
     R->wait_feed--;
   }
-  int stop = stopping(R);
-  pthread_mutex_unlock(&R->mu);
-  if (stop) return 1;
+  return stopping(R);
+}
+
+/* The reading thread's callback: copy the record into the next slot, which
+ * room() made sure is free before (at the start the ring is empty), then,
+ * under the same lock, hand it over and make room for the next one: one
+ * lock a record. */
+static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
+  run *R = ud;
   job *j = &R->ring[R->head % R->q];
   if (set_job(j, rec, io_error, 1)) {
     kuzat_record oom = *rec;
@@ -284,8 +293,9 @@ static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
   R->in_flight += j->text_len;
   R->head++;
   if (R->wait_work) pthread_cond_signal(&R->filled);
+  const int stop = room(R);
   pthread_mutex_unlock(&R->mu);
-  return 0;
+  return stop;
 }
 
 static void job_free(job *j) {
