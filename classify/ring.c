@@ -96,6 +96,10 @@ static int emit_serial(void *ud, const kuzat_record *rec, const char *io_error) 
 
 enum { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
 
+/* The slot of record i: the ring's size is a power of two, so a mask, not
+ * a division (a dozen a record). */
+static inline job *slot(const run *R, size_t i) { return &R->ring[i & (R->q - 1)]; }
+
 /* A worker claims consecutive records up to this many text bytes at a
  * time (or its share of what is waiting, if less, but at least one
  * record): one lock for many short records, while a pipe that brings one
@@ -116,7 +120,7 @@ static size_t claim(run *R, size_t *first, size_t most_bytes) {
   size_t most = waiting / nt > 1 ? waiting / nt : 1, k = 0, bytes = 0;
   *first = R->claim;
   while (k < most && bytes < most_bytes) {
-    job *j = &R->ring[(*first + k) % R->q];
+    job *j = slot(R, *first + k);
     j->state = SLOT_BUSY;
     bytes += j->text_len + 1;
     k++;
@@ -132,14 +136,14 @@ static size_t claim(run *R, size_t *first, size_t most_bytes) {
 static void write_ready(run *R) {
   if (R->writing) return;
   R->writing = 1;
-  while (R->tail < R->head && R->ring[R->tail % R->q].state == SLOT_DONE) {
+  while (R->tail < R->head && slot(R, R->tail)->state == SLOT_DONE) {
     size_t n = 1;
-    while (R->tail + n < R->head && R->ring[(R->tail + n) % R->q].state == SLOT_DONE) n++;
+    while (R->tail + n < R->head && slot(R, R->tail + n)->state == SLOT_DONE) n++;
     int failed = R->write_failed;
     pthread_mutex_unlock(&R->mu);
     size_t bytes = 0, keep = RING_BYTES / R->q;
     for (size_t q = 0; q < n; q++) {
-      job *w = &R->ring[(R->tail + q) % R->q];
+      job *w = slot(R, R->tail + q);
       if (!failed && write_job(R, w)) failed = 1;
       bytes += w->text_len;
       /* idle slots keep small buffers only: the ring's memory stays near
@@ -162,7 +166,7 @@ static void write_ready(run *R) {
     }
     pthread_mutex_lock(&R->mu);
     if (failed) R->write_failed = 1;
-    for (size_t q = 0; q < n; q++) R->ring[(R->tail + q) % R->q].state = SLOT_FREE;
+    for (size_t q = 0; q < n; q++) slot(R, R->tail + q)->state = SLOT_FREE;
     R->in_flight -= bytes;
     R->tail += n;
     if (R->wait_feed) pthread_cond_signal(&R->freed);
@@ -190,16 +194,16 @@ static void score_claimed(run *R, size_t first, size_t k, kuzat_scorer *s, kuzat
                           kmatch *km) {
   pthread_mutex_unlock(&R->mu);
   for (size_t q = 0; q < k; q++) {
-    if (q + 8 < k) __builtin_prefetch(&R->ring[(first + q + 8) % R->q]);
+    if (q + 8 < k) __builtin_prefetch(slot(R, first + q + 8));
     if (q + 4 < k) {
-      const job *ahead = &R->ring[(first + q + 4) % R->q];
+      const job *ahead = slot(R, first + q + 4);
       for (size_t off = 0, n_ = record_bytes(ahead); off < n_; off += 64)
         __builtin_prefetch(ahead->store + off);
     }
-    run_job(&R->c, &R->ring[(first + q) % R->q], s, n, km);
+    run_job(&R->c, slot(R, first + q), s, n, km);
   }
   pthread_mutex_lock(&R->mu);
-  for (size_t q = 0; q < k; q++) R->ring[(first + q) % R->q].state = SLOT_DONE;
+  for (size_t q = 0; q < k; q++) slot(R, first + q)->state = SLOT_DONE;
   write_ready(R);
 }
 
@@ -253,7 +257,7 @@ static void *work(void *arg) {
  * rather than wait (it is one of the --threads). Whether the run stops
  * (R->mu held). */
 static int room(run *R) {
-  while ((R->ring[R->head % R->q].state != SLOT_FREE ||
+  while ((slot(R, R->head)->state != SLOT_FREE ||
           (R->in_flight > RING_BYTES && R->tail < R->head)) && !stopping(R)) {
     size_t first, k = claim(R, &first, CLAIM_BYTES / 8);
     if (k) {
@@ -273,7 +277,7 @@ static int room(run *R) {
  * lock a record. */
 static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
   run *R = ud;
-  job *j = &R->ring[R->head % R->q];
+  job *j = slot(R, R->head);
   if (set_job(j, rec, io_error, 1)) {
     kuzat_record oom = *rec;
     oom.text = "";
@@ -309,8 +313,9 @@ static void job_free(job *j) {
 static int run_threads(run *R, int argc, char **argv) {
   int nt = R->c.o->threads;
   /* room for every thread's claim of 64 KB of short lines, and as many
-   * waiting */
-  R->q = (size_t)nt * 1024;
+   * waiting: 1024 slots a thread, rounded up to a power of two (slot()) */
+  R->q = 1024;
+  while (R->q < (size_t)nt * 1024) R->q *= 2;
   R->ring = calloc(R->q, sizeof *R->ring);
   worker *wk = calloc((size_t)nt, sizeof *wk);
   int oom = !R->ring || !wk;
