@@ -59,10 +59,12 @@ int kuzat__model_new(const kz_alloc *a, const kuzat_feature_params *fp, size_t m
   return KUZAT_OK;
 }
 
-static void free_marker(const kz_alloc *a, kz_marker *k) {
+static void free_marker(const kz_alloc *a, kz_marker *k, int own_weights) {
   kuzat__free(a, k->name);
-  kuzat__free(a, k->idx);
-  kuzat__free(a, k->w);
+  if (own_weights) {
+    kuzat__free(a, k->idx);
+    kuzat__free(a, k->w);
+  }
   kuzat__free(a, k->sv_coef);
   kuzat__free(a, k->sv_nodes);
   kuzat__free(a, k->sv_ptr);
@@ -78,8 +80,10 @@ static void free_marker(const kz_alloc *a, kz_marker *k) {
 void kuzat_model_free(kuzat_model *m) {
   if (!m) return;
   kz_alloc a = m->a;
-  for (size_t i = 0; i < m->nm; i++) free_marker(&a, &m->mk[i]);
+  for (size_t i = 0; i < m->nm; i++) free_marker(&a, &m->mk[i], m->w_mem == NULL);
   kuzat__free(&a, m->mk);
+  kuzat__free(&a, m->idx_mem);
+  kuzat__free(&a, m->w_mem);
   kuzat__free(&a, m->index);
   kuzat__free(&a, m->rows_mem);
   kuzat__free(&a, m);
@@ -230,6 +234,7 @@ typedef struct rbuf {
   size_t len, pos;
   uint32_t version; /* the format's */
   uint32_t crc;     /* of all len bytes, as inflating computed it */
+  size_t used;      /* weights of the block (weights_block()) given out */
 } rbuf;
 
 static int need(rbuf *r, size_t n, const char *what, kuzat_error *err) {
@@ -408,11 +413,9 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
                          "model damaged at byte %zu: %u weights, but %zu bytes left", at, count,
                          r->len - r->pos);
     k->nnz = count;
-    k->idx = kuzat__malloc(&m->a, (size_t)count * sizeof *k->idx + 1);
-    k->w = kuzat__malloc(&m->a, (size_t)count * sizeof *k->w + 1);
-    if (!k->idx || !k->w) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
-    kuzat__huge_pages(k->idx, (size_t)count * sizeof *k->idx);
-    kuzat__huge_pages(k->w, (size_t)count * sizeof *k->w);
+    k->idx = m->idx_mem + r->used;
+    k->w = m->w_mem + r->used;
+    r->used += count; /* within the block: 12 bytes a weight, all in the content */
     rc = r->version >= 3 ? get_planes(r, count, limit, k->idx, k->w, err)
                          : get_pairs(r, count, limit, k->idx, k->w, NULL, err);
     if (rc) return rc;
@@ -468,6 +471,23 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
     node[nnz].value = 0;
     node += nnz + 1;
   }
+  return KUZAT_OK;
+}
+
+/* One block for the indices and one for the weights of every linear
+ * marker, sized for as many weights as the content's markers could hold
+ * (12 bytes each): a few megabytes touched once, where a pair of
+ * allocations a marker left most of them on small pages (a fault each,
+ * which this VM makes dear). It holds no more than the content does: a
+ * model of linear markers fills it, support vectors (12 bytes a value too)
+ * leave their share unused and untouched. */
+static int weights_block(kuzat_model *m, const rbuf *r) {
+  const size_t cap = (r->len - r->pos) / 12 + 1;
+  m->idx_mem = kuzat__malloc(&m->a, cap * sizeof *m->idx_mem);
+  m->w_mem = kuzat__malloc(&m->a, cap * sizeof *m->w_mem);
+  if (!m->idx_mem || !m->w_mem) return KUZAT_ENOMEM;
+  kuzat__huge_pages(m->idx_mem, cap * sizeof *m->idx_mem);
+  kuzat__huge_pages(m->w_mem, cap * sizeof *m->w_mem);
   return KUZAT_OK;
 }
 
@@ -532,6 +552,7 @@ static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {
   m->mk = kuzat__calloc(&m->a, nm, sizeof *m->mk);
   if (!m->mk) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   m->nm = nm;
+  if (weights_block(m, r)) return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   for (uint32_t i = 0; i < nm; i++)
     if ((rc = read_marker(m, r, &m->mk[i], err))) return rc;
   if ((rc = need(r, 4, "the dictionary count", err))) return rc;
@@ -568,7 +589,7 @@ int kuzat_model_load_mem(const void *buf, size_t len, const kuzat_allocator *all
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   }
   m->a = a;
-  rbuf r = {raw, raw_len, 0, 0, crc};
+  rbuf r = {raw, raw_len, 0, 0, crc, 0};
   rc = parse(m, &r, err);
   if (!rc) set_id(m, raw, raw_len);
   kuzat__free(&a, raw);

@@ -43,6 +43,11 @@ struct kuzat_model {
   kz_rows w;
   uint64_t *index;
   void *rows_mem; /* w.rows, before aligning it to a cache line */
+  /* a loaded model's linear weights, every marker's idx and w in one block
+   * each (model.c: weights_block()); NULL for a trained one, whose markers
+   * own theirs */
+  uint32_t *idx_mem;
+  double *w_mem;
 };
 
 /* (weights.c) Build m->w from the markers' sparse weights (linear markers;
