@@ -28,8 +28,8 @@ STAGES = [
      "before: build_vector's ordered table and kuzat__model_dot)",
      lambda f, o: re.match(r"(count_dot|kuzat__count_dot|build_vector|order_table|tf_weight_log"
                            r"|kuzat__model_dot|kuzat_model_decision)", fn(f))),
-    ("model loading (zlib inflate, CRC, the weights' layout)",
-     lambda f, o: "libz" in o or re.search(r"(^|/)src/model\.c:", f)
+    ("model loading (inflate: libdeflate or zlib; the weights' layout)",
+     lambda f, o: "libz" in o or "libdeflate" in o or re.search(r"(^|/)src/(model|container)\.c:", f)
      or re.match(r"kuzat__weights_build|kuzat__model_finish", fn(f))),
     ("reading input", lambda f, o: re.search(r"(^|/)src/(reader|read_[a-z]+)\.c:", f)
      or re.search(r":(__memchr|read|__read)", f)),
