@@ -61,8 +61,8 @@ int kuzat__weights_build(kuzat_model *m) {
   m->w.stride = stride;
   m->w.nm = m->nm;
   /* a block of rows at a time, zeroed and then given each marker's weights
-   * in it: the block stays in cache while the markers' weights go in (one
-   * pass per marker over all the rows wrote into memory, 8 times) */
+   * in it, while the block stays in cache (a pass per marker over all the
+   * rows went out to memory once per marker) */
   const size_t block = 256; /* words of the bitmap: 16,384 buckets */
   for (size_t k0 = 0; k0 < words; k0 += block) {
     const size_t k1 = k0 + block < words ? k0 + block : words;
