@@ -142,7 +142,13 @@ typedef struct walker {
   /* called for each record; returns nonzero to stop (output closed) */
   int (*emit)(void *ud, const kuzat_record *rec, const char *io_error);
   void *ud;
+  /* called when an input ends (NULL: nothing to do); nonzero to stop */
+  int (*input_end)(void *ud);
   int stop;
+  /* the input being read is a regular file: nothing but the reading
+   * itself waits for its next record, so records may be handed over in
+   * batches (a pipe's go one at a time: its next may be long in coming) */
+  int regular;
   report *rep;                  /* bytes and files read, for --progress */
   unsigned long long bytes_base; /* bytes of the inputs done */
   dev_t anc_dev[64];
@@ -253,6 +259,10 @@ typedef struct run {
   int wait_feed, wait_work, wait_end; /* threads waiting: signal only them */
   pthread_mutex_t mu;
   pthread_cond_t filled, done, freed;
+  /* the reading thread's alone, on a cache line of their own: records
+   * copied into the slots from head on but not yet handed over, their
+   * text bytes, and the first slot not known to be free */
+  _Alignas(64) size_t pending, pending_bytes, free_until;
 } run;
 
 /* ---- report.c, on the run ---- */

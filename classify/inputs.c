@@ -60,6 +60,8 @@ static void read_file(walker *w, const char *path, long long size) {
   /* a blank JSON Lines line gets its error line: output line N answers
    * input line N */
   kuzat_reader_set_flags(r, KUZAT_READ_BLANK_RECORDS);
+  struct stat sb;
+  w->regular = size >= 0 || (strcmp(path, "-") == 0 && fstat(0, &sb) == 0 && S_ISREG(sb.st_mode));
   kuzat_record rec;
   int rc = 0, told = w->o->format != KUZAT_FORMAT_AUTO || strcmp(path, "-") != 0;
   while (!w->stop && (rc = kuzat_reader_next(r, &rec, &err)) == 1) {
@@ -71,6 +73,8 @@ static void read_file(walker *w, const char *path, long long size) {
     if (w->emit(w->ud, &rec, NULL)) w->stop = 1;
   }
   if (!w->stop && rc < 0) emit_io_error(w, id, err.msg);
+  w->regular = 0;
+  if (!w->stop && w->input_end && w->input_end(w->ud)) w->stop = 1;
   unsigned long long got = kuzat_reader_bytes(r);
   kuzat_reader_free(r);
   input_done(w, size >= 0 && (unsigned long long)size > got ? (unsigned long long)size : got);

@@ -4,9 +4,10 @@
  * With one thread there is no ring: read, score, write. With N, records
  * flow in input order through a ring of slots. The main thread reads
  * records into free slots (a copy: the reader's memory is only the
- * record's while the callback runs); it and N - 1 workers each claim the
- * next records, up to 64 KB of text at a time, score them and format
- * their lines; and whichever thread finishes the record at the tail writes
+ * record's while the callback runs) and hands them over, a pipe's one at a
+ * time, a regular file's in batches (one lock for many); it and N - 1
+ * workers each claim the next records, up to 64 KB of text at a time,
+ * score them and format their lines; and whichever thread finishes the record at the tail writes
  * every finished line from there on, while the others go on scoring. So
  * there are N threads for N cores -- no thread only reads or only writes
  * -- output order never depends on the number of threads, and on a pipe a
@@ -271,13 +272,43 @@ static int room(run *R) {
   return stopping(R);
 }
 
-/* The reading thread's callback: copy the record into the next slot, which
- * room() made sure is free before (at the start the ring is empty), then,
- * under the same lock, hand it over and make room for the next one: one
- * lock a record. */
+/* Hand the records copied since the last time over to the workers, and
+ * make room for the next one (room()): one lock for them all. Whether the
+ * run stops. */
+static int hand_over(run *R) {
+  pthread_mutex_lock(&R->mu);
+  for (size_t k = 0; k < R->pending; k++) slot(R, R->head + k)->state = SLOT_FILLED;
+  R->in_flight += R->pending_bytes;
+  R->head += R->pending;
+  if (R->wait_work) {
+    if (R->pending > 1) pthread_cond_broadcast(&R->filled);
+    else pthread_cond_signal(&R->filled);
+  }
+  R->pending = R->pending_bytes = 0;
+  const int stop = room(R);
+  /* room() made slot(head) free: so is every slot before the first one
+   * the writer has not freed (a slot is free once the record a ring
+   * before it is written) */
+  R->free_until = R->tail + R->q;
+  pthread_mutex_unlock(&R->mu);
+  return stop;
+}
+
+/* Records of a regular file are handed over this many at a time, or this
+ * many text bytes, whichever comes first: a lock for every record was a
+ * twentieth of the reading thread's time, and the workers' claims are
+ * batches anyway. */
+#define BATCH_RECORDS 64
+#define BATCH_BYTES ((size_t)16 << 10)
+
+/* The reading thread's callback: copy the record into the next free slot
+ * (free by hand_over(): at the start the ring is empty), then hand it
+ * over -- at once from a pipe, whose next record may be long in coming;
+ * with the next ones from a regular file. */
 static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
   run *R = ud;
-  job *j = slot(R, R->head);
+  if (R->head + R->pending >= R->free_until && hand_over(R)) return 1;
+  job *j = slot(R, R->head + R->pending);
   if (set_job(j, rec, io_error, 1)) {
     kuzat_record oom = *rec;
     oom.text = "";
@@ -292,14 +323,16 @@ static int emit_ring(void *ud, const kuzat_record *rec, const char *io_error) {
       set_job(j, &oom, NULL, 0);
     }
   }
-  pthread_mutex_lock(&R->mu);
-  j->state = SLOT_FILLED;
-  R->in_flight += j->text_len;
-  R->head++;
-  if (R->wait_work) pthread_cond_signal(&R->filled);
-  const int stop = room(R);
-  pthread_mutex_unlock(&R->mu);
-  return stop;
+  R->pending++;
+  R->pending_bytes += j->text_len;
+  if (R->w.regular && R->pending < BATCH_RECORDS && R->pending_bytes < BATCH_BYTES) return 0;
+  return hand_over(R);
+}
+
+/* An input ended: what is left of its records goes over now. */
+static int input_end(void *ud) {
+  run *R = ud;
+  return R->pending ? hand_over(R) : 0;
 }
 
 static void job_free(job *j) {
@@ -348,7 +381,11 @@ static int run_threads(run *R, int argc, char **argv) {
     R->tools_failed = 1;
     pthread_mutex_unlock(&R->mu);
   }
-  if (!rc) walk_all(&R->w, argc, argv);
+  if (!rc) {
+    R->free_until = R->q; /* the ring is empty */
+    walk_all(&R->w, argc, argv);
+    input_end(R); /* walk_all() stopped early: what was copied is written */
+  }
   /* the end of the input: score what is left with the workers, and wait
    * until every record claimed is written */
   pthread_mutex_lock(&R->mu);
@@ -403,5 +440,6 @@ int run_all(run *R, int argc, char **argv) {
   R->w.ud = R;
   if (R->c.o->threads <= 1) return run_serial(R, argc, argv);
   R->w.emit = emit_ring;
+  R->w.input_end = input_end;
   return run_threads(R, argc, argv);
 }

@@ -129,6 +129,42 @@ while [ $i -lt 600 ] && [ ! -s "$T/live.out" ]; do sleep 0.1; i=$((i + 1)); done
 check "on a pipe a record's line is written before more input arrives" "stdin:1" \
   "$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$T/live.out")"
 kill $feeder $reader 2> /dev/null; wait 2> /dev/null
+# the same with threads: a pipe's records are handed over one at a time,
+# and a regular file's last batch goes over when the file ends, before the
+# next input (here a pipe that brings nothing) is read
+printf 'Bugun havo yaxshi\nСалом\nHello\n' > "$T/three.txt"
+for args in "--threads 2 -" "--threads 3 --lines $T/three.txt -"; do
+  rm -f "$T/fifo"
+  : > "$T/live.out"
+  mkfifo "$T/fifo"
+  case $args in
+    *three*) want="$T/three.txt:1 $T/three.txt:2 $T/three.txt:3"; n=3
+             ( exec sleep 120 ) > "$T/fifo" & ;;
+    *) want="stdin:1"; n=1
+       ( printf 'Bugun havo yaxshi\n'; exec sleep 120 ) > "$T/fifo" & ;;
+  esac
+  feeder=$!
+  # shellcheck disable=SC2086 # $args is split on purpose
+  "$CLASSIFY" -m "$M" $args < "$T/fifo" | head -n $n > "$T/live.out" &
+  reader=$!
+  i=0
+  while [ $i -lt 600 ] && [ "$(wc -l < "$T/live.out")" -lt $n ]; do sleep 0.1; i=$((i + 1)); done
+  check "$args: the lines are written before more input arrives" "$want" \
+    "$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$T/live.out" | paste -sd ' ')"
+  kill $feeder $reader 2> /dev/null; wait 2> /dev/null
+done
+# regular files (standard input one of them) in batches: every record of
+# files of 1, 63, 64, 65 and 1,000 lines, in order, as one thread gives them
+cat "$T/many.txt" "$T/many.txt" "$T/many.txt" > "$T/more.txt"
+for n in 1 63 64 65 1000; do sed -n "1,${n}p" "$T/more.txt" > "$T/part$n.txt"; done
+set -- "$T/part1.txt" "$T/part63.txt" - "$T/part64.txt" "$T/part65.txt" "$T/part1000.txt"
+"$CLASSIFY" -m "$M" --lines "$@" < "$T/part65.txt" > "$T/files1.out"
+"$CLASSIFY" -m "$M" --lines --threads 3 "$@" < "$T/part65.txt" > "$T/files3.out"
+check "regular files and stdin, --threads 3: one thread's output" "$(wc -l < "$T/files1.out") $(cksum < "$T/files1.out")" \
+  "$(wc -l < "$T/files3.out") $(cksum < "$T/files3.out")"
+check "... which is every line of them" 1258 "$(wc -l < "$T/files1.out")"
+"$CLASSIFY" -m "$M" --lines --threads 2 "$T/part1000.txt" 2> "$T/head.err" | head -n 1 > "$T/head.out"
+check "--threads 2 | head -n 1: one line, nothing on stderr" "1 " "$(wc -l < "$T/head.out") $(cat "$T/head.err")"
 
 # --- exit codes and refusals ---
 "$CLASSIFY" -m "$M" --strict "$G/posts.jsonl" > /dev/null 2>&1
