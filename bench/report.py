@@ -258,10 +258,19 @@ def main():
         # run made just before it
         r = sorted((2 * x) / y for x, y in zip(runs.get(("kuzat", "0"), []),
                                                 runs.get(("kuzat, two processes", "0,1"), [])))
+        # --threads 2 against that ceiling, round by round: the pair's
+        # speed-up over the one-thread run is 2 * one / pair, the threads'
+        # one / two, so theirs is pair / (2 * two)
+        t = sorted(y / (2 * x) for x, y in zip(runs.get(("kuzat", "0,1"), []),
+                                                runs.get(("kuzat, two processes", "0,1"), [])))
         return ("; two one-thread processes at once on the same two cores (no threads, nothing "
-                "shared) gave %.2f x one%s" % (p["mbs"] / one["mbs"],
-                                              " (runs side by side: %.2f to %.2f)" % (r[0], r[-1])
-                                              if len(r) > 1 else ""))
+                "shared) gave %.2f x one%s%s" % (
+                    p["mbs"] / one["mbs"],
+                    " (runs side by side: %.2f to %.2f)" % (r[0], r[-1]) if len(r) > 1 else "",
+                    "; round by round --threads 2 reached %.2f to %.2f of the two processes' "
+                    "speed-up (median %.2f)" % (t[0], t[-1], t[len(t) // 2] if len(t) % 2
+                                                else (t[len(t) // 2 - 1] + t[len(t) // 2]) / 2)
+                    if len(t) > 1 else ""))
 
     ks, fs = speed[("kuzat", "0")], speed[("fasttext", "0")]
     targets.append(("scoring throughput, one core, the shipped default model >= 1.5 x fastText "
