@@ -99,8 +99,14 @@ void *kuzat__malloc(const kz_alloc *a, size_t n) {
   return a->alloc(a->ud, n ? n : 1);
 }
 
+/* With the default allocator, the C library's calloc(), which knows when
+ * its memory is fresh from the kernel, zeros already and untouched (a
+ * model's rows: 20 MB that memset() would write before the weights do,
+ * and that huge-page advice given after still applies to). */
 void *kuzat__calloc(const kz_alloc *a, size_t count, size_t size) {
   if (size && count > SIZE_MAX / size) return NULL;
+  if (a->alloc == std_alloc && a->realloc == std_realloc && a->free == std_free)
+    return calloc(count ? count : 1, size ? size : 1);
   void *p = kuzat__malloc(a, count * size);
   if (p) memset(p, 0, count * size);
   return p;
