@@ -133,13 +133,12 @@ static int inflate_plain(const kz_alloc *a, const unsigned char *src, size_t n,
   if (src[2] != 8 || src[3] != 0) return 1; /* deflate, no FEXTRA/FNAME/FCOMMENT/FHCRC */
   const size_t isize = kuzat__get_u32(src + n - 4);
   if (isize > KZ_CONTAINER_MAX || isize / 1032 > n) return 1; /* deflate's largest ratio */
-  unsigned char *dst = kuzat__malloc(a, isize ? isize : 1);
+  unsigned char *dst = kuzat__malloc_huge(a, isize ? isize : 1); /* as the rows (status.c) */
   struct libdeflate_decompressor *d = dst ? libdeflate_alloc_decompressor() : NULL;
   if (!d) {
     kuzat__free(a, dst);
     return KUZAT_ENOMEM;
   }
-  kuzat__huge_pages(dst, isize); /* as for the rows (status.c) */
   size_t used = 0, got = 0;
   int ok = libdeflate_deflate_decompress_ex(d, src + 10, n - 18, dst, isize, &used, &got) ==
            LIBDEFLATE_SUCCESS;
@@ -241,12 +240,11 @@ int kuzat__read_file(const kz_alloc *a, const char *path, const char *what,
                        path, what);
   }
   size_t n = (size_t)sb.st_size, got = 0;
-  unsigned char *buf = kuzat__malloc(a, n ? n : 1);
+  unsigned char *buf = kuzat__malloc_huge(a, n ? n : 1); /* megabytes touched once */
   if (!buf) {
     close(fd);
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   }
-  kuzat__huge_pages(buf, n); /* megabytes touched once: fewer faults */
   while (got < n) {
     ssize_t r = read(fd, buf + got, n - got);
     if (r < 0 && errno == EINTR) continue;

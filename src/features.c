@@ -393,17 +393,15 @@ static int collect_keys(kuzat_featuriser *f, const char *norm, size_t len) {
       kuzat__grow(&f->a, (void **)&f->wh, &f->wh_cap, nt + 1, sizeof *f->wh))
     return KUZAT_ENOMEM;
   if (nchar && !f->wc) {
-    f->wc = kuzat__malloc(&f->a, KZ_WC_SLOTS * sizeof *f->wc);
-    f->wc_pool = kuzat__malloc(&f->a, KZ_WC_POOL * sizeof *f->wc_pool);
+    /* read all over: huge pages spare the TLB misses */
+    f->wc = kuzat__malloc_huge(&f->a, KZ_WC_SLOTS * sizeof *f->wc);
+    f->wc_pool = kuzat__malloc_huge(&f->a, KZ_WC_POOL * sizeof *f->wc_pool);
     if (!f->wc || !f->wc_pool) {
       kuzat__free(&f->a, f->wc);
       kuzat__free(&f->a, f->wc_pool);
       f->wc = NULL, f->wc_pool = NULL;
       return KUZAT_ENOMEM;
     }
-    /* read all over: huge pages spare the TLB misses */
-    kuzat__huge_pages(f->wc, KZ_WC_SLOTS * sizeof *f->wc);
-    kuzat__huge_pages(f->wc_pool, KZ_WC_POOL * sizeof *f->wc_pool);
     memset(f->wc, 0, KZ_WC_SLOTS * sizeof *f->wc);
   }
   uint64_t *keys = f->keys, *whs = f->wh;

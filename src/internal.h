@@ -44,6 +44,7 @@ typedef struct kz_alloc {
 void kuzat__alloc_init(kz_alloc *dst, const kuzat_allocator *src);
 void *kuzat__malloc(const kz_alloc *a, size_t n);
 void *kuzat__calloc(const kz_alloc *a, size_t count, size_t size);
+void *kuzat__malloc_huge(const kz_alloc *a, size_t n);
 /* Advise 2 MB pages for [p, p + n) (before it is touched): status.c. */
 void kuzat__huge_pages(void *p, size_t n);
 void kuzat__free(const kz_alloc *a, void *p);

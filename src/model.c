@@ -483,12 +483,9 @@ static int read_marker(kuzat_model *m, rbuf *r, kz_marker *k, kuzat_error *err) 
  * leave their share unused and untouched. */
 static int weights_block(kuzat_model *m, const rbuf *r) {
   const size_t cap = (r->len - r->pos) / 12 + 1;
-  m->idx_mem = kuzat__malloc(&m->a, cap * sizeof *m->idx_mem);
-  m->w_mem = kuzat__malloc(&m->a, cap * sizeof *m->w_mem);
-  if (!m->idx_mem || !m->w_mem) return KUZAT_ENOMEM;
-  kuzat__huge_pages(m->idx_mem, cap * sizeof *m->idx_mem);
-  kuzat__huge_pages(m->w_mem, cap * sizeof *m->w_mem);
-  return KUZAT_OK;
+  m->idx_mem = kuzat__malloc_huge(&m->a, cap * sizeof *m->idx_mem);
+  m->w_mem = kuzat__malloc_huge(&m->a, cap * sizeof *m->w_mem);
+  return m->idx_mem && m->w_mem ? KUZAT_OK : KUZAT_ENOMEM;
 }
 
 static int parse(kuzat_model *m, rbuf *r, kuzat_error *err) {

@@ -44,25 +44,30 @@ int kuzat__weights_build(kuzat_model *m) {
   if (m->nm > 8) stride = (m->nm + 7) & ~(size_t)7;
   if (nrows > SIZE_MAX / sizeof(double) / stride - 8) return KUZAT_ENOMEM;
   const size_t bytes = (nrows * stride + 8) * sizeof(double);
-  m->rows_mem = kuzat__calloc(&m->a, nrows * stride + 8, sizeof(double));
+  m->rows_mem = kuzat__malloc_huge(&m->a, bytes);
   uint32_t *at = kuzat__calloc(&m->a, m->nm, sizeof *at); /* each marker's next weight */
   if (!m->rows_mem || !at) {
     kuzat__free(&m->a, at);
     return KUZAT_ENOMEM;
   }
-  kuzat__huge_pages(m->rows_mem, bytes);
-  double *rows = (double *)m->rows_mem; /* zeros */
-  rows += (64 - (uintptr_t)rows % 64) % 64 / sizeof *rows;
+  double *rows = (double *)m->rows_mem;
+  const size_t lead = (64 - (uintptr_t)rows % 64) % 64 / sizeof *rows;
+  memset(rows, 0, lead * sizeof *rows);
+  memset(rows + lead + nrows * stride, 0, (8 - lead) * sizeof *rows);
+  rows += lead;
   m->w.index = m->index;
   m->w.rows = rows;
   m->w.stride = stride;
   m->w.nm = m->nm;
-  /* a block of rows at a time given each marker's weights, while the
-   * block stays in cache (a pass per marker over all the rows went out to
-   * memory once per marker); the rows are zeros from the allocation */
+  /* a block of rows at a time, zeroed and then given each marker's weights
+   * in it, while the block stays in cache (a pass per marker over all the
+   * rows went out to memory once per marker) */
   const size_t block = 256; /* words of the bitmap: 16,384 buckets */
   for (size_t k0 = 0; k0 < words; k0 += block) {
     const size_t k1 = k0 + block < words ? k0 + block : words;
+    const size_t r0 = m->index[2 * k0 + 1];
+    const size_t r1 = k1 < words ? m->index[2 * k1 + 1] : nrows;
+    memset(rows + r0 * stride, 0, (r1 - r0) * stride * sizeof *rows);
     const uint32_t end = (uint32_t)(k1 * 64); /* 1-based indices up to it */
     for (size_t i = 0; i < m->nm; i++) {
       const kz_marker *mk = &m->mk[i];

@@ -14,6 +14,8 @@
  *    throughput corpus: decision values and probabilities within 1e-9 of
  *    the reference (the issue allows 1e-6), and the portable code the same
  *    bits as the one the processor runs.
+ * 3. The blocks a model is loaded into: 2 MB-aligned with the default
+ *    allocator, the caller's allocator honoured.
  */
 #include "check.h"
 #include "helpers.h"
@@ -286,8 +288,63 @@ static kuzat_model *three_markers(int bits) {
   return m;
 }
 
+/* ---- 3. the blocks a model is loaded into ---- */
+
+static size_t counted_allocs;
+static void *counting_alloc(void *ud, size_t n) {
+  (void)ud;
+  counted_allocs++;
+  return malloc(n);
+}
+static void *counting_realloc(void *ud, void *p, size_t n) {
+  (void)ud;
+  return realloc(p, n);
+}
+static void counting_free(void *ud, void *p) {
+  (void)ud;
+  free(p);
+}
+
+/* kuzat__malloc_huge(): with the default allocator, a block of at least 1
+ * MB starts on a 2 MB boundary (so that every page of it may be a huge
+ * one, the first and the last included), is usable to its end, grows
+ * with realloc and is freed like any other; a smaller block, or any block
+ * of a caller's allocator, comes from the allocator as it is. */
+static void test_huge_blocks(void) {
+  const size_t mb2 = (size_t)2 << 20;
+  kz_alloc a;
+  kuzat__alloc_init(&a, NULL);
+  const size_t sizes[] = {mb2 / 2, mb2, mb2 + 1, 5 * mb2 + 123, 9763829};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    unsigned char *p = kuzat__malloc_huge(&a, sizes[i]);
+    CHECK(p != NULL, "%zu bytes", sizes[i]);
+    if (!p) continue;
+#if defined(__linux__)
+    CHECK((uintptr_t)p % mb2 == 0, "%zu bytes start on a 2 MB boundary (%p)", sizes[i], (void *)p);
+#endif
+    memset(p, 0xA5, sizes[i]);
+    unsigned char *q = a.realloc(a.ud, p, sizes[i] + mb2);
+    CHECK(q && q[0] == 0xA5 && q[sizes[i] - 1] == 0xA5, "%zu bytes reallocated with their contents",
+          sizes[i]);
+    kuzat__free(&a, q ? q : p);
+  }
+  unsigned char *small = kuzat__malloc_huge(&a, 4096);
+  CHECK(small != NULL, "a small block");
+  if (small) memset(small, 1, 4096);
+  kuzat__free(&a, small);
+  kuzat_allocator mine = {counting_alloc, counting_realloc, counting_free, NULL};
+  kuzat__alloc_init(&a, &mine);
+  counted_allocs = 0;
+  unsigned char *p = kuzat__malloc_huge(&a, 3 * mb2);
+  CHECK(p != NULL && counted_allocs == 1, "a caller's allocator gives the block (%zu calls)",
+        counted_allocs);
+  if (p) memset(p, 2, 3 * mb2);
+  kuzat__free(&a, p);
+}
+
 int main(void) {
   test_counter();
+  test_huge_blocks();
 
   texts x = {0};
   const char *files[] = {"tests/data/classify/train.tsv", "tests/data/normalise.tsv",
