@@ -69,7 +69,10 @@ KZ_LDFLAGS := $(LDFLAGS) $(MODE_LDFLAGS)
 KZ_LIBS := $(PKG_LIBS) -lsvm -lm -lpthread
 
 LIB_SRC := $(sort $(wildcard src/*.c))
-LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/langid_corpus.o
+# the library's objects but the language profile's tables, which
+# tools/profile.c builds with them (and tools/no_profile.c)
+LIB_OBJ_BASE := $(LIB_SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/langid_corpus.o
+LIB_OBJ := $(LIB_OBJ_BASE) $(B)/obj/langid_profile.o
 LANGID_TEXTS := $(sort $(wildcard datasets/langid/*.txt))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(filter-out tests/unit/check.c,$(wildcard tests/unit/test_*.c)))
 
@@ -101,6 +104,16 @@ $(B)/langid_corpus.c: $(B)/tools/embed $(LANGID_TEXTS)
 	$(B)/tools/embed $@ $(foreach f,$(LANGID_TEXTS),$(firstword $(subst ., ,$(notdir $(f))))=$(f))
 
 $(B)/obj/langid_corpus.o: $(B)/langid_corpus.c src/internal.h | $(B)/obj
+	$(CC) $(KZ_CFLAGS) -c -o $@ $<
+
+# the language profile, built once here rather than by every normaliser
+$(B)/tools/profile: tools/profile.c tools/no_profile.c $(LIB_OBJ_BASE) | $(B)/tools
+	$(CC) $(KZ_CFLAGS) -o $@ tools/profile.c tools/no_profile.c $(LIB_OBJ_BASE) $(KZ_LDFLAGS) $(KZ_LIBS)
+
+$(B)/langid_profile.c: $(B)/tools/profile
+	$(B)/tools/profile $@
+
+$(B)/obj/langid_profile.o: $(B)/langid_profile.c src/internal.h | $(B)/obj
 	$(CC) $(KZ_CFLAGS) -c -o $@ $<
 
 $(B)/libkuzat.a: $(LIB_OBJ)

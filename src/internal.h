@@ -90,6 +90,35 @@ int kuzat__profile_count(kz_profile *p, const kz_alloc *a, int lang, const int32
 int kuzat__profile_finish(kz_profile *p, const kz_alloc *a);
 void kuzat__profile_free(const kz_alloc *a, kz_profile *p);
 
+/* A finished profile's tables: per script, a group of the languages
+ * written in it, their log probabilities in an open-addressing table of
+ * fingerprinted slots (langid.c says how they are laid out). */
+typedef struct kz_group {
+  int nl;
+  int lang[KUZAT_LANG_COUNT]; /* kuzat_lang of each column, in kuzat_lang order */
+  size_t cap;                 /* slots, a power of two */
+  size_t stride;              /* int16 a slot: 2 for the fingerprint, nl, padding */
+  const int16_t *slot;        /* cap * stride */
+  int16_t unseen[KUZAT_LANG_COUNT];
+} kz_group;
+typedef struct kz_profile_tables {
+  kz_group g[KZ_SC_COUNT]; /* by script; nl is 0 for a script of no language */
+  int has[KUZAT_LANG_COUNT]; /* the language has a profile */
+} kz_profile_tables;
+
+/* The tables of the profile the normaliser would build, built once at
+ * build time (tools/profile.c writes them into build/langid_profile.c):
+ * every normaliser reads them where they are, in the library's constant
+ * data, instead of folding the texts and counting at run time (which cost
+ * the first normaliser of a process some 3 ms and 1,000 page faults). NULL
+ * in a build without them (tools/profile.c itself, the fuzzers), whose
+ * normalisers build their own. */
+extern const kz_profile_tables *const kuzat__langid_tables;
+/* A profile reading `t` (not copied: t must outlive it). */
+int kuzat__profile_borrow(const kz_alloc *a, const kz_profile_tables *t, kz_profile **out);
+/* A finished profile's tables. */
+const kz_profile_tables *kuzat__profile_tables(const kz_profile *p);
+
 /* Counts the normaliser gathers while it folds, for identification. */
 typedef struct kz_langstats {
   size_t script[KZ_SC_COUNT]; /* letters (and non-letters) by KZ_SC_* */
@@ -107,6 +136,12 @@ typedef struct kz_langstats {
  * document's majority letter script (KZ_SC_*) in *script. */
 int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
                   const kz_langstats *st, int *script);
+
+/* (normalise.c) The profile built at run time from the texts compiled into
+ * the library, folded by n as the identifier sees text (what every
+ * normaliser did before kuzat__langid_tables; tools/profile.c and the
+ * tests use it). KUZAT_OK, or an error in err. */
+int kuzat__normaliser_build_profile(kuzat_normaliser *n, kz_profile **out, kuzat_error *err);
 
 /* (normalise.c) Fold text as the normaliser's steps 1-4 do (for the
  * benchmark of those steps alone). Stores code points in a buffer owned by

@@ -52,19 +52,12 @@ static const int lang_script[KZ_NL] = {
  * cache: a table of slots, each a 32-bit fingerprint (0: empty slot) and
  * beside it log P(feature | language) * KZ_SCALE for the group's nl
  * languages, in one row of `stride` int16 (a power of two: at malloc's
- * alignment a row never straddles two cache lines, so a look-up is one
- * memory access, where a table of fingerprints and another of rows made it
- * two). A fingerprint
- * collision merges two features' statistics; for choosing among four
- * languages that costs nothing measurable. */
-typedef struct kz_group {
-  int nl;
-  int lang[KZ_NL]; /* kuzat_lang of each column, in kuzat_lang order */
-  size_t cap;      /* slots, a power of two */
-  size_t stride;   /* int16 a slot: 2 for the fingerprint, nl, padding */
-  int16_t *slot;   /* cap * stride */
-  int16_t unseen[KZ_NL];
-} kz_group;
+ * alignment, and the generated tables' 64 bytes, a row never straddles two
+ * cache lines, so a look-up is one memory access, where a table of
+ * fingerprints and another of rows made it two). A fingerprint collision
+ * merges two features' statistics; for choosing among four languages that
+ * costs nothing measurable. The group's type, kz_group, is internal.h's:
+ * tools/profile.c writes the tables into build/langid_profile.c. */
 
 static inline uint32_t slot_fp(const int16_t *row) {
   uint32_t f;
@@ -77,8 +70,8 @@ struct kz_profile {
   uint64_t *keys;   /* while building: 0 marks an empty slot */
   uint32_t *counts; /* while building: cap * KZ_NL */
   size_t used;      /* while building: keys in use */
-  kz_group g[KZ_SC_COUNT]; /* by script; nl is 0 for a script of no language */
-  int has[KZ_NL];   /* the language has a profile */
+  kz_profile_tables t;
+  const kz_profile_tables *tables; /* &t, or the ones borrowed */
 };
 
 /* Spread a feature key over 64 bits: slot from the low bits, fingerprint
@@ -200,11 +193,20 @@ void kuzat__profile_free(const kz_alloc *a, kz_profile *p) {
   if (!p) return;
   kuzat__free(a, p->keys);
   kuzat__free(a, p->counts);
-  for (int g = 0; g < KZ_SC_COUNT; g++) {
-    kuzat__free(a, p->g[g].slot);
-  }
+  if (p->tables == &p->t) /* built here, not borrowed */
+    for (int g = 0; g < KZ_SC_COUNT; g++) kuzat__free(a, (void *)(uintptr_t)p->t.g[g].slot);
   kuzat__free(a, p);
 }
+
+int kuzat__profile_borrow(const kz_alloc *a, const kz_profile_tables *t, kz_profile **out) {
+  kz_profile *p = kuzat__calloc(a, 1, sizeof *p);
+  *out = p;
+  if (!p) return KUZAT_ENOMEM;
+  p->tables = t;
+  return KUZAT_OK;
+}
+
+const kz_profile_tables *kuzat__profile_tables(const kz_profile *p) { return p->tables; }
 
 /* Build one group's table from the counts of its languages. */
 static int finish_group(kz_profile *p, const kz_alloc *al, kz_group *g, const int *langs,
@@ -226,11 +228,12 @@ static int finish_group(kz_profile *p, const kz_alloc *al, kz_group *g, const in
   while (g->cap < used * 2) g->cap *= 2;
   g->stride = 4;
   while (g->stride < 2 + (size_t)nl) g->stride *= 2;
-  g->slot = kuzat__calloc(al, g->cap * g->stride, sizeof *g->slot);
-  if (!g->slot) return KUZAT_ENOMEM;
+  int16_t *slot = kuzat__calloc(al, g->cap * g->stride, sizeof *slot);
+  g->slot = slot;
+  if (!slot) return KUZAT_ENOMEM;
   for (int l = 0; l < nl; l++) {
     g->lang[l] = langs[l];
-    p->has[langs[l]] = total[l] > 0;
+    p->t.has[langs[l]] = total[l] > 0;
     denom[l] = total[l] + 0.5 * (double)used;
     g->unseen[l] = (int16_t)lrint(log(0.5 / denom[l]) * KZ_SCALE);
   }
@@ -242,13 +245,13 @@ static int finish_group(kz_profile *p, const kz_alloc *al, kz_group *g, const in
     uint64_t h = mix64(p->keys[i]);
     uint32_t fp = (uint32_t)(h >> 32) | 1u;
     size_t s = (size_t)h & (g->cap - 1);
-    while (slot_fp(g->slot + s * g->stride) && slot_fp(g->slot + s * g->stride) != fp)
+    while (slot_fp(slot + s * g->stride) && slot_fp(slot + s * g->stride) != fp)
       s = (s + 1) & (g->cap - 1);
     /* a colliding fingerprint adds to the same slot below */
-    memcpy(g->slot + s * g->stride, &fp, sizeof fp);
+    memcpy(slot + s * g->stride, &fp, sizeof fp);
     for (int l = 0; l < nl; l++) {
       double c = p->counts[i * KZ_NL + (size_t)langs[l]] + 0.5;
-      g->slot[s * g->stride + 2 + (size_t)l] = (int16_t)lrint(log(c / denom[l]) * KZ_SCALE);
+      slot[s * g->stride + 2 + (size_t)l] = (int16_t)lrint(log(c / denom[l]) * KZ_SCALE);
     }
   }
   return KUZAT_OK;
@@ -258,6 +261,7 @@ int kuzat__profile_new(const kz_alloc *a, kz_profile **out) {
   kz_profile *p = kuzat__calloc(a, 1, sizeof *p);
   *out = NULL;
   if (!p) return KUZAT_ENOMEM;
+  p->tables = &p->t;
   p->cap = 8192;
   p->keys = kuzat__calloc(a, p->cap, sizeof *p->keys);
   p->counts = kuzat__calloc(a, p->cap * KZ_NL, sizeof *p->counts);
@@ -283,7 +287,7 @@ int kuzat__profile_finish(kz_profile *p, const kz_alloc *a) {
     int langs[KZ_NL], nl = 0;
     for (int l = KUZAT_LANG_OTHER + 1; l < KZ_NL; l++)
       if (lang_script[l] == s) langs[nl++] = l;
-    if (nl && finish_group(p, a, &p->g[s], langs, nl)) return KUZAT_ENOMEM;
+    if (nl && finish_group(p, a, &p->t.g[s], langs, nl)) return KUZAT_ENOMEM;
   }
   kuzat__free(a, p->keys); /* the groups have what they need */
   kuzat__free(a, p->counts);
@@ -440,7 +444,7 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
     return KUZAT_LANG_OTHER;
   }
   score_ctx sc = {0};
-  sc.g = &p->g[group];
+  sc.g = &p->tables->g[group];
   for (int i = 0; i < sc.g->nl; i++) sc.score[i] = pen[sc.g->lang[i]];
   if (!decided(&sc)) {
     trigrams(cp, w, best, score_tri, &sc);
@@ -449,7 +453,7 @@ int kuzat__langid(const kz_profile *p, const int32_t *cp, size_t n,
   int lang = KUZAT_LANG_OTHER;
   int32_t top = INT32_MIN;
   for (int i = 0; i < sc.g->nl; i++) {
-    if (!p->has[sc.g->lang[i]] || sc.score[i] <= top) continue;
+    if (!p->tables->has[sc.g->lang[i]] || sc.score[i] <= top) continue;
     top = sc.score[i];
     lang = sc.g->lang[i];
   }

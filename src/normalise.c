@@ -745,25 +745,25 @@ static int fold_text(kuzat_normaliser *n, const char *utf8, size_t len,
 /* The language profiles, from the texts compiled into the library, folded
  * by steps 1-4 as the identifier sees text at run time. One sentence per
  * line: no trigram spans two sentences. */
-static int build_profiles(kuzat_normaliser *n, kuzat_error *err) {
-  int rc = kuzat__profile_new(&n->a, &n->profile);
+int kuzat__normaliser_build_profile(kuzat_normaliser *n, kz_profile **out, kuzat_error *err) {
+  int rc = kuzat__profile_new(&n->a, out);
   n->track = 0;
   for (size_t k = 0; !rc && k < kuzat__langid_corpus_count; k++) {
     const kz_corpus *c = &kuzat__langid_corpus[k];
     int lang = kuzat_lang_from_name(c->lang, strlen(c->lang));
     if (lang <= KUZAT_LANG_OTHER)
-      return kuzat__fail(err, KUZAT_EINVAL, "language profile for unknown "
-                         "language \"%s\"", c->lang);
-    const char *s = (const char *)c->text, *end = s + c->len;
-    while (!rc && s < end) {
-      const char *nl = memchr(s, '\n', (size_t)(end - s));
-      if (!nl) nl = end;
+      rc = kuzat__fail(err, KUZAT_EINVAL, "language profile for unknown language \"%s\"", c->lang);
+    for (const char *s = (const char *)c->text, *end = s + c->len, *nl; !rc && s < end; s = nl + 1) {
+      if (!(nl = memchr(s, '\n', (size_t)(end - s)))) nl = end;
       rc = fold_text(n, s, (size_t)(nl - s), err);
-      if (!rc) rc = kuzat__profile_count(n->profile, &n->a, lang, n->c2, n->n2);
-      s = nl + 1;
+      if (!rc) rc = kuzat__profile_count(*out, &n->a, lang, n->c2, n->n2);
     }
   }
-  if (!rc) rc = kuzat__profile_finish(n->profile, &n->a);
+  if (!rc) rc = kuzat__profile_finish(*out, &n->a);
+  if (rc) {
+    kuzat__profile_free(&n->a, *out);
+    *out = NULL;
+  }
   return rc == KUZAT_ENOMEM ? kuzat__fail(err, rc, "out of memory") : rc;
 }
 
@@ -803,7 +803,10 @@ int kuzat_normaliser_new(const kuzat_allocator *alloc, kuzat_normaliser **out,
     kuzat__free(&a, n);
     return kuzat__fail(err, KUZAT_ENOMEM, "out of memory");
   }
-  int rc = build_profiles(n, err);
+  /* the tables built with the library, or (a build without them) built here */
+  int rc = !kuzat__langid_tables ? kuzat__normaliser_build_profile(n, &n->profile, err)
+           : kuzat__profile_borrow(&a, kuzat__langid_tables, &n->profile)
+               ? kuzat__fail(err, KUZAT_ENOMEM, "out of memory") : KUZAT_OK;
   if (rc) {
     kuzat_normaliser_free(n);
     return rc;

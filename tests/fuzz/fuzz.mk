@@ -27,7 +27,9 @@ FUZZ_TARGETS ?= $(FZ_ALL)
 FZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc -Itests/unit $(PKG_CFLAGS) \
              -O1 -g -fno-omit-frame-pointer $(FZ_SAN)
-FZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(FZ_B)/obj/%.o) $(FZ_B)/obj/langid_corpus.o
+# without the language profile's tables (tools/no_profile.c): each
+# normaliser builds its profile, under the sanitizers
+FZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(FZ_B)/obj/%.o) $(FZ_B)/obj/langid_corpus.o $(FZ_B)/obj/no_profile.o
 FZ_BINS := $(FZ_ALL:%=$(FZ_B)/fuzz_%)
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-deps fuzz-coverage
@@ -69,6 +71,9 @@ $(FZ_B)/langid_corpus.c: $(FZ_B)/tools/embed $(LANGID_TEXTS)
 	$(FZ_B)/tools/embed $@ $(foreach f,$(LANGID_TEXTS),$(firstword $(subst ., ,$(notdir $(f))))=$(f))
 
 $(FZ_B)/obj/langid_corpus.o: $(FZ_B)/langid_corpus.c src/internal.h | $(FZ_B)/obj
+	$(FZ_CC) $(FZ_CFLAGS) -c -o $@ $<
+
+$(FZ_B)/obj/no_profile.o: tools/no_profile.c src/internal.h | $(FZ_B)/obj
 	$(FZ_CC) $(FZ_CFLAGS) -c -o $@ $<
 
 $(FZ_B)/libkuzat.a: $(FZ_LIB_OBJ)

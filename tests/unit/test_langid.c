@@ -8,6 +8,9 @@
  * uz-Latn, uz-Cyrl, ky, tg and en; ru, ar and others are reported. Some
  * rows of these sets are mislabelled or mixed (an "uz-Latn" app review
  * written in Russian, an "en" tweet in Arabic); the target allows for that.
+ *
+ * Also: the profile's tables built into the library are the ones a
+ * normaliser builds at run time.
  */
 #include "check.h"
 #include "internal.h"
@@ -205,9 +208,46 @@ static void scripts_fast(void) {
         tried, bad);
 }
 
+/* The tables built into the library (tools/profile.c, at build time) are
+ * the profile a normaliser builds at run time from the same texts, field
+ * by field and slot by slot: a stale build/langid_profile.c, or a
+ * generator that wrote them wrong, fails here. */
+static void built_tables(void) {
+  const kz_profile_tables *t = kuzat__langid_tables;
+  if (!CHECK(t != NULL, "the library carries the language profile's tables")) return;
+  kuzat_normaliser *n;
+  kz_profile *p = NULL;
+  kuzat_error err;
+  if (!CHECK(kuzat_normaliser_new(NULL, &n, &err) == KUZAT_OK, "normaliser: %s", err.msg)) return;
+  if (CHECK(kuzat__normaliser_build_profile(n, &p, &err) == KUZAT_OK, "profile: %s", err.msg)) {
+    const kz_profile_tables *r = kuzat__profile_tables(p);
+    size_t groups = 0;
+    for (int s = 0; s < KZ_SC_COUNT; s++) {
+      const kz_group *a = &t->g[s], *b = &r->g[s];
+      const int same_shape = a->nl == b->nl && a->cap == b->cap && a->stride == b->stride &&
+                             memcmp(a->lang, b->lang, sizeof a->lang) == 0 &&
+                             memcmp(a->unseen, b->unseen, sizeof a->unseen) == 0;
+      CHECK(same_shape, "script %d: %d languages, %zu slots of %zu against %d, %zu of %zu", s,
+            a->nl, a->cap, a->stride, b->nl, b->cap, b->stride);
+      if (!same_shape || !a->nl) continue;
+      groups++;
+      CHECK(memcmp(a->slot, b->slot, a->cap * a->stride * sizeof *a->slot) == 0,
+            "script %d: the %zu slots as built at run time", s, a->cap);
+      CHECK((uintptr_t)a->slot % 64 == 0, "script %d: slots on a cache line", s);
+    }
+    CHECK(groups >= 3, "groups of languages: %zu (Latin, Cyrillic, Arabic)", groups);
+    CHECK(memcmp(t->has, r->has, sizeof t->has) == 0, "the same languages have profiles");
+    kz_alloc a;
+    kuzat__alloc_init(&a, NULL);
+    kuzat__profile_free(&a, p);
+  }
+  kuzat_normaliser_free(n);
+}
+
 int main(void) {
   scripts();
   scripts_fast();
+  built_tables();
   kuzat_normaliser *n0;
   if (CHECK(kuzat_normaliser_new(NULL, &n0, NULL) == KUZAT_OK, "normaliser")) {
     every_language(n0);
