@@ -7,8 +7,9 @@
  * record's while the callback runs) and hands them over, a pipe's one at a
  * time, a regular file's in batches (one lock for many); it and N - 1
  * workers each claim the next records, up to 64 KB of text at a time,
- * score them and format their lines; and whichever thread finishes the record at the tail writes
- * every finished line from there on, while the others go on scoring. So
+ * score them and format their lines; and whichever thread finishes the
+ * record at the tail writes every finished line from there on, while the
+ * others go on scoring. So
  * there are N threads for N cores -- no thread only reads or only writes
  * -- output order never depends on the number of threads, and on a pipe a
  * record's line goes out as soon as it and every record before it are
@@ -21,8 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* At most this many text bytes wait in the ring (beyond one record), so
- * memory stays bounded whatever the input. */
+/* At most this many text bytes wait in the ring (beyond one record, or
+ * one batch of a regular file's: BATCH_BYTES), so memory stays bounded
+ * whatever the input. */
 #define RING_BYTES ((size_t)16 << 20)
 
 /* Write a finished job; count it; flush a pipe (--line-buffered, the
@@ -280,15 +282,14 @@ static int hand_over(run *R) {
   for (size_t k = 0; k < R->pending; k++) slot(R, R->head + k)->state = SLOT_FILLED;
   R->in_flight += R->pending_bytes;
   R->head += R->pending;
-  if (R->wait_work) {
+  if (R->wait_work && R->pending) {
     if (R->pending > 1) pthread_cond_broadcast(&R->filled);
     else pthread_cond_signal(&R->filled);
   }
   R->pending = R->pending_bytes = 0;
   const int stop = room(R);
-  /* room() made slot(head) free: so is every slot before the first one
-   * the writer has not freed (a slot is free once the record a ring
-   * before it is written) */
+  /* a slot is free once the record a ring before it is written: the
+   * reading thread may fill up to here without the lock */
   R->free_until = R->tail + R->q;
   pthread_mutex_unlock(&R->mu);
   return stop;

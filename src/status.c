@@ -108,10 +108,10 @@ void *kuzat__malloc(const kz_alloc *a, size_t n) {
  * untouched. */
 void *kuzat__calloc(const kz_alloc *a, size_t count, size_t size) {
   if (size && count > SIZE_MAX / size) return NULL;
-  if (is_default(a))
-    return calloc(count ? count : 1, size ? size : 1);
-  void *p = kuzat__malloc(a, count * size);
-  if (p) memset(p, 0, count * size);
+  const size_t n = count * size;
+  if (is_default(a)) return calloc(1, n ? n : 1);
+  void *p = kuzat__malloc(a, n);
+  if (p) memset(p, 0, n);
   return p;
 }
 
