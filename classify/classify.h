@@ -66,9 +66,13 @@ typedef struct job {
   const char *encoding; /* kuzat_record.encoding: static storage, never copied */
   int status;           /* kuzat_record.status */
   const kuzat_segment *seg;
-  /* owned storage for the copies */
+  /* owned storage for the copies: the ring's arena (ring.c), or for a
+   * record too long for it, store; where the copy starts, its length, and
+   * the arena's offset past it (ring.c) */
   char *store;
   size_t store_cap;
+  const char *copy;
+  size_t copy_len, arena_end;
   kuzat_segment *seg_store;
   size_t seg_cap;
   /* output */
@@ -254,6 +258,11 @@ typedef struct run {
   size_t q;
   size_t head, claim, tail; /* filled, claimed by a worker, written */
   size_t in_flight;         /* text bytes in filled slots not yet written */
+  /* the records' copies, one after another (ring.c): arena_cap bytes,
+   * free from arena_tail on (an offset that only grows, taken modulo
+   * arena_cap) up to arena_tail + arena_cap */
+  char *arena;
+  size_t arena_cap, arena_tail;
   int eof;
   int writing;              /* a thread is writing lines (ring.c) */
   int wait_feed, wait_work, wait_end; /* threads waiting: signal only them */
@@ -261,8 +270,9 @@ typedef struct run {
   pthread_cond_t filled, done, freed;
   /* the reading thread's alone, on a cache line of their own: records
    * copied into the slots from head on but not yet handed over, their
-   * text bytes, and the first slot not known to be free */
-  _Alignas(64) size_t pending, pending_bytes, free_until;
+   * text bytes, the first slot not known to be free; the arena's offset
+   * where the next copy goes, and the first not known to be free */
+  _Alignas(64) size_t pending, pending_bytes, free_until, arena_head, arena_until;
 } run;
 
 /* ---- report.c, on the run ---- */

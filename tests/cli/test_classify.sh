@@ -163,6 +163,27 @@ set -- "$T/part1.txt" "$T/part63.txt" - "$T/part64.txt" "$T/part65.txt" "$T/part
 check "regular files and stdin, --threads 3: one thread's output" "$(wc -l < "$T/files1.out") $(cksum < "$T/files1.out")" \
   "$(wc -l < "$T/files3.out") $(cksum < "$T/files3.out")"
 check "... which is every line of them" 1258 "$(wc -l < "$T/files1.out")"
+# long records through the threads' arena (2 MB a thread, ring.c): copies
+# of 100-340 KB wrap around its end again and again, and one of 1.5 MB,
+# over a quarter of it, goes to a buffer of its own; from a file and from
+# a pipe, --threads 2 and 3 give one thread's bytes
+awk 'BEGIN {
+  s = "Bugun havo yaxshi, biz bozorga boramiz. Сегодня хорошая погода. "
+  while (length(s) < 1500000) s = s s
+  for (i = 1; i <= 30; i++) {
+    print "long " i " " substr(s, 1 + i, 100000 + 8000 * i)
+    if (i % 3 == 0) print "short " i
+    if (i == 20) print substr(s, 1, 1500000)
+  }
+}' > "$T/long.txt"
+"$CLASSIFY" -m "$M" --lines --max-chars 2000000 "$T/long.txt" > "$T/long1.out"
+check "long records, one thread: every line" 41 "$(wc -l < "$T/long1.out")"
+"$CLASSIFY" -m "$M" --lines --max-chars 2000000 --threads 2 "$T/long.txt" > "$T/long2.out"
+check_file "long records through the arena, --threads 2: one thread's output" "$T/long1.out" "$T/long2.out"
+sed 's/"id":"[^"]*"//' "$T/long1.out" > "$T/long1.noid"
+cat "$T/long.txt" | "$CLASSIFY" -m "$M" --lines --max-chars 2000000 --threads 3 - |
+  sed 's/"id":"[^"]*"//' > "$T/long3.noid"
+check_file "... and from a pipe, --threads 3" "$T/long1.noid" "$T/long3.noid"
 "$CLASSIFY" -m "$M" --lines --threads 2 "$T/part1000.txt" 2> "$T/head.err" | head -n 1 > "$T/head.out"
 check "--threads 2 | head -n 1: one line, nothing on stderr" "1 " "$(wc -l < "$T/head.out") $(cat "$T/head.err")"
 
