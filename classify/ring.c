@@ -5,17 +5,16 @@
  * flow in input order through a ring of slots. The main thread reads
  * records into free slots (a copy, one after another in an arena: the
  * reader's memory is only the record's while the callback runs) and
- * hands them over, a pipe's one at a
- * time, a regular file's in batches (one lock for many); it and N - 1
- * workers each claim the next records, up to 64 KB of text at a time,
- * score them and format their lines; and whichever thread finishes the
- * record at the tail writes every finished line from there on, while the
- * others go on scoring. So
- * there are N threads for N cores -- no thread only reads or only writes
- * -- output order never depends on the number of threads, and on a pipe a
- * record's line goes out as soon as it and every record before it are
- * scored (nothing waits for a claim to fill). When the ring is full the
- * reading thread scores instead of waiting.
+ * hands them over, a pipe's one at a time, a regular file's in batches
+ * (one lock for many); it and N - 1 workers each claim the next records,
+ * up to 64 KB of text at a time, score them and format their lines; and
+ * whichever thread finishes the record at the tail writes every finished
+ * line from there on, while the others go on scoring. So there are N
+ * threads for N cores -- no thread only reads or only writes -- output
+ * order never depends on the number of threads, and on a pipe a record's
+ * line goes out as soon as it and every record before it are scored
+ * (nothing waits for a claim to fill). When the ring is full the reading
+ * thread scores instead of waiting.
  */
 #define _DEFAULT_SOURCE /* madvise */
 #include "classify.h"
@@ -385,8 +384,9 @@ static void job_free(job *j) {
   free(j->prob);
 }
 
-/* The arena the records are copied to, one after another: 2 MB a thread,
- * on whole 2 MB pages where Linux has them. (A buffer of its own for
+/* The arena the records are copied to, one after another: 2 MB a thread
+ * up to RING_BYTES (what may wait in the ring), on whole 2 MB pages where
+ * Linux has them. (A buffer of its own for
  * every slot took a realloc() whenever a longer record came to it, and
  * 2,000 more page faults on the bench corpus than one thread's run, at
  * some 10 us each on this VM.) NULL when there is no memory: every slot
@@ -407,7 +407,7 @@ static int run_threads(run *R, int argc, char **argv) {
   R->q = 1024;
   while (R->q < (size_t)nt * 1024) R->q *= 2;
   R->ring = calloc(R->q, sizeof *R->ring);
-  R->arena_cap = ((size_t)2 << 20) * (size_t)nt;
+  R->arena_cap = nt < 8 ? ((size_t)2 << 20) * (size_t)nt : RING_BYTES;
   R->arena = arena_new(R->arena_cap);
   worker *wk = calloc((size_t)nt, sizeof *wk);
   int oom = !R->ring || !wk;
