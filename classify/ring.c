@@ -202,13 +202,16 @@ static size_t record_bytes(const job *j) { return j->copy_len < 2048 ? j->copy_l
 
 /* Score records [first, first + k) and write what is ready (R->mu held;
  * released while scoring). While one is scored, the record four on and the
- * slot eight on are fetched into this core's cache: the reading thread
- * wrote them on its core. */
+ * slot eight on (every line of it: record_bytes() reads its third) are
+ * fetched into this core's cache: the reading thread wrote them on its
+ * core. */
 static void score_claimed(run *R, size_t first, size_t k, kuzat_scorer *s, kuzat_normaliser **n,
                           kmatch *km) {
   pthread_mutex_unlock(&R->mu);
   for (size_t q = 0; q < k; q++) {
-    if (q + 8 < k) __builtin_prefetch(slot(R, first + q + 8));
+    if (q + 8 < k)
+      for (size_t off = 0; off < sizeof(job); off += 64)
+        __builtin_prefetch((const char *)slot(R, first + q + 8) + off);
     if (q + 4 < k) {
       const job *ahead = slot(R, first + q + 4);
       for (size_t off = 0, n_ = record_bytes(ahead); off < n_; off += 64)
