@@ -169,9 +169,15 @@ bench: check-deps all $(B)/bench/featurize $(B)/bench/utf8 $(B)/bench/score $(B)
 	bench/bench.sh $(B)
 
 # The threads test under ThreadSanitizer (built in build-thread/).
+# test_threads, then kuzat-classify's threads (its ring and arena) through
+# the CLI tests that run them: a race report ends the program (exit 66),
+# which fails the test that ran it.
 tsan: check-deps
-	$(MAKE) SANITIZER=thread build-thread/tests/test_threads
+	$(MAKE) SANITIZER=thread build-thread/tests/test_threads build-thread/kuzat-classify \
+	  build-thread/kuzat-train
 	build-thread/tests/test_threads
+	KUZAT_BUILD=build-thread TSAN_OPTIONS="halt_on_error=1 exitcode=66" sh tests/cli/test_classify.sh
+	KUZAT_BUILD=build-thread TSAN_OPTIONS="halt_on_error=1 exitcode=66" sh tests/cli/test_badinput.sh
 
 valgrind: check-deps all $(UNIT_TESTS)
 	KUZAT_VALGRIND=1 tests/run.sh $(B)
